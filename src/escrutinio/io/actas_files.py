@@ -1,0 +1,186 @@
+"""Read actas from CSV (one row per acta, one column per ballot option) or JSON Lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from escrutinio.model.errors import InputError, Issue
+from escrutinio.model.validation import RawActa, RawCount
+
+FIXED_COLUMNS = ("unit", "contest", "source", "received_at", "voters", "null", "blank")
+REQUIRED_COLUMNS = ("unit", "contest", "voters", "null")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRow:
+    """A raw acta with the line it came from, or the issue that stopped it being read."""
+
+    line: int
+    acta: RawActa | None
+    issue: Issue | None = None
+
+
+def read_actas(path: str | Path) -> Iterator[ReadRow]:
+    """Yield the actas of a ``.csv`` or ``.jsonl``/``.ndjson`` file with their line numbers.
+
+    A file that cannot be read at all (missing, no header, missing required columns)
+    raises :class:`InputError`; a malformed row is yielded with its issue and reading goes on.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Issue("file not found", file=str(path), code="missing")])
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        return _read_jsonl(path)
+    return _read_csv(path)
+
+
+def count_lines(path: str | Path) -> int:
+    """Number of data lines in a file (for progress bars); cheap, reads raw bytes."""
+    with Path(path).open("rb") as fh:
+        n = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    return n
+
+
+def _read_csv(path: Path) -> Iterator[ReadRow]:
+    fh = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(fh)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        fh.close()
+        raise InputError(
+            [Issue("empty file: expected a header row", file=str(path), line=1)]
+        ) from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        fh.close()
+        raise InputError(
+            [
+                Issue(
+                    f"missing column(s) {', '.join(missing)}; an acta CSV needs "
+                    f"{', '.join(REQUIRED_COLUMNS)} and one column per ballot option",
+                    file=str(path),
+                    line=1,
+                )
+            ]
+        )
+    return _csv_rows(fh, reader, header)
+
+
+def _csv_rows(fh: object, reader: Any, header: list[str]) -> Iterator[ReadRow]:
+    pos = {name: i for i, name in enumerate(header)}
+    option_cols = [(i, name) for i, name in enumerate(header) if name not in FIXED_COLUMNS]
+    width = len(header)
+
+    def col(row: list[str], name: str) -> str | None:
+        i = pos.get(name)
+        if i is None:
+            return None
+        v = row[i].strip()
+        return v or None
+
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row:
+                continue
+            if len(row) != width:
+                yield ReadRow(
+                    line,
+                    None,
+                    Issue(
+                        f"expected {width} fields as in the header, got {len(row)}", code="bad_row"
+                    ),
+                )
+                continue
+            votes: dict[str, RawCount] = {name: row[i] for i, name in option_cols}
+            yield ReadRow(
+                line,
+                RawActa(
+                    unit=col(row, "unit"),
+                    contest=col(row, "contest"),
+                    source=col(row, "source"),
+                    received_at=col(row, "received_at"),
+                    voters=col(row, "voters"),
+                    null=col(row, "null"),
+                    blank=col(row, "blank"),
+                    votes=votes,
+                ),
+            )
+    finally:
+        close = getattr(fh, "close", None)
+        if close is not None:
+            close()
+
+
+def _read_jsonl(path: Path) -> Iterator[ReadRow]:
+    with path.open(encoding="utf-8-sig") as fh:
+        for line, text in enumerate(fh, start=1):
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield ReadRow(line, None, Issue(f"not valid JSON: {exc.msg}", code="bad_row"))
+                continue
+            if not isinstance(obj, dict):
+                yield ReadRow(line, None, Issue("expected a JSON object", code="bad_row"))
+                continue
+            votes = obj.get("votes")
+            if not isinstance(votes, dict):
+                yield ReadRow(
+                    line,
+                    None,
+                    Issue(
+                        "expected 'votes' to be an object of option → count",
+                        "votes",
+                        code="missing",
+                    ),
+                )
+                continue
+
+            def text_or_none(key: str, o: dict[str, object] = obj) -> str | None:
+                v = o.get(key)
+                return None if v is None else str(v)
+
+            def count(key: str, o: dict[str, object] = obj) -> RawCount:
+                v = o.get(key)
+                if v is None or isinstance(v, str | int):
+                    return v
+                return repr(v)
+
+            yield ReadRow(
+                line,
+                RawActa(
+                    unit=text_or_none("unit"),
+                    contest=text_or_none("contest"),
+                    source=text_or_none("source"),
+                    received_at=text_or_none("received_at"),
+                    voters=count("voters"),
+                    null=count("null"),
+                    blank=count("blank"),
+                    votes={
+                        str(k): (v if isinstance(v, str | int) or v is None else repr(v))
+                        for k, v in votes.items()
+                    },
+                ),
+            )
+
+
+def write_actas_csv(path: Path, option_ids: list[str], rows: list[dict[str, object]]) -> None:
+    """Write actas (dicts with the fixed columns and option ids) in the CSV layout read here."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([*FIXED_COLUMNS, *option_ids])
+        for r in rows:
+            w.writerow(
+                [
+                    r.get(c, "") if r.get(c) is not None else ""
+                    for c in (*FIXED_COLUMNS, *option_ids)
+                ]
+            )
