@@ -52,6 +52,11 @@ class ElectionInfo(_Strict):
     recount_threshold_pct: float = Field(
         default=0.5, ge=0, description="A final margin below this % of valid votes is flagged."
     )
+    registered_known: bool = Field(
+        default=True,
+        description="False when units' registered electors are unknown (e.g. a citizen "
+        "collection); then 'registered' holds the unit's voters and turnout is not reported.",
+    )
 
 
 class Alliance(_Strict):
