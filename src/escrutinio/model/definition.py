@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from escrutinio.model.canonical import canonical_json, sha256_hex
+from escrutinio.model.canonical import canonical_json_fast, sha256_hex
 from escrutinio.model.errors import DefinitionError, Issue
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:+/\-]*$"
@@ -319,8 +319,8 @@ class Definition:
 
     @cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of the canonical JSON of :meth:`to_document`; identifies the definition."""
-        return sha256_hex(canonical_json(self.to_document()))
+        """SHA-256 of the canonical JSON (RFC 8785) of :meth:`to_document`."""
+        return sha256_hex(canonical_json_fast(self.to_document()))
 
 
 def _make_layout(definition: Definition, contest: Contest) -> ContestLayout:

@@ -1,0 +1,69 @@
+"""Database connection: SQLite (WAL) by default, PostgreSQL through a ``postgresql+psycopg`` URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection
+
+DEFAULT_DB = "escrutinio.db"
+ENV_VAR = "ESCRUTINIO_DB"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """Turn ``--db`` / ``ESCRUTINIO_DB`` (a URL or a file path) into a SQLAlchemy URL."""
+    value = db or os.environ.get(ENV_VAR) or DEFAULT_DB
+    if "://" in value:
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and an immediate-lock write mode."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (idempotent)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def lock_for_append(conn: Connection) -> None:
+    """Serialise writers so log indexes are assigned without gaps in commit order.
+
+    SQLite already holds its write lock (``BEGIN IMMEDIATE``); PostgreSQL takes a
+    transaction-scoped advisory lock.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(727002)"))

@@ -1,0 +1,116 @@
+"""Database tables. Rows are only ever inserted; the one mutable column is
+``acta_versions.counting``, which follows recorded adjudication decisions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("id", String(128), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("parent", Integer, nullable=True),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("id", String(128), nullable=False, unique=True),
+    Column("region", Integer, nullable=False),
+    Column("registered", BigInteger, nullable=False),
+    Column("contests", Text, nullable=False, default=""),
+)
+
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+acta_versions = Table(
+    "acta_versions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("unit", String(128), nullable=False),
+    Column("unit_idx", Integer, nullable=False),
+    Column("contest", String(128), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("counts", LargeBinary, nullable=False),
+    Column("has_blank", Boolean, nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("counting", Boolean, nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+    UniqueConstraint("unit", "contest", "source", "version", name="uq_acta_version"),
+    UniqueConstraint("unit", "contest", "source", "content_hash", name="uq_acta_content"),
+)
+Index("ix_acta_counting", acta_versions.c.source, acta_versions.c.counting, acta_versions.c.contest)
+
+adjudications = Table(
+    "adjudications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit", String(128), nullable=False),
+    Column("contest", String(128), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("version", Integer, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(128), nullable=False),
+    Column("decided_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+)
+
+bulletins = Table(
+    "bulletins",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", String(32), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("finished_at", String(32), nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+)

@@ -1,0 +1,676 @@
+"""The store: an election's definition, every acta version, every decision and bulletin,
+and the append-only log entry that records each of them, written in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from escrutinio.io.actas_files import ReadRow
+from escrutinio.model.acta import Acta, utc_timestamp
+from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.definition import (
+    Definition,
+    DefinitionMeta,
+    RegionTable,
+    UnitTable,
+)
+from escrutinio.model.errors import Issue
+from escrutinio.model.validation import ActaValidator
+from escrutinio.store import schema as t
+from escrutinio.store.database import lock_for_append, make_engine, migrate, resolve_url
+
+LEAF_PREFIX = b"\x00"
+
+
+class StoreError(Exception):
+    """A request the store cannot carry out (no definition loaded, unknown acta, ...)."""
+
+
+@dataclass
+class IngestReport:
+    """What an import did: counts by outcome and every rejected row's issues."""
+
+    file: str | None = None
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected_rows: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary of the import."""
+        return {
+            "file": self.file,
+            "read": self.read,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "rejected": self.rejected_rows,
+            "issues": [
+                {
+                    "file": i.file,
+                    "line": i.line,
+                    "field": i.field,
+                    "code": i.code,
+                    "message": i.message,
+                }
+                for i in self.issues
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ActaVersion:
+    """One stored version of an acta with its status and log position."""
+
+    acta: Acta
+    version: int
+    status: str
+    counting: bool
+    content_hash: str
+    log_idx: int
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One leaf of the transparency log: its position, kind and canonical bytes."""
+
+    idx: int
+    kind: str
+    body: bytes
+    leaf_hash: bytes
+
+
+def leaf_hash(body: bytes) -> bytes:
+    """RFC 9162 §2.1.1 leaf hash: SHA-256(0x00 || body)."""
+    return hashlib.sha256(LEAF_PREFIX + body).digest()
+
+
+def _pack(row: tuple[int, ...]) -> bytes:
+    return struct.pack(f"<{len(row)}q", *row)
+
+
+def _acta_event(
+    acta: Acta, content_bytes: bytes, content_hash: str, version: int, status: str, counting: bool
+) -> bytes:
+    # Keys in RFC 8785 order: acta, content_hash, counting, kind, received_at, status, version.
+    return b"".join(
+        (
+            b'{"acta":',
+            content_bytes,
+            b',"content_hash":"',
+            content_hash.encode(),
+            b'","counting":',
+            b"true" if counting else b"false",
+            b',"kind":"acta","received_at":"',
+            acta.received_at.encode(),
+            b'","status":"',
+            status.encode(),
+            b'","version":',
+            str(version).encode(),
+            b"}",
+        )
+    )
+
+
+class Store:
+    """An election's store on SQLite or PostgreSQL (see :func:`Store.open`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._definition: Definition | None = None
+
+    @classmethod
+    def open(cls, db: str | None = None) -> Store:
+        """Open (and create or migrate) the store at ``db`` (URL or SQLite file path)."""
+        engine = make_engine(resolve_url(db))
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    # ----------------------------------------------------------------- log
+    def _append_log(self, conn: Connection, entries: list[tuple[str, bytes]]) -> int:
+        """Append log entries in this transaction; returns the index of the first one."""
+        lock_for_append(conn)
+        start = conn.execute(
+            select(func.coalesce(func.max(t.log_entries.c.idx) + 1, 0))
+        ).scalar_one()
+        if entries:
+            conn.execute(
+                insert(t.log_entries),
+                [
+                    {"idx": start + i, "kind": kind, "body": body, "leaf_hash": leaf_hash(body)}
+                    for i, (kind, body) in enumerate(entries)
+                ],
+            )
+        return int(start)
+
+    def log_size(self) -> int:
+        """Number of entries in the log."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.log_entries)).scalar_one())
+
+    def log_entries(
+        self, start: int = 0, stop: int | None = None, batch: int = 50_000
+    ) -> Iterator[LogEntry]:
+        """Yield log entries with ``start <= idx < stop`` in order."""
+        with self.engine.connect() as conn:
+            pos = start
+            while stop is None or pos < stop:
+                end = pos + batch if stop is None else min(pos + batch, stop)
+                rows = conn.execute(
+                    select(
+                        t.log_entries.c.idx,
+                        t.log_entries.c.kind,
+                        t.log_entries.c.body,
+                        t.log_entries.c.leaf_hash,
+                    )
+                    .where(t.log_entries.c.idx >= pos, t.log_entries.c.idx < end)
+                    .order_by(t.log_entries.c.idx)
+                ).all()
+                if not rows:
+                    return
+                for r in rows:
+                    yield LogEntry(int(r[0]), r[1], bytes(r[2]), bytes(r[3]))
+                pos = end
+
+    # ----------------------------------------------------------- definition
+    def load_definition(self, definition: Definition) -> str:
+        """Store a definition once. Returns ``"loaded"`` or ``"unchanged"``.
+
+        A definition cannot be replaced: loading a different one raises :class:`StoreError`.
+        """
+        fingerprint = definition.fingerprint
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                select(t.meta.c.value).where(t.meta.c.key == "definition_fingerprint")
+            ).scalar_one_or_none()
+            if current == fingerprint:
+                return "unchanged"
+            if current is not None:
+                raise StoreError(
+                    f"this store already holds a different definition ({current[:12]}…); "
+                    "definitions are immutable once loaded — use a new database"
+                )
+            doc = definition.to_document()
+            regions_bytes = canonical_json_fast(doc["regions"])
+            units_bytes = canonical_json_fast(doc["units"])
+            meta_doc = definition.meta.model_dump(mode="json")
+            event = canonical_json_fast(
+                {
+                    "kind": "definition",
+                    "fingerprint": fingerprint,
+                    "meta": meta_doc,
+                    "regions": len(definition.regions),
+                    "regions_sha256": hashlib.sha256(regions_bytes).hexdigest(),
+                    "units": len(definition.units),
+                    "units_sha256": hashlib.sha256(units_bytes).hexdigest(),
+                }
+            )
+            self._append_log(conn, [("definition", event)])
+            conn.execute(
+                insert(t.meta),
+                [
+                    {"key": "definition_fingerprint", "value": fingerprint},
+                    {"key": "definition_meta", "value": json.dumps(meta_doc, ensure_ascii=False)},
+                ],
+            )
+            r = definition.regions
+            if len(r):
+                conn.execute(
+                    insert(t.regions),
+                    [
+                        {
+                            "idx": i,
+                            "id": r.ids[i],
+                            "name": r.names[i],
+                            "level": int(r.level[i]),
+                            "parent": int(r.parent[i]) if r.parent[i] >= 0 else None,
+                        }
+                        for i in range(len(r))
+                    ],
+                )
+            u = definition.units
+            for lo in range(0, len(u), 50_000):
+                conn.execute(
+                    insert(t.units),
+                    [
+                        {
+                            "idx": i,
+                            "id": u.ids[i],
+                            "region": int(u.region[i]),
+                            "registered": int(u.registered[i]),
+                            "contests": ";".join(sorted(u.explicit_contests.get(i, ()))),
+                        }
+                        for i in range(lo, min(lo + 50_000, len(u)))
+                    ],
+                )
+        self._definition = definition
+        return "loaded"
+
+    def has_definition(self) -> bool:
+        """True once a definition has been loaded."""
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(t.meta.c.value).where(t.meta.c.key == "definition_fingerprint")
+                ).scalar_one_or_none()
+                is not None
+            )
+
+    def definition(self) -> Definition:
+        """The stored definition (read once, then cached)."""
+        if self._definition is not None:
+            return self._definition
+        with self.engine.connect() as conn:
+            meta_text = conn.execute(
+                select(t.meta.c.value).where(t.meta.c.key == "definition_meta")
+            ).scalar_one_or_none()
+            if meta_text is None:
+                raise StoreError("no election definition loaded: run `escrutinio init FILE` first")
+            meta = DefinitionMeta.model_validate(json.loads(meta_text))
+            regs = conn.execute(
+                select(
+                    t.regions.c.id, t.regions.c.name, t.regions.c.level, t.regions.c.parent
+                ).order_by(t.regions.c.idx)
+            ).all()
+            units = conn.execute(
+                select(
+                    t.units.c.id, t.units.c.region, t.units.c.registered, t.units.c.contests
+                ).order_by(t.units.c.idx)
+            ).all()
+        region_ids = [r[0] for r in regs]
+        regions = RegionTable(
+            ids=region_ids,
+            names=[r[1] for r in regs],
+            level=np.array([r[2] for r in regs], dtype=np.int32),
+            parent=np.array([-1 if r[3] is None else r[3] for r in regs], dtype=np.int32),
+            index={rid: i for i, rid in enumerate(region_ids)},
+        )
+        unit_ids = [u[0] for u in units]
+        unit_table = UnitTable(
+            ids=unit_ids,
+            region=np.array([u[1] for u in units], dtype=np.int32),
+            registered=np.array([u[2] for u in units], dtype=np.int64),
+            explicit_contests={i: frozenset(u[3].split(";")) for i, u in enumerate(units) if u[3]},
+            index={uid: i for i, uid in enumerate(unit_ids)},
+        )
+        self._definition = Definition(meta, regions, unit_table)
+        return self._definition
+
+    # ---------------------------------------------------------------- actas
+    def ingest(
+        self,
+        rows: Iterable[ReadRow],
+        *,
+        file: str | None = None,
+        source: str | None = None,
+        received_at: str | None = None,
+        chunk_size: int = 5_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Validate and store actas. Each chunk is one transaction (actas + their log
+        entries), so an interruption never leaves a partial acta and re-running is safe:
+        identical re-submissions are no-ops, different ones become conflicting versions.
+        """
+        definition = self.definition()
+        validator = ActaValidator(
+            definition, default_source=source, default_received_at=received_at or utc_timestamp()
+        )
+        report = IngestReport(file=file)
+        chunk: list[tuple[Acta, bytes, str]] = []
+        for row in rows:
+            report.read += 1
+            if row.acta is None:
+                assert row.issue is not None
+                report.rejected_rows += 1
+                report.issues.append(row.issue.located(file, row.line))
+            else:
+                result = validator.validate(row.acta)
+                if isinstance(result, list):
+                    report.rejected_rows += 1
+                    report.issues.extend(i.located(file, row.line) for i in result)
+                else:
+                    content = result.content_bytes()
+                    chunk.append((result, content, hashlib.sha256(content).hexdigest()))
+            if len(chunk) >= chunk_size:
+                self._store_chunk(chunk, report)
+                if progress:
+                    progress(len(chunk))
+                chunk = []
+        if chunk:
+            self._store_chunk(chunk, report)
+            if progress:
+                progress(len(chunk))
+        return report
+
+    def _store_chunk(self, chunk: list[tuple[Acta, bytes, str]], report: IngestReport) -> None:
+        definition = self.definition()
+        units = sorted({a.unit for a, _, _ in chunk})
+        with self.engine.begin() as conn:
+            lock_for_append(conn)
+            known: dict[tuple[str, str, str], tuple[int, dict[str, int]]] = {}
+            av = t.acta_versions.c
+            for lo in range(0, len(units), 2_000):
+                for unit, contest, src, version, chash in conn.execute(
+                    select(av.unit, av.contest, av.source, av.version, av.content_hash).where(
+                        av.unit.in_(units[lo : lo + 2_000])
+                    )
+                ):
+                    top, hashes = known.get((unit, contest, src), (0, {}))
+                    hashes[chash] = version
+                    known[(unit, contest, src)] = (max(top, version), hashes)
+            next_idx = int(
+                conn.execute(
+                    select(func.coalesce(func.max(t.log_entries.c.idx) + 1, 0))
+                ).scalar_one()
+            )
+            log_rows: list[dict[str, Any]] = []
+            acta_rows: list[dict[str, Any]] = []
+            for acta, content, chash in chunk:
+                top, hashes = known.get(acta.key, (0, {}))
+                if chash in hashes:
+                    report.duplicates += 1
+                    continue
+                version = top + 1
+                first = top == 0
+                status = "accepted" if first else "conflicting"
+                body = _acta_event(acta, content, chash, version, status, first)
+                idx = next_idx + len(log_rows)
+                log_rows.append(
+                    {"idx": idx, "kind": "acta", "body": body, "leaf_hash": leaf_hash(body)}
+                )
+                acta_rows.append(
+                    {
+                        "unit": acta.unit,
+                        "unit_idx": definition.units.index[acta.unit],
+                        "contest": acta.contest,
+                        "source": acta.source,
+                        "version": version,
+                        "content_hash": chash,
+                        "counts": _pack(acta.counts_row()),
+                        "has_blank": acta.blank is not None,
+                        "received_at": acta.received_at,
+                        "status": status,
+                        "counting": first,
+                        "log_idx": idx,
+                    }
+                )
+                hashes[chash] = version
+                known[acta.key] = (version, hashes)
+                if first:
+                    report.accepted += 1
+                else:
+                    report.conflicts += 1
+            if log_rows:
+                conn.execute(insert(t.log_entries), log_rows)
+                conn.execute(insert(t.acta_versions), acta_rows)
+
+    def record_import(self, report: IngestReport, sha256: str) -> None:
+        """Keep a record of a finished import (file, hash and outcome counts)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.imports).values(
+                    file=report.file or "",
+                    sha256=sha256,
+                    finished_at=utc_timestamp(),
+                    accepted=report.accepted,
+                    duplicates=report.duplicates,
+                    conflicts=report.conflicts,
+                    rejected=report.rejected_rows,
+                )
+            )
+
+    def versions(self, unit: str, contest: str, source: str | None = None) -> list[ActaVersion]:
+        """Every stored version of the acta for (unit, contest[, source]), oldest first."""
+        definition = self.definition()
+        av = t.acta_versions.c
+        query = select(
+            av.source,
+            av.version,
+            av.counts,
+            av.has_blank,
+            av.received_at,
+            av.status,
+            av.counting,
+            av.content_hash,
+            av.log_idx,
+        ).where(av.unit == unit, av.contest == contest)
+        if source is not None:
+            query = query.where(av.source == source)
+        options = (
+            tuple(o.id for o in definition.contests[contest].options)
+            if contest in definition.contests
+            else ()
+        )
+        out = []
+        with self.engine.connect() as conn:
+            for (
+                src,
+                version,
+                counts,
+                has_blank,
+                received,
+                status,
+                counting,
+                chash,
+                log_idx,
+            ) in conn.execute(query.order_by(av.source, av.version)):
+                row = struct.unpack(f"<{len(counts) // 8}q", counts)
+                k = len(options)
+                acta = Acta(
+                    unit=unit,
+                    contest=contest,
+                    source=src,
+                    option_ids=options,
+                    votes=tuple(row[:k]),
+                    null=row[k],
+                    blank=row[k + 1] if has_blank else None,
+                    voters=row[k + 2],
+                    received_at=received,
+                )
+                out.append(ActaVersion(acta, version, status, bool(counting), chash, int(log_idx)))
+        return out
+
+    def conflicts(self, source: str | None = None) -> list[tuple[str, str, str, int]]:
+        """Acta slots with several versions and no decision taken since the newest one:
+        (unit, contest, source, number of versions)."""
+        av = t.acta_versions.c
+        adj = t.adjudications.c
+        query = (
+            select(av.unit, av.contest, av.source, func.count(), func.max(av.log_idx))
+            .group_by(av.unit, av.contest, av.source)
+            .having(func.count() > 1)
+        )
+        if source is not None:
+            query = query.where(av.source == source)
+        with self.engine.connect() as conn:
+            several = {(r[0], r[1], r[2]): (int(r[3]), int(r[4])) for r in conn.execute(query)}
+            decided = {
+                (r[0], r[1], r[2]): int(r[3])
+                for r in conn.execute(
+                    select(adj.unit, adj.contest, adj.source, func.max(adj.log_idx)).group_by(
+                        adj.unit, adj.contest, adj.source
+                    )
+                )
+            }
+        return [
+            (*key, n)
+            for key, (n, newest) in sorted(several.items())
+            if decided.get(key, -1) < newest
+        ]
+
+    def adjudicate(
+        self,
+        unit: str,
+        contest: str,
+        source: str,
+        version: int | None,
+        reason: str,
+        decided_by: str,
+    ) -> int:
+        """Record which version of an acta counts (``None``: none). Returns its log index."""
+        if not reason.strip():
+            raise StoreError("an adjudication needs a reason")
+        versions = {v.version for v in self.versions(unit, contest, source)}
+        if not versions:
+            raise StoreError(
+                f"no acta stored for unit '{unit}', contest '{contest}', source '{source}'"
+            )
+        if version is not None and version not in versions:
+            raise StoreError(
+                f"version {version} does not exist (stored: "
+                f"{', '.join(map(str, sorted(versions)))})"
+            )
+        decided_at = utc_timestamp()
+        body = canonical_json_fast(
+            {
+                "kind": "adjudication",
+                "unit": unit,
+                "contest": contest,
+                "source": source,
+                "version": version,
+                "reason": reason,
+                "decided_by": decided_by,
+                "decided_at": decided_at,
+            }
+        )
+        av = t.acta_versions.c
+        with self.engine.begin() as conn:
+            idx = self._append_log(conn, [("adjudication", body)])
+            conn.execute(
+                insert(t.adjudications).values(
+                    unit=unit,
+                    contest=contest,
+                    source=source,
+                    version=version,
+                    reason=reason,
+                    decided_by=decided_by,
+                    decided_at=decided_at,
+                    log_idx=idx,
+                )
+            )
+            key = (av.unit == unit, av.contest == contest, av.source == source)
+            conn.execute(update(t.acta_versions).where(*key).values(counting=False))
+            if version is not None:
+                conn.execute(
+                    update(t.acta_versions).where(*key, av.version == version).values(counting=True)
+                )
+        return idx
+
+    def counting_arrays(
+        self, source: str | None = None
+    ) -> dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]]:
+        """Per contest: unit indexes and the count matrix (options, null, blank, voters)
+        of the versions that count for ``source`` (default: the official source)."""
+        definition = self.definition()
+        source = source or definition.info.official_source
+        out: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]] = {}
+        with self.engine.connect() as conn:
+            for cid, contest in definition.contests.items():
+                width = len(contest.options) + 3
+                rows = conn.exec_driver_sql(
+                    "SELECT unit_idx, counts FROM acta_versions "
+                    "WHERE source = %(s)s AND counting AND contest = %(c)s"
+                    if conn.dialect.name == "postgresql"
+                    else "SELECT unit_idx, counts FROM acta_versions "
+                    "WHERE source = ? AND counting AND contest = ?",
+                    {"s": source, "c": cid} if conn.dialect.name == "postgresql" else (source, cid),
+                ).all()
+                units = np.fromiter((r[0] for r in rows), dtype=np.int32, count=len(rows))
+                blob = b"".join(bytes(r[1]) for r in rows)
+                counts = np.frombuffer(blob, dtype="<i8").astype(np.int64).reshape(-1, width)
+                out[cid] = (units, counts)
+        return out
+
+    def sources(self) -> list[tuple[str, int]]:
+        """Sources with their number of counting actas."""
+        av = t.acta_versions.c
+        with self.engine.connect() as conn:
+            return [
+                (r[0], int(r[1]))
+                for r in conn.execute(
+                    select(av.source, func.count())
+                    .where(av.counting)
+                    .group_by(av.source)
+                    .order_by(av.source)
+                )
+            ]
+
+    # ------------------------------------------------------------ bulletins
+    def record_bulletin(self, snapshot: dict[str, Any], source: str) -> int:
+        """Store a numbered, timestamped snapshot forever; returns its number."""
+        created_at = utc_timestamp()
+        with self.engine.begin() as conn:
+            lock_for_append(conn)
+            number = int(
+                conn.execute(
+                    select(func.coalesce(func.max(t.bulletins.c.number) + 1, 1))
+                ).scalar_one()
+            )
+            doc = {**snapshot, "number": number, "created_at": created_at, "source": source}
+            body = canonical_json_fast(doc)
+            digest = hashlib.sha256(body).hexdigest()
+            event = canonical_json_fast(
+                {
+                    "kind": "bulletin",
+                    "number": number,
+                    "created_at": created_at,
+                    "source": source,
+                    "sha256": digest,
+                }
+            )
+            idx = self._append_log(conn, [("bulletin", event)])
+            conn.execute(
+                insert(t.bulletins).values(
+                    number=number,
+                    created_at=created_at,
+                    source=source,
+                    body=body,
+                    sha256=digest,
+                    log_idx=idx,
+                )
+            )
+        return number
+
+    def bulletins(self) -> list[dict[str, Any]]:
+        """Every bulletin's number, time, source, hash and log index."""
+        b = t.bulletins.c
+        with self.engine.connect() as conn:
+            return [
+                {
+                    "number": r[0],
+                    "created_at": r[1],
+                    "source": r[2],
+                    "sha256": r[3],
+                    "log_idx": r[4],
+                }
+                for r in conn.execute(
+                    select(b.number, b.created_at, b.source, b.sha256, b.log_idx).order_by(b.number)
+                )
+            ]
+
+    def bulletin(self, number: int) -> dict[str, Any]:
+        """The full snapshot of bulletin ``number``."""
+        with self.engine.connect() as conn:
+            body = conn.execute(
+                select(t.bulletins.c.body).where(t.bulletins.c.number == number)
+            ).scalar_one_or_none()
+        if body is None:
+            raise StoreError(f"no bulletin number {number}")
+        doc: dict[str, Any] = json.loads(bytes(body))
+        return doc
