@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,9 @@ def small_definition(tolerance: int = 0) -> Definition:
     """Two states, three parishes, six units; a governor race per state and a national race."""
     meta = DefinitionMeta(
         election=ElectionInfo(
-            id="test-2017", name="Test election", date="2017-10-15",
+            id="test-2017",
+            name="Test election",
+            date="2017-10-15",
             registered_tolerance=tolerance,
         ),
         region_levels=["state", "parish"],
@@ -42,9 +45,14 @@ def small_definition(tolerance: int = 0) -> Definition:
         ],
         contests=[
             Contest(
-                id="gov-A", name="Governor A", scope="A",
-                candidates=[Candidate(id="a1", name="Ana"), Candidate(id="a2", name="Beto"),
-                            Candidate(id="a3", name="Otro")],
+                id="gov-A",
+                name="Governor A",
+                scope="A",
+                candidates=[
+                    Candidate(id="a1", name="Ana"),
+                    Candidate(id="a2", name="Beto"),
+                    Candidate(id="a3", name="Otro"),
+                ],
                 options=[
                     BallotOption(id="a1-psuv", candidate="a1", party="PSUV"),
                     BallotOption(id="a1-pcv", candidate="a1", party="PCV"),
@@ -53,9 +61,13 @@ def small_definition(tolerance: int = 0) -> Definition:
                 ],
             ),
             Contest(
-                id="gov-B", name="Governor B", scope="B",
-                candidates=[Candidate(id="b1", name="Carla", alliance="GPP"),
-                            Candidate(id="b2", name="Dario", alliance="MUD")],
+                id="gov-B",
+                name="Governor B",
+                scope="B",
+                candidates=[
+                    Candidate(id="b1", name="Carla", alliance="GPP"),
+                    Candidate(id="b2", name="Dario", alliance="MUD"),
+                ],
             ),
         ],
     )
@@ -67,8 +79,12 @@ def small_definition(tolerance: int = 0) -> Definition:
         RegionRow("B1", "Parish B1", "parish", "B"),
     ]
     units = [
-        UnitRow("u1", "A1", 500), UnitRow("u2", "A1", 400), UnitRow("u3", "A2", 300),
-        UnitRow("u4", "A2", 200), UnitRow("u5", "B1", 600), UnitRow("u6", "B1", 100),
+        UnitRow("u1", "A1", 500),
+        UnitRow("u2", "A1", 400),
+        UnitRow("u3", "A2", 300),
+        UnitRow("u4", "A2", 200),
+        UnitRow("u5", "B1", 600),
+        UnitRow("u6", "B1", 100),
     ]
     return build_definition(meta, regions, units)
 
@@ -82,8 +98,7 @@ def _pg_available() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"),
-                             connect_timeout=3):
+        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
             return None
     except Exception as exc:  # any failure means: no usable server here
         return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {exc}"
@@ -92,11 +107,11 @@ def _pg_available() -> str | None:
 _PG_REASON = _pg_available()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def fresh_db_url(kind: str, directory: Path) -> Iterator[str]:
     """A fresh empty database URL: a SQLite file, or a private PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / f'test-{uuid.uuid4().hex[:8]}.db'}"
         return
     if _PG_REASON:
         pytest.skip(_PG_REASON)
@@ -112,3 +127,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+DB_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs once per database kind."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(db_kind: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database URL of the current kind."""
+    with fresh_db_url(db_kind, tmp_path) as url:
+        yield url

@@ -1,0 +1,193 @@
+"""Commands that load the definition and actas and decide between acta versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
+from escrutinio.io.actas_files import count_lines, read_actas
+from escrutinio.io.definition_files import load_definition
+from escrutinio.model.errors import InputError
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def init(
+    definition: Annotated[Path, typer.Argument(help="Election definition (.yaml or .toml).")],
+    db: DbOption = None,
+) -> None:
+    """Load the election definition into the store (once; a different one is refused)."""
+    try:
+        loaded = load_definition(definition)
+    except InputError as exc:
+        raise fail(f"the definition has {len(exc.issues)} problem(s):\n{exc}") from None
+    with open_store(db) as store:
+        outcome = store.load_definition(loaded)
+    console.print(
+        f"definition [bold]{loaded.info.id}[/] {outcome}: {len(loaded.contests)} contests, "
+        f"{len(loaded.regions):,} regions, {len(loaded.units):,} polling units, "
+        f"{int(loaded.units.registered.sum()):,} registered electors "
+        f"(fingerprint {loaded.fingerprint[:16]}…)"
+    )
+
+
+def import_actas(
+    files: Annotated[list[Path], typer.Argument(help="Acta files (.csv or .jsonl).")],
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source for rows without a 'source' column (default: official)."),
+    ] = None,
+    received_at: Annotated[
+        str | None,
+        typer.Option(help="Arrival time for rows without 'received_at' (default: now)."),
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+    show: Annotated[int, typer.Option(help="How many rejected rows to list.")] = 20,
+) -> None:
+    """Validate and store actas. Bad rows are reported and skipped; exit status 1 if any."""
+    any_rejected = False
+    reports = []
+    with open_store(db) as store:
+        store.definition()
+        for path in files:
+            try:
+                rows = read_actas(path)
+            except InputError as exc:
+                raise fail(str(exc)) from None
+            total = max(count_lines(path) - 1, 0)
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+                disable=fmt != "table",
+            ) as progress:
+                task = progress.add_task(path.name, total=total)
+                report = store.ingest(
+                    rows,
+                    file=str(path),
+                    source=source,
+                    received_at=received_at,
+                    progress=lambda n, task=task: progress.advance(task, n),
+                )
+            store.record_import(report, _file_sha256(path))
+            reports.append(report)
+            any_rejected = any_rejected or report.rejected_rows > 0
+    if fmt == "json":
+        write_out(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            console.print(
+                f"[bold]{report.file}[/]: {report.read:,} rows read, "
+                f"[green]{report.accepted:,} accepted[/], {report.duplicates:,} identical "
+                f"re-submissions (no-op), [yellow]{report.conflicts:,} conflicting versions[/], "
+                f"[red]{report.rejected_rows:,} rejected[/]",
+                highlight=False,
+            )
+            for issue in report.issues[:show]:
+                console.print(f"  [red]✗[/] {issue}", highlight=False)
+            if len(report.issues) > show:
+                console.print(f"  … {len(report.issues) - show} more (use --show N or -f json)")
+    if any_rejected:
+        raise typer.Exit(1)
+
+
+def conflicts(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """List actas with conflicting versions that await a decision (`escrutinio adjudicate`)."""
+    with open_store(db) as store:
+        rows = store.conflicts(source)
+    if fmt == "json":
+        write_out(json.dumps([{"unit": u, "contest": c, "source": s, "versions": n}
+                              for u, c, s, n in rows], indent=2))
+        return
+    if fmt == "csv":
+        write_out("unit,contest,source,versions\n" + "".join(
+            f"{u},{c},{s},{n}\n" for u, c, s, n in rows))
+        return
+    table = Table("unit", "contest", "source", "versions", title="Pending conflicts")
+    for u, c, s, n in rows:
+        table.add_row(u, c, s, str(n))
+    console.print(table if rows else "no pending conflicts")
+
+
+def versions(
+    unit: Annotated[str, typer.Argument(help="Polling unit id.")],
+    contest: Annotated[str, typer.Argument(help="Contest id.")],
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Show every stored version of one acta, and which one counts."""
+    with open_store(db) as store:
+        found = store.versions(unit, contest, source)
+    if not found:
+        raise fail(f"no acta stored for unit '{unit}' in contest '{contest}'")
+    docs = [
+        {**v.acta.content(), "version": v.version, "status": v.status, "counting": v.counting,
+         "received_at": v.acta.received_at, "content_hash": v.content_hash, "log_index": v.log_idx}
+        for v in found
+    ]
+    if fmt != "table":
+        write_out(json.dumps(docs, ensure_ascii=False, indent=2))
+        return
+    options = list(found[0].acta.option_ids)
+    table = Table("source", "version", "status", "counts", *options, "null", "blank", "voters",
+                  "received", title=f"Acta {unit} / {contest}")
+    for v in found:
+        a = v.acta
+        table.add_row(a.source, str(v.version), v.status, "✓" if v.counting else "",
+                      *map(str, a.votes), str(a.null), "" if a.blank is None else str(a.blank),
+                      str(a.voters), a.received_at)
+    console.print(table)
+
+
+def adjudicate(
+    unit: Annotated[str, typer.Argument(help="Polling unit id.")],
+    contest: Annotated[str, typer.Argument(help="Contest id.")],
+    reason: Annotated[str, typer.Option(help="Why (kept forever in the log).")],
+    decided_by: Annotated[str, typer.Option("--by", help="Who decides (body or official).")],
+    version: Annotated[int | None, typer.Option(help="The version that counts.")] = None,
+    exclude: Annotated[
+        bool, typer.Option("--exclude", help="Count no version of this acta.")
+    ] = False,
+    source: Annotated[str | None, typer.Option(help="Source (default: official).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record, in the log, which version of an acta counts (or that none does)."""
+    if (version is None) == (not exclude):
+        raise fail("give exactly one of --version N or --exclude")
+    with open_store(db) as store:
+        src = source or store.definition().info.official_source
+        idx = store.adjudicate(unit, contest, src, None if exclude else version, reason,
+                               decided_by)
+    what = "no version" if exclude else f"version {version}"
+    console.print(f"recorded: {what} of {unit}/{contest}/{src} counts (log entry {idx})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command()(init)
+    app.command("import")(import_actas)
+    app.command()(conflicts)
+    app.command()(versions)
+    app.command()(adjudicate)
