@@ -1,0 +1,436 @@
+"""Column-mapping import: turn a foreign results CSV into escrutinio's native files.
+
+Many published results are a spreadsheet with one row per tally sheet and columns named by
+whoever made it (e.g. the citizen collection ``resultadosconvzla`` of Venezuela 2024:
+``Estado, Municipio, Parroquia, validos, nulos, egu, nm, otros``). A *mapping file* (YAML)
+says what each column means; :func:`convert` then writes ``election.yaml``, ``regions.csv``,
+``units.csv`` and ``actas.csv`` in the formats read by :mod:`escrutinio.io.definition_files`
+and :mod:`escrutinio.io.actas_files`.
+
+Mapping file keys (see ``examples/venezuela-2024/mapping.yaml``):
+
+``election``, ``region_levels``, ``alliances``, ``parties``, ``contest``
+    The definition, as in a native ``election.yaml`` but with exactly one contest.
+``input``
+    ``encoding`` (default ``utf-8``; a UTF-8/UTF-16 byte-order mark overrides it) and
+    ``delimiter`` (default ``,``). Quoted fields and CRLF line ends are handled.
+``regions``
+    List of ``{level, column}`` from the broadest level down; each row's cells name its
+    region at each level. Ids are normalised names joined by ``/``: upper case, accents
+    removed, ``Ñ`` folded to ``N``, runs of other characters replaced by ``-``.
+``name_fixes``
+    Exact cell text → corrected text, applied before normalising (mis-encodings).
+``units``
+    ``id_column`` (optional): the column holding unit ids. Without it, the unit id is the
+    parish id plus ``/<n>``, ``n`` the row's ordinal among rows of that region (1-based,
+    in file order, counting rejected rows so ids do not shift when a row is repaired).
+    ``registered_column`` (optional): registered electors; without it and with
+    ``election.registered_known: false`` a unit's registered electors are its voters.
+``counts``
+    ``options`` (option id → column), ``null`` (column), ``blank`` (column, optional) and
+    ``voters``: a column name, or ``{sum: [columns]}`` when the file has no voters column.
+``checks``
+    List of ``{column, equals_sum_of: [columns]}``; a row that fails is rejected.
+``source``, ``received_at``
+    The source name written on every acta and the time stamped on them.
+
+Rows are never merged: identical rows become separate actas, since without ids there is no
+way to tell a double entry from two sheets with the same numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from escrutinio.io.actas_files import write_actas_csv
+from escrutinio.io.definition_files import write_regions_csv, write_units_csv
+from escrutinio.model.acta import utc_timestamp
+from escrutinio.model.definition import (
+    ID_RE,
+    Alliance,
+    Contest,
+    DefinitionMeta,
+    ElectionInfo,
+    Party,
+    RegionRow,
+    UnitRow,
+)
+from escrutinio.model.errors import DefinitionError, InputError, Issue
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputFormat(_Strict):
+    """How to decode the foreign CSV."""
+
+    encoding: str = "utf-8"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+
+
+class RegionColumn(_Strict):
+    """A column that names the row's region at one level."""
+
+    level: str
+    column: str
+
+
+class UnitSpec(_Strict):
+    """Where unit ids and registered electors come from."""
+
+    id_column: str | None = None
+    registered_column: str | None = None
+
+
+class VotersSum(_Strict):
+    """Voters computed as the sum of several columns."""
+
+    sum: list[str] = Field(min_length=1)
+
+
+class CountSpec(_Strict):
+    """Which columns hold the counts."""
+
+    options: dict[str, str] = Field(min_length=1)
+    null: str
+    blank: str | None = None
+    voters: str | VotersSum
+
+
+class SumCheck(_Strict):
+    """A row check: ``column`` must equal the sum of ``equals_sum_of``."""
+
+    column: str
+    equals_sum_of: list[str] = Field(min_length=1)
+
+
+class Mapping(_Strict):
+    """A parsed mapping file."""
+
+    election: ElectionInfo
+    region_levels: list[str] = Field(min_length=1)
+    alliances: list[Alliance] = Field(default_factory=list)
+    parties: list[Party] = Field(default_factory=list)
+    contest: Contest
+    input: InputFormat = InputFormat()
+    regions: list[RegionColumn] = Field(min_length=1)
+    name_fixes: dict[str, str] = Field(default_factory=dict)
+    units: UnitSpec = UnitSpec()
+    counts: CountSpec
+    checks: list[SumCheck] = Field(default_factory=list)
+    source: str
+    received_at: str
+
+    def numeric_columns(self) -> list[str]:
+        """Every column read as a count, in a stable order without repeats."""
+        cols = [*self.counts.options.values(), self.counts.null]
+        if self.counts.blank:
+            cols.append(self.counts.blank)
+        if isinstance(self.counts.voters, str):
+            cols.append(self.counts.voters)
+        else:
+            cols.extend(self.counts.voters.sum)
+        if self.units.registered_column:
+            cols.append(self.units.registered_column)
+        for chk in self.checks:
+            cols.append(chk.column)
+            cols.extend(chk.equals_sum_of)
+        return list(dict.fromkeys(cols))
+
+    def text_columns(self) -> list[str]:
+        """Columns read as text (region names and the unit id column)."""
+        cols = [r.column for r in self.regions]
+        if self.units.id_column:
+            cols.append(self.units.id_column)
+        return cols
+
+
+@dataclass
+class ConversionReport:
+    """What :func:`convert` read, wrote and rejected."""
+
+    rows_read: int = 0
+    rows_converted: int = 0
+    rejected: list[Issue] = field(default_factory=list)
+    column_sums: dict[str, int] = field(default_factory=dict)
+    option_totals: dict[str, int] = field(default_factory=dict)
+    regions: int = 0
+    units: int = 0
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Number of distinct rejected lines."""
+        return len({i.line for i in self.rejected})
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and validate a mapping file; raises :class:`DefinitionError` with the field at fault."""
+    path = Path(path)
+    if not path.exists():
+        raise DefinitionError([Issue("file not found", file=str(path), code="missing")])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        raise DefinitionError([Issue(f"cannot parse: {exc}", file=str(path))]) from None
+    try:
+        mapping = Mapping.model_validate(doc)
+    except ValidationError as exc:
+        raise DefinitionError(
+            [
+                Issue(err["msg"], ".".join(str(p) for p in err["loc"]), str(path))
+                for err in exc.errors()
+            ]
+        ) from None
+    issues: list[Issue] = []
+    if [r.level for r in mapping.regions] != mapping.region_levels:
+        issues.append(
+            Issue("region columns must list every region level in order", "regions", str(path))
+        )
+    options = {o.id for o in mapping.contest.options}
+    if set(mapping.counts.options) != options:
+        issues.append(
+            Issue(
+                "counts.options must map exactly the contest's options "
+                f"({', '.join(sorted(options))})",
+                "counts.options",
+                str(path),
+            )
+        )
+    if not ID_RE.match(mapping.source):
+        issues.append(Issue(f"'{mapping.source}' is not a valid source name", "source", str(path)))
+    if mapping.election.registered_known and not mapping.units.registered_column:
+        issues.append(
+            Issue(
+                "set units.registered_column, or election.registered_known: false",
+                "units.registered_column",
+                str(path),
+            )
+        )
+    if issues:
+        raise DefinitionError(issues)
+    return mapping
+
+
+_NON_ID = re.compile(r"[^A-Za-z0-9.:+\-]+")
+
+
+def normalise_name(name: str) -> str:
+    """Name → id fragment: upper case, accents removed, Ñ→N, other runs of characters → ``-``.
+
+    The result starts with a letter or digit (or is empty when nothing usable is left).
+    """
+    decomposed = unicodedata.normalize("NFKD", name.strip().upper())
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ID.sub("-", ascii_text).lstrip(".:+-").rstrip("-")
+
+
+def _open_text(path: Path, encoding: str) -> io.TextIOWrapper:
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    return path.open(newline="", encoding=encoding)
+
+
+def _rows(path: Path, fmt: InputFormat) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first line of the record, fields), the header included."""
+    with _open_text(path, fmt.encoding) as fh:
+        reader = csv.reader(fh, delimiter=fmt.delimiter)
+        previous_end = 0
+        for row in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            yield start, row
+
+
+@dataclass
+class _Builder:
+    mapping: Mapping
+    regions: dict[str, RegionRow] = field(default_factory=dict)
+    ordinals: dict[str, int] = field(default_factory=dict)
+    units: list[UnitRow] = field(default_factory=list)
+    actas: list[dict[str, object]] = field(default_factory=list)
+
+    def region_path(self, cells: list[str]) -> str:
+        parent: str | None = None
+        for spec, cell in zip(self.mapping.regions, cells, strict=True):
+            name = self.mapping.name_fixes.get(cell.strip(), cell.strip())
+            part = normalise_name(name)
+            rid = part if parent is None else f"{parent}/{part}"
+            if rid not in self.regions:
+                self.regions[rid] = RegionRow(rid, name, spec.level, parent)
+            parent = rid
+        assert parent is not None
+        return parent
+
+
+def convert(
+    mapping_path: str | Path, csv_path: str | Path, out_dir: str | Path
+) -> ConversionReport:
+    """Convert a foreign CSV to native files in ``out_dir`` as the mapping file says.
+
+    Rows that fail (non-integer count, failed check, wrong number of fields, empty region
+    name or a unit id that is not valid) are skipped and listed in the report with their
+    file, line and field. A header without a mapped column raises :class:`InputError`.
+    """
+    mapping = load_mapping(mapping_path)
+    csv_path = Path(csv_path)
+    out = Path(out_dir)
+    report = ConversionReport()
+    received_at = utc_timestamp(mapping.received_at)
+    rows = _rows(csv_path, mapping.input)
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise InputError([Issue("empty file: expected a header row", file=str(csv_path))]) from None
+    header = [h.strip() for h in header]
+    pos = {name: i for i, name in enumerate(header)}
+    numeric = mapping.numeric_columns()
+    missing = [c for c in [*mapping.text_columns(), *numeric] if c not in pos]
+    if missing:
+        raise InputError(
+            [
+                Issue(
+                    f"missing column(s) {', '.join(missing)} named in the mapping",
+                    file=str(csv_path),
+                    line=1,
+                    code="missing",
+                )
+            ]
+        )
+    builder = _Builder(mapping)
+    sums = dict.fromkeys(numeric, 0)
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        report.rows_read += 1
+        issues = _convert_row(builder, row, header, pos, numeric, sums, received_at)
+        report.rejected.extend(i.located(str(csv_path), line) for i in issues)
+        if not issues:
+            report.rows_converted += 1
+    report.column_sums = sums
+    report.option_totals = {o: sums[c] for o, c in mapping.counts.options.items()}
+    report.regions = len(builder.regions)
+    report.units = len(builder.units)
+    report.files = _write(mapping, builder, out)
+    return report
+
+
+def _convert_row(
+    builder: _Builder,
+    row: list[str],
+    header: list[str],
+    pos: dict[str, int],
+    numeric: list[str],
+    sums: dict[str, int],
+    received_at: str,
+) -> list[Issue]:
+    mapping = builder.mapping
+    if len(row) != len(header):
+        return [Issue(f"expected {len(header)} fields as in the header, got {len(row)}")]
+    issues: list[Issue] = []
+    names = [row[pos[r.column]] for r in mapping.regions]
+    for spec, cell in zip(mapping.regions, names, strict=True):
+        if not normalise_name(mapping.name_fixes.get(cell.strip(), cell.strip())):
+            issues.append(Issue(f"empty {spec.level} name", spec.column, code="missing"))
+    if issues:
+        return issues
+    region = builder.region_path(names)
+    builder.ordinals[region] = builder.ordinals.get(region, 0) + 1
+    if mapping.units.id_column:
+        unit_id = row[pos[mapping.units.id_column]].strip()
+        if not ID_RE.match(unit_id):
+            issues.append(Issue(f"'{unit_id}' is not a valid unit id", mapping.units.id_column))
+    else:
+        unit_id = f"{region}/{builder.ordinals[region]}"
+    values: dict[str, int] = {}
+    for col in numeric:
+        text = row[pos[col]].strip()
+        if text.isascii() and text.isdigit():
+            values[col] = int(text)
+        else:
+            issues.append(
+                Issue(f"expected a non-negative integer, got '{text}'", col, code="not_integer")
+            )
+    if issues:
+        return issues
+    for chk in mapping.checks:
+        total = sum(values[c] for c in chk.equals_sum_of)
+        if values[chk.column] != total:
+            issues.append(
+                Issue(
+                    f"{chk.column} ({values[chk.column]}) != {' + '.join(chk.equals_sum_of)} "
+                    f"({total})",
+                    chk.column,
+                    code="check_failed",
+                )
+            )
+    if issues:
+        return issues
+    counts = mapping.counts
+    voters = (
+        values[counts.voters]
+        if isinstance(counts.voters, str)
+        else sum(values[c] for c in counts.voters.sum)
+    )
+    registered = (
+        values[mapping.units.registered_column] if mapping.units.registered_column else voters
+    )
+    for col in numeric:
+        sums[col] += values[col]
+    builder.units.append(UnitRow(unit_id, region, registered))
+    builder.actas.append(
+        {
+            "unit": unit_id,
+            "contest": mapping.contest.id,
+            "source": mapping.source,
+            "received_at": received_at,
+            "voters": voters,
+            "null": values[counts.null],
+            "blank": values[counts.blank] if counts.blank else None,
+            **{opt: values[col] for opt, col in counts.options.items()},
+        }
+    )
+    return []
+
+
+def _write(mapping: Mapping, builder: _Builder, out: Path) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    meta = DefinitionMeta(
+        election=mapping.election,
+        region_levels=mapping.region_levels,
+        alliances=mapping.alliances,
+        parties=mapping.parties,
+        contests=[mapping.contest],
+    )
+    doc: dict[str, Any] = meta.model_dump(mode="json")
+    doc["regions"] = "regions.csv"
+    doc["units"] = "units.csv"
+    files = {
+        "election": out / "election.yaml",
+        "regions": out / "regions.csv",
+        "units": out / "units.csv",
+        "actas": out / "actas.csv",
+    }
+    files["election"].write_text(
+        yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    write_regions_csv(files["regions"], list(builder.regions.values()))
+    write_units_csv(files["units"], builder.units)
+    write_actas_csv(files["actas"], [o.id for o in mapping.contest.options], builder.actas)
+    return files
