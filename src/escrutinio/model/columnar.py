@@ -1,0 +1,193 @@
+"""Vectorised screening of many actas at once (a fast path for large CSV imports).
+
+Every rule of :class:`~escrutinio.model.validation.ActaValidator` is checked column-wise
+with Polars/NumPy. Rows that pass are prepared directly; any row that fails a check is
+handed back to be re-validated by the row-by-row validator, which stays the single source
+of truth for error messages. ``tests/model/test_columnar.py`` checks that both paths
+accept and reject exactly the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from escrutinio.model.acta import utc_timestamp
+from escrutinio.model.definition import ID_RE
+from escrutinio.model.prepared import ContentTemplate, PreparedActa
+from escrutinio.model.validation import ActaValidator
+
+DIGITS = r"^[0-9]{1,15}$"
+FIXED = ("unit", "contest", "source", "received_at", "voters", "null", "blank")
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass
+class Screened:
+    """Rows of a frame that passed every check, and positions of those to re-check."""
+
+    accepted: list[PreparedActa]
+    recheck: npt.NDArray[np.int64]
+
+
+def _stripped(frame: pl.DataFrame, name: str) -> pl.Series:
+    return frame[name].cast(pl.String).str.strip_chars()
+
+
+def _count_column(frame: pl.DataFrame, name: str) -> tuple[npt.NDArray[np.int64], BoolArray]:
+    s = _stripped(frame, name)
+    ok = s.str.contains(DIGITS).fill_null(False).to_numpy()
+    values = s.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+    return values.astype(np.int64, copy=False), ok.astype(bool, copy=False)
+
+
+def _is_blank(frame: pl.DataFrame, name: str) -> BoolArray:
+    s = _stripped(frame, name)
+    return (s.is_null() | (s == "")).fill_null(True).to_numpy().astype(bool, copy=False)
+
+
+class ColumnScreen:
+    """Screens Polars frames of raw actas (all columns as text) against a definition."""
+
+    def __init__(self, validator: ActaValidator) -> None:
+        self.validator = validator
+        d = validator.definition
+        self.definition = d
+        self.units = pl.DataFrame(
+            {"unit": d.units.ids, "__idx": np.arange(len(d.units), dtype=np.int64)}
+        )
+        self.templates = {
+            cid: ContentTemplate(cid, tuple(o.id for o in c.options))
+            for cid, c in d.contests.items()
+        }
+        self._times: dict[str, str | None] = {}
+
+    def _time(self, value: str | None) -> str | None:
+        if value is None or value == "":
+            return self.validator.default_received_at
+        if value not in self._times:
+            try:
+                self._times[value] = utc_timestamp(value)
+            except ValueError:
+                self._times[value] = None
+        return self._times[value]
+
+    def screen(self, frame: pl.DataFrame, first_line: int) -> Screened:
+        """Check a frame whose row ``i`` is at line ``first_line + i`` of its file."""
+        n = frame.height
+        d = self.definition
+        recheck = np.zeros(n, dtype=bool)
+        if "unit" not in frame.columns or "contest" not in frame.columns:
+            return Screened([], np.arange(n))
+        joined = frame.select(pl.col("unit").cast(pl.String).str.strip_chars()).join(
+            self.units, on="unit", how="left", maintain_order="left"
+        )
+        unit_idx = joined["__idx"].fill_null(-1).to_numpy().astype(np.int64)
+        unit_ids = joined["unit"].to_list()
+        recheck |= unit_idx < 0
+        contests = _stripped(frame, "contest").fill_null("")
+        contest_arr = contests.to_numpy()
+
+        sources: list[str] = [self.validator.default_source] * n
+        if "source" in frame.columns:
+            raw_sources = _stripped(frame, "source").fill_null("").to_list()
+            for i, s in enumerate(raw_sources):
+                if s:
+                    sources[i] = s
+                    if not ID_RE.match(s):
+                        recheck[i] = True
+        times: list[str | None] = [self.validator.default_received_at] * n
+        if "received_at" in frame.columns:
+            raw_times = _stripped(frame, "received_at").to_list()
+            times = [self._time(x) for x in raw_times]
+            recheck |= np.array([t is None for t in times], dtype=bool)
+
+        voters, voters_ok = (
+            _count_column(frame, "voters")
+            if "voters" in frame.columns
+            else (np.zeros(n, np.int64), np.zeros(n, bool))
+        )
+        null, null_ok = (
+            _count_column(frame, "null")
+            if "null" in frame.columns
+            else (np.zeros(n, np.int64), np.zeros(n, bool))
+        )
+        recheck |= ~voters_ok | ~null_ok
+        if "blank" in frame.columns:
+            blank, blank_ok = _count_column(frame, "blank")
+            blank_absent = _is_blank(frame, "blank")
+            recheck |= ~(blank_ok | blank_absent)
+        else:
+            blank, blank_absent = np.zeros(n, np.int64), np.ones(n, bool)
+        blank = np.where(blank_absent, 0, blank)
+
+        option_columns = [c for c in frame.columns if c not in FIXED]
+        registered = d.units.registered
+        tolerance = self.validator.tolerance
+        accepted: list[PreparedActa] = []
+        by_contest: dict[str, tuple[npt.NDArray[np.int64], list[list[int]]]] = {}
+        known = np.zeros(n, dtype=bool)
+        for cid in d.contests:
+            rows = np.flatnonzero(contest_arr == cid)
+            if rows.size == 0:
+                continue
+            known[rows] = True
+            options = [o.id for o in d.contests[cid].options]
+            if any(o not in frame.columns for o in options):
+                recheck[rows] = True
+                continue
+            sub = frame[rows.tolist()] if rows.size != n else frame
+            votes = np.zeros((rows.size, len(options)), dtype=np.int64)
+            bad = np.zeros(rows.size, dtype=bool)
+            for j, opt in enumerate(options):
+                values, ok = _count_column(sub, opt)
+                votes[:, j] = values
+                bad |= ~ok
+            for other in option_columns:
+                if other not in options:
+                    bad |= ~_is_blank(sub, other)
+            idx = unit_idx[rows]
+            valid_unit = idx >= 0
+            eligible = np.zeros(rows.size, dtype=bool)
+            eligible[valid_unit] = d.eligible_mask(cid)[idx[valid_unit]]
+            bad |= ~eligible
+            cast = votes.sum(axis=1) + null[rows] + blank[rows]
+            bad |= cast > voters[rows]
+            reg = np.where(valid_unit, registered[np.maximum(idx, 0)], -1)
+            bad |= voters[rows] > reg + tolerance
+            recheck[rows] |= bad
+            by_contest[cid] = (rows.astype(np.int64), votes.tolist())
+        recheck |= ~known
+
+        for cid, (rows, vote_rows) in by_contest.items():
+            template = self.templates[cid]
+            for pos, row_votes in zip(rows.tolist(), vote_rows, strict=True):
+                if recheck[pos]:
+                    continue
+                b = None if blank_absent[pos] else int(blank[pos])
+                v, nl = int(voters[pos]), int(null[pos])
+                unit = unit_ids[pos]
+                content = template.render(unit, sources[pos], row_votes, nl, b, v)
+                received = times[pos]
+                assert received is not None
+                accepted.append(
+                    PreparedActa(
+                        line=first_line + pos,
+                        unit=unit,
+                        unit_idx=int(unit_idx[pos]),
+                        contest=cid,
+                        source=sources[pos],
+                        counts=(*row_votes, nl, b or 0, v),
+                        has_blank=b is not None,
+                        received_at=received,
+                        content=content,
+                        content_hash=hashlib.sha256(content).hexdigest(),
+                    )
+                )
+        accepted.sort(key=lambda p: p.line or 0)
+        return Screened(accepted, np.flatnonzero(recheck))
