@@ -40,8 +40,9 @@ def check_format(value: str) -> str:
 
 FormatOption = Annotated[
     str,
-    typer.Option("--format", "-f", callback=check_format,
-                 help="Output format: table, json or csv."),
+    typer.Option(
+        "--format", "-f", callback=check_format, help="Output format: table, json or csv."
+    ),
 ]
 
 

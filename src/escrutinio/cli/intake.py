@@ -8,11 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
-from escrutinio.io.actas_files import count_lines, read_actas
+from escrutinio.io.actas_files import count_lines
 from escrutinio.io.definition_files import load_definition
 from escrutinio.model.errors import InputError
 
@@ -64,11 +71,7 @@ def import_actas(
     with open_store(db) as store:
         store.definition()
         for path in files:
-            try:
-                rows = read_actas(path)
-            except InputError as exc:
-                raise fail(str(exc)) from None
-            total = max(count_lines(path) - 1, 0)
+            total = max(count_lines(path) - 1, 0) if path.exists() else 0
             with Progress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
@@ -79,13 +82,16 @@ def import_actas(
                 disable=fmt != "table",
             ) as progress:
                 task = progress.add_task(path.name, total=total)
-                report = store.ingest(
-                    rows,
-                    file=str(path),
-                    source=source,
-                    received_at=received_at,
-                    progress=lambda n, task=task: progress.advance(task, n),
-                )
+
+                def advance(n: int, task: TaskID = task, progress: Progress = progress) -> None:
+                    progress.advance(task, n)
+
+                try:
+                    report = store.ingest_file(
+                        path, source=source, received_at=received_at, progress=advance
+                    )
+                except InputError as exc:
+                    raise fail(str(exc)) from None
             store.record_import(report, _file_sha256(path))
             reports.append(report)
             any_rejected = any_rejected or report.rejected_rows > 0
@@ -117,12 +123,17 @@ def conflicts(
     with open_store(db) as store:
         rows = store.conflicts(source)
     if fmt == "json":
-        write_out(json.dumps([{"unit": u, "contest": c, "source": s, "versions": n}
-                              for u, c, s, n in rows], indent=2))
+        write_out(
+            json.dumps(
+                [{"unit": u, "contest": c, "source": s, "versions": n} for u, c, s, n in rows],
+                indent=2,
+            )
+        )
         return
     if fmt == "csv":
-        write_out("unit,contest,source,versions\n" + "".join(
-            f"{u},{c},{s},{n}\n" for u, c, s, n in rows))
+        write_out(
+            "unit,contest,source,versions\n" + "".join(f"{u},{c},{s},{n}\n" for u, c, s, n in rows)
+        )
         return
     table = Table("unit", "contest", "source", "versions", title="Pending conflicts")
     for u, c, s, n in rows:
@@ -143,21 +154,46 @@ def versions(
     if not found:
         raise fail(f"no acta stored for unit '{unit}' in contest '{contest}'")
     docs = [
-        {**v.acta.content(), "version": v.version, "status": v.status, "counting": v.counting,
-         "received_at": v.acta.received_at, "content_hash": v.content_hash, "log_index": v.log_idx}
+        {
+            **v.acta.content(),
+            "version": v.version,
+            "status": v.status,
+            "counting": v.counting,
+            "received_at": v.acta.received_at,
+            "content_hash": v.content_hash,
+            "log_index": v.log_idx,
+        }
         for v in found
     ]
     if fmt != "table":
         write_out(json.dumps(docs, ensure_ascii=False, indent=2))
         return
     options = list(found[0].acta.option_ids)
-    table = Table("source", "version", "status", "counts", *options, "null", "blank", "voters",
-                  "received", title=f"Acta {unit} / {contest}")
+    table = Table(
+        "source",
+        "version",
+        "status",
+        "counts",
+        *options,
+        "null",
+        "blank",
+        "voters",
+        "received",
+        title=f"Acta {unit} / {contest}",
+    )
     for v in found:
         a = v.acta
-        table.add_row(a.source, str(v.version), v.status, "✓" if v.counting else "",
-                      *map(str, a.votes), str(a.null), "" if a.blank is None else str(a.blank),
-                      str(a.voters), a.received_at)
+        table.add_row(
+            a.source,
+            str(v.version),
+            v.status,
+            "✓" if v.counting else "",
+            *map(str, a.votes),
+            str(a.null),
+            "" if a.blank is None else str(a.blank),
+            str(a.voters),
+            a.received_at,
+        )
     console.print(table)
 
 
@@ -178,8 +214,7 @@ def adjudicate(
         raise fail("give exactly one of --version N or --exclude")
     with open_store(db) as store:
         src = source or store.definition().info.official_source
-        idx = store.adjudicate(unit, contest, src, None if exclude else version, reason,
-                               decided_by)
+        idx = store.adjudicate(unit, contest, src, None if exclude else version, reason, decided_by)
     what = "no version" if exclude else f"version {version}"
     console.print(f"recorded: {what} of {unit}/{contest}/{src} counts (log entry {idx})")
 

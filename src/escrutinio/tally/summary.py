@@ -97,6 +97,26 @@ class Summary:
             "contests_by_status": {k: list(v) for k, v in self.contests_by_status.items()},
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Summary:
+        """Rebuild a summary from :meth:`to_dict` output (e.g. a stored bulletin)."""
+        t = d["turnout"]
+        return cls(
+            election_id=d["election_id"],
+            election_name=d["election_name"],
+            seats=dict(d["seats"]),
+            seat_winners=tuple(SeatWinner(**w) for w in d["seat_winners"]),
+            pending=tuple(d["pending"]),
+            pending_ids=tuple(d["pending_ids"]),
+            votes=dict(d["votes"]),
+            vote_shares=dict(d["vote_shares"]),
+            valid=d["valid"],
+            turnout=Turnout(t["voters"], t["registered"], t["pct"]),
+            actas_counted=d["actas_counted"],
+            actas_expected=d["actas_expected"],
+            contests_by_status={k: list(v) for k, v in d["contests_by_status"].items()},
+        )
+
 
 def _ordered(definition: Definition, totals: dict[str, int]) -> dict[str, int]:
     order = [*definition.alliances, INDEPENDENT]

@@ -1,0 +1,23 @@
+"""The ``escrutinio`` command: one Typer app, one module per group of commands."""
+
+from __future__ import annotations
+
+import typer
+
+from escrutinio.cli.intake import register as register_intake
+from escrutinio.cli.results import register as register_results
+
+app = typer.Typer(
+    name="escrutinio",
+    help="Election results from tally sheets (actas) that anyone can check.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for register in (register_intake, register_results):
+    register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
