@@ -21,6 +21,7 @@ from rich.table import Table
 from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
 from escrutinio.io.actas_files import count_lines
 from escrutinio.io.definition_files import load_definition
+from escrutinio.io.mapping import convert as convert_mapped
 from escrutinio.model.errors import InputError
 
 
@@ -219,9 +220,32 @@ def adjudicate(
     console.print(f"recorded: {what} of {unit}/{contest}/{src} counts (log entry {idx})")
 
 
+def convert(
+    mapping: Annotated[Path, typer.Argument(help="Column-mapping file (.yaml).")],
+    source_csv: Annotated[Path, typer.Argument(help="The foreign CSV to convert.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the native files.")],
+) -> None:
+    """Convert a foreign results CSV into election.yaml, regions/units and actas CSV files."""
+    try:
+        report = convert_mapped(mapping, source_csv, out)
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"{out}: {report.rows_converted:,} of {report.rows_read:,} rows converted, "
+        f"{report.regions:,} regions, {report.units:,} units; column sums: "
+        + ", ".join(f"{c} {n:,}" for c, n in report.column_sums.items()),
+        highlight=False,
+    )
+    for issue in report.rejected[:20]:
+        console.print(f"  [red]✗[/] {issue}", highlight=False)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command()(init)
+    app.command()(convert)
     app.command("import")(import_actas)
     app.command()(conflicts)
     app.command()(versions)
