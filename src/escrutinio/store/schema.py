@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -75,7 +74,6 @@ acta_versions = Table(
     UniqueConstraint("unit", "contest", "source", "version", name="uq_acta_version"),
     UniqueConstraint("unit", "contest", "source", "content_hash", name="uq_acta_content"),
 )
-Index("ix_acta_counting", acta_versions.c.source, acta_versions.c.counting, acta_versions.c.contest)
 
 adjudications = Table(
     "adjudications",
@@ -113,4 +111,27 @@ imports = Table(
     Column("duplicates", Integer, nullable=False),
     Column("conflicts", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("witness", String(256), nullable=False),
+    Column("line", Text, nullable=False),
+    Column("witness_key", Text, nullable=False),
+    Column("added_at", String(32), nullable=False),
+    UniqueConstraint("size", "root_hash", "witness", name="uq_cosignature"),
 )

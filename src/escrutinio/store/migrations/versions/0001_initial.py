@@ -63,7 +63,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("unit", "contest", "source", "version", name="uq_acta_version"),
         sa.UniqueConstraint("unit", "contest", "source", "content_hash", name="uq_acta_content"),
     )
-    op.create_index("ix_acta_counting", "acta_versions", ["source", "counting", "contest"])
     op.create_table(
         "adjudications",
         sa.Column("id", sa.Integer, primary_key=True),
