@@ -34,7 +34,9 @@ def write_synthetic(out: Path, units: int, seed: int = 2017) -> tuple[Path, Path
     voters = np.floor(registered * turnout).astype(np.int64)
     shares = rng.dirichlet(np.linspace(12, 1, len(OPTIONS)), size=units)
     null = rng.binomial(voters, 0.01)
-    votes = np.array([rng.multinomial(v - n, p) for v, n, p in zip(voters, null, shares)])
+    votes = np.array(
+        [rng.multinomial(v - n, p) for v, n, p in zip(voters, null, shares, strict=True)]
+    )
     with (out / "units.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["id", "region", "registered", "contests"])

@@ -201,8 +201,10 @@ class Store:
         self.engine.dispose()
 
     # ----------------------------------------------------------------- log
-    def _append_log(self, conn: Connection, entries: list[tuple[str, bytes]]) -> int:
-        """Append log entries in this transaction; returns the index of the first one."""
+    def append_log(self, conn: Connection, entries: list[tuple[str, bytes]]) -> int:
+        """Append (kind, canonical JSON body) log entries inside the caller's transaction
+        (``with store.engine.begin() as conn``), so a record and its leaf commit together.
+        Returns the index of the first entry."""
         lock_for_append(conn)
         start = conn.execute(
             select(func.coalesce(func.max(t.log_entries.c.idx) + 1, 0))
@@ -279,7 +281,7 @@ class Store:
                     "units_sha256": hashlib.sha256(units_bytes).hexdigest(),
                 }
             )
-            self._append_log(conn, [("definition", event)])
+            self.append_log(conn, [("definition", event)])
             conn.execute(
                 insert(t.meta),
                 [
@@ -677,7 +679,7 @@ class Store:
         )
         av = t.acta_versions.c
         with self.engine.begin() as conn:
-            idx = self._append_log(conn, [("adjudication", body)])
+            idx = self.append_log(conn, [("adjudication", body)])
             conn.execute(
                 insert(t.adjudications).values(
                     unit=unit,
@@ -760,7 +762,7 @@ class Store:
                     "sha256": digest,
                 }
             )
-            idx = self._append_log(conn, [("bulletin", event)])
+            idx = self.append_log(conn, [("bulletin", event)])
             conn.execute(
                 insert(t.bulletins).values(
                     number=number,

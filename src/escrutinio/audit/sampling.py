@@ -1,0 +1,56 @@
+"""Reproducible sampling from a public seed.
+
+Rivest, "Consistent Sampling with Replacement", arXiv:1808.10016, 2018, via the
+``consistent_sampler`` package (SHA-256 tickets from the seed), for tables/batches and for
+ballots of a ballot manifest (ids ``batch:position``, positions 1-based). Sampling with
+probability proportional to error bounds (PPEB; Stark 2008/2009) uses the SHA-256 of
+``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from itertools import islice
+
+import numpy as np
+from consistent_sampler import sampler
+from numpy.typing import ArrayLike
+
+
+def sample_ids(
+    ids: Sequence[str], seed: str, size: int, *, replacement: bool = False, skip: int = 0
+) -> list[str]:
+    """Draws ``skip+1 .. skip+size`` of the consistent sample of ``ids`` (in draw order)."""
+    gen = sampler(list(ids), seed=seed, with_replacement=replacement, output="id")
+    return [str(x) for x in islice(gen, skip, skip + size)]
+
+
+def manifest_ids(manifest: Mapping[str, int]) -> list[str]:
+    """Ballot ids ``batch:position`` for a manifest mapping batch id → ballot count."""
+    return [f"{batch}:{i}" for batch, count in manifest.items() for i in range(1, count + 1)]
+
+
+def sample_ballots(
+    manifest: Mapping[str, int], seed: str, size: int, *, replacement: bool = False
+) -> list[tuple[str, int]]:
+    """Sample ballots from a manifest; returns (batch id, 1-based position) in draw order."""
+    out: list[tuple[str, int]] = []
+    for ballot_id in sample_ids(manifest_ids(manifest), seed, size, replacement=replacement):
+        batch, _, pos = ballot_id.rpartition(":")
+        out.append((batch, int(pos)))
+    return out
+
+
+def _uniform(seed: str, counter: int) -> float:
+    digest = hashlib.sha256(f"{seed},{counter}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0**64
+
+
+def ppeb_sample(bounds: ArrayLike, seed: str, size: int, *, skip: int = 0) -> list[int]:
+    """Indices drawn with replacement with probability bound_p / Σ bounds (draws skip+1…)."""
+    cum = np.cumsum(np.asarray(bounds, dtype=np.float64))
+    if cum.size == 0 or cum[-1] <= 0:
+        raise ValueError("error bounds must have a positive sum")
+    u = np.array([_uniform(seed, k) for k in range(skip + 1, skip + size + 1)]) * cum[-1]
+    return [int(i) for i in np.searchsorted(cum, u, side="right")]
