@@ -60,12 +60,16 @@ BAD_ROWS = [
 ]
 
 
+@pytest.mark.parametrize("whole_file", [False, True], ids=["row-reader", "file-importer"])
 @pytest.mark.parametrize(("row", "field", "message"), BAD_ROWS)
 def test_each_rule_rejects_the_row_and_keeps_the_others(
-    store: Store, tmp_path: Path, row: str, field: str | None, message: str
+    store: Store, tmp_path: Path, row: str, field: str | None, message: str, whole_file: bool
 ) -> None:
     path = write(tmp_path, "mixed.csv", GOOD_A, row, GOOD_B)
-    report = store.ingest(read_actas(path), file=str(path))
+    if whole_file:
+        report = store.ingest_file(path)
+    else:
+        report = store.ingest(read_actas(path), file=str(path))
     assert report.accepted == 2
     assert report.rejected_rows == 1
     issue = report.issues[0]

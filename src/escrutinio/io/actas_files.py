@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from escrutinio.model.errors import InputError, Issue
@@ -49,16 +50,24 @@ def count_lines(path: str | Path) -> int:
 
 
 def use_columnar(path: str | Path) -> bool:
-    """True for CSV files the vectorised importer can read with exact line numbers:
-    no quote characters anywhere, so no field can span lines."""
+    """True for CSV files the vectorised importer reads exactly like the row reader:
+    no quote characters (so no field spans lines) and the same number of fields on every
+    non-empty line as in the header (checked with NumPy over the raw bytes)."""
     path = Path(path)
     if path.suffix.lower() != ".csv":
         return False
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            if b'"' in chunk:
-                return False
-    return True
+    data = np.fromfile(path, dtype=np.uint8)
+    if data.size == 0 or (data == ord('"')).any():
+        return False
+    if data[-1] != ord("\n"):
+        data = np.append(data, np.uint8(ord("\n")))
+    ends = np.flatnonzero(data == ord("\n"))
+    commas = np.cumsum(data == ord(","))[ends]
+    per_line = np.diff(commas, prepend=0)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = ends - starts - (data[np.maximum(ends - 1, 0)] == ord("\r"))
+    non_empty = length > 0
+    return bool((per_line[non_empty] == per_line[0]).all())
 
 
 def read_frame(path: str | Path) -> pl.DataFrame:
