@@ -1,1 +1,0 @@
-"""escrutinio.claims."""
