@@ -293,27 +293,38 @@ class Definition:
 
     def to_document(self) -> dict[str, Any]:
         """The whole definition as a JSON-ready document (metadata, regions, units)."""
+        return self._document
+
+    @cached_property
+    def _document(self) -> dict[str, Any]:
         regions = self.regions
         units = self.units
+        levels = self.meta.region_levels
+        parents = regions.parent.tolist()
+        explicit = units.explicit_contests
         return {
             **self.meta.model_dump(mode="json"),
             "regions": [
                 {
-                    "id": regions.ids[i],
-                    "name": regions.names[i],
-                    "level": self.meta.region_levels[regions.level[i]],
-                    "parent": regions.ids[regions.parent[i]] if regions.parent[i] >= 0 else None,
+                    "id": rid,
+                    "name": name,
+                    "level": levels[level],
+                    "parent": regions.ids[parents[i]] if parents[i] >= 0 else None,
                 }
-                for i in range(len(regions))
+                for i, (rid, name, level) in enumerate(
+                    zip(regions.ids, regions.names, regions.level.tolist(), strict=True)
+                )
             ],
             "units": [
                 {
-                    "id": units.ids[i],
-                    "region": regions.ids[units.region[i]],
-                    "registered": int(units.registered[i]),
-                    "contests": sorted(units.explicit_contests.get(i, ())),
+                    "id": uid,
+                    "region": regions.ids[region],
+                    "registered": registered,
+                    "contests": sorted(explicit.get(i, ())),
                 }
-                for i in range(len(units))
+                for i, (uid, region, registered) in enumerate(
+                    zip(units.ids, units.region.tolist(), units.registered.tolist(), strict=True)
+                )
             ],
         }
 

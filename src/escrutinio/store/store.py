@@ -290,35 +290,29 @@ class Store:
                 ],
             )
             r = definition.regions
-            if len(r):
-                conn.execute(
-                    insert(t.regions),
-                    [
-                        {
-                            "idx": i,
-                            "id": r.ids[i],
-                            "name": r.names[i],
-                            "level": int(r.level[i]),
-                            "parent": int(r.parent[i]) if r.parent[i] >= 0 else None,
-                        }
-                        for i in range(len(r))
-                    ],
-                )
+            parents = r.parent.tolist()
+            insert_many(
+                conn,
+                "regions",
+                ("idx", "id", "name", "level", "parent"),
+                [
+                    (i, r.ids[i], r.names[i], level, parents[i] if parents[i] >= 0 else None)
+                    for i, level in enumerate(r.level.tolist())
+                ],
+            )
             u = definition.units
-            for lo in range(0, len(u), 50_000):
-                conn.execute(
-                    insert(t.units),
-                    [
-                        {
-                            "idx": i,
-                            "id": u.ids[i],
-                            "region": int(u.region[i]),
-                            "registered": int(u.registered[i]),
-                            "contests": ";".join(sorted(u.explicit_contests.get(i, ()))),
-                        }
-                        for i in range(lo, min(lo + 50_000, len(u)))
-                    ],
-                )
+            explicit = u.explicit_contests
+            insert_many(
+                conn,
+                "units",
+                ("idx", "id", "region", "registered", "contests"),
+                [
+                    (i, uid, region, registered, ";".join(sorted(explicit.get(i, ()))))
+                    for i, (uid, region, registered) in enumerate(
+                        zip(u.ids, u.region.tolist(), u.registered.tolist(), strict=True)
+                    )
+                ],
+            )
         self._definition = definition
         return "loaded"
 
