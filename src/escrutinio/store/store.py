@@ -131,6 +131,18 @@ def insert_many(
     conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
+def fetch_raw(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run a query on the driver's own cursor and return plain tuples (no Row objects),
+    which is several times faster for million-row reads. ``{}`` marks a parameter."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql.format(*([mark] * len(params))), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _pack(row: tuple[int, ...]) -> bytes:
     return struct.pack(f"<{len(row)}q", *row)
 
@@ -337,16 +349,10 @@ class Store:
             if meta_text is None:
                 raise StoreError("no election definition loaded: run `escrutinio init FILE` first")
             meta = DefinitionMeta.model_validate(json.loads(meta_text))
-            regs = conn.execute(
-                select(
-                    t.regions.c.id, t.regions.c.name, t.regions.c.level, t.regions.c.parent
-                ).order_by(t.regions.c.idx)
-            ).all()
-            units = conn.execute(
-                select(
-                    t.units.c.id, t.units.c.region, t.units.c.registered, t.units.c.contests
-                ).order_by(t.units.c.idx)
-            ).all()
+            regs = fetch_raw(conn, "SELECT id, name, level, parent FROM regions ORDER BY idx")
+            units = fetch_raw(
+                conn, "SELECT id, region, registered, contests FROM units ORDER BY idx"
+            )
         region_ids = [r[0] for r in regs]
         regions = RegionTable(
             ids=region_ids,
@@ -705,16 +711,14 @@ class Store:
         with self.engine.connect() as conn:
             for cid, contest in definition.contests.items():
                 width = len(contest.options) + 3
-                rows = conn.exec_driver_sql(
+                rows = fetch_raw(
+                    conn,
                     "SELECT unit_idx, counts FROM acta_versions "
-                    "WHERE source = %(s)s AND counting AND contest = %(c)s"
-                    if conn.dialect.name == "postgresql"
-                    else "SELECT unit_idx, counts FROM acta_versions "
-                    "WHERE source = ? AND counting AND contest = ?",
-                    {"s": source, "c": cid} if conn.dialect.name == "postgresql" else (source, cid),
-                ).all()
+                    "WHERE source = {} AND counting AND contest = {}",
+                    (source, cid),
+                )
                 units = np.fromiter((r[0] for r in rows), dtype=np.int32, count=len(rows))
-                blob = b"".join(bytes(r[1]) for r in rows)
+                blob = b"".join([r[1] for r in rows])
                 counts = np.frombuffer(blob, dtype="<i8").astype(np.int64).reshape(-1, width)
                 out[cid] = (units, counts)
         return out
