@@ -1,0 +1,56 @@
+"""HTML report of a forensic analysis (Jinja2 template shipped in the package).
+
+Presents the tests of Klimek et al. (PNAS 2012), Kobak et al. (AoAS 2016), Beber & Scacco
+(Political Analysis 2012) and Mebane (2006), each with a plain-language note of what it can and
+cannot show, plus the ranked outliers. The report states that no test proves fraud.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from escrutinio.forensics.analyze import ForensicsResult
+from escrutinio.forensics.plots import all_plots
+
+
+def _environment() -> jinja2.Environment:
+    """Jinja2 environment loading templates from this package, with autoescaping."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("escrutinio.forensics", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_html(result: ForensicsResult, plots: dict[str, str], title: str, max_rows: int) -> str:
+    """Render the report HTML; ``plots`` maps plot keys to image file names."""
+    frame = result.outliers_frame()
+    return (
+        _environment()
+        .get_template("forensics.html.j2")
+        .render(
+            title=title,
+            n_units=result.data.n_units,
+            leader=result.data.leader_name,
+            tests=result.tests,
+            plots=plots,
+            outlier_columns=frame.columns,
+            outliers=frame.head(max_rows).rows(),
+            n_outliers=frame.height,
+        )
+    )
+
+
+def write_report(
+    result: ForensicsResult, out_dir: Path, title: str = "Forensic analysis", max_rows: int = 200
+) -> Path:
+    """Write index.html, plots (PNG + SVG), outliers.csv and tests.csv to ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plots = all_plots(result.data, out_dir)
+    result.outliers_frame().write_csv(out_dir / "outliers.csv")
+    result.summary_frame().write_csv(out_dir / "tests.csv")
+    path = out_dir / "index.html"
+    path.write_text(render_html(result, plots, title, max_rows), encoding="utf-8")
+    return path
