@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from escrutinio.cli.audit import register as register_audit
+from escrutinio.cli.examine import register as register_examine
 from escrutinio.cli.intake import register as register_intake
+from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
 
 app = typer.Typer(
@@ -14,7 +17,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for register in (register_intake, register_results):
+for register in (
+    register_intake,
+    register_results,
+    register_ledger,
+    register_audit,
+    register_examine,
+):
     register(app)
 
 

@@ -723,6 +723,21 @@ class Store:
                 out[cid] = (units, counts)
         return out
 
+    def counting_details(
+        self, contest: str, source: str | None = None
+    ) -> list[tuple[int, bytes, str, int]]:
+        """The counting versions of one contest for ``source``: (unit index, packed counts,
+        received time, log index), in log order (the order they were reported)."""
+        definition = self.definition()
+        source = source or definition.info.official_source
+        with self.engine.connect() as conn:
+            return fetch_raw(
+                conn,
+                "SELECT unit_idx, counts, received_at, log_idx FROM acta_versions "
+                "WHERE source = {} AND counting AND contest = {} ORDER BY log_idx",
+                (source, contest),
+            )
+
     def sources(self) -> list[tuple[str, int]]:
         """Sources with their number of counting actas."""
         av = t.acta_versions.c
