@@ -71,7 +71,34 @@ def main() -> None:
     print("\nRe-importing a file is safe: identical actas are no-ops.")
     run("import", str(data17 / "actas_wave2.csv"), env=env17)
 
-    banner("2. Venezuela, presidential election of 28 July 2024: citizen-collected actas")
+    banner("2. Examine: the MUD witnesses' copies of Bolívar's actas, and forensics")
+    print("Generating hypothetical witness copies (examples/venezuela-2017/witness_copies.py)")
+    subprocess.check_call([python, str(HERE / "venezuela-2017" / "witness_copies.py"), str(data17)])
+    run("import", str(data17 / "actas_witness_mud.csv"), env=env17)
+    run(
+        "reconcile",
+        "official",
+        "witness:MUD",
+        "--contest",
+        "gov-VE07",
+        "--out",
+        str(out / "reconcile-2017"),
+        env=env17,
+    )
+    run(
+        "forensics",
+        "--contest",
+        "gov-VE07",
+        "--contest",
+        "gov-VE14",
+        "--contest",
+        "gov-VE23",
+        "--out",
+        str(out / "forensics-2017"),
+        env=env17,
+    )
+
+    banner("3. Venezuela, presidential election of 28 July 2024: citizen-collected actas")
     data24 = out / "ve2024"
     run(
         "convert",
@@ -85,6 +112,7 @@ def main() -> None:
     run("init", str(data24 / "election.yaml"), env=env24)
     run("import", str(data24 / "actas.csv"), env=env24)
     run("results", env=env24)
+    run("forensics", "--out", str(out / "forensics-2024"), env=env24)
 
     print(f"\nDemo finished. Databases and files are in {out}")
 
