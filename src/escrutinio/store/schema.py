@@ -72,7 +72,7 @@ acta_versions = Table(
     Column("counting", Boolean, nullable=False),
     Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
     UniqueConstraint("unit", "contest", "source", "version", name="uq_acta_version"),
-    UniqueConstraint("unit", "contest", "source", "content_hash", name="uq_acta_content"),
+    UniqueConstraint("content_hash", name="uq_acta_content"),
 )
 
 adjudications = Table(
@@ -134,4 +134,60 @@ cosignatures = Table(
     Column("witness_key", Text, nullable=False),
     Column("added_at", String(32), nullable=False),
     UniqueConstraint("size", "root_hash", "witness", name="uq_cosignature"),
+)
+
+audits = Table(
+    "audits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("method", String(32), nullable=False),
+    Column("risk_limit", Text, nullable=False),
+    Column("seed", Text, nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("reported", LargeBinary, nullable=False),
+    Column("reported_sha256", String(64), nullable=False),
+    Column("log_size", BigInteger, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+)
+
+audit_rounds = Table(
+    "audit_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audits.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("draws", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+    UniqueConstraint("audit_id", "number", name="uq_audit_round"),
+)
+
+audit_counts = Table(
+    "audit_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audits.id"), nullable=False),
+    Column("unit", String(128), nullable=False),
+    Column("contest", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("counts", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+    UniqueConstraint("audit_id", "unit", "contest", "version", name="uq_audit_count"),
+)
+
+audit_conclusions = Table(
+    "audit_conclusions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audits.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+    UniqueConstraint("audit_id", "round", "sha256", name="uq_audit_conclusion"),
 )

@@ -7,6 +7,7 @@ import hashlib
 import json
 import struct
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -447,7 +448,7 @@ class Store:
         *,
         source: str | None = None,
         received_at: str | None = None,
-        chunk_size: int = 50_000,
+        chunk_size: int = 25_000,
         progress: Callable[[int], None] | None = None,
     ) -> IngestReport:
         """Import an acta file (CSV or JSON Lines) with the same outcome as :meth:`ingest`.
@@ -471,22 +472,36 @@ class Store:
         frame = read_frame(path)
         report = IngestReport(file=str(path))
         cache = VersionCache()
-        for lo in range(0, frame.height, chunk_size):
+
+        def check(lo: int) -> tuple[list[PreparedActa], IngestReport, int]:
+            """Screen one slice (runs on a worker thread while the previous one is written)."""
             part = frame.slice(lo, chunk_size)
             screened = screen.screen(part, first_line=lo + 2)
+            partial = IngestReport(file=str(path), read=part.height)
             accepted = screened.accepted
-            report.read += part.height
             if screened.recheck.size:
                 rechecked = []
                 for pos in screened.recheck.tolist():
                     row = row_from_values(part.columns, part.row(pos), lo + 2 + pos)
-                    prepared = self._check_row(validator, templates, row, report, str(path))
+                    prepared = self._check_row(validator, templates, row, partial, str(path))
                     if prepared is not None:
                         rechecked.append(prepared)
                 accepted = sorted([*accepted, *rechecked], key=lambda p: p.line or 0)
-            self._store_chunk(accepted, report, cache)
-            if progress:
-                progress(part.height)
+            return accepted, partial, part.height
+
+        starts = list(range(0, frame.height, chunk_size))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(check, starts[0]) if starts else None
+            for i in range(len(starts)):
+                assert pending is not None
+                accepted, partial, height = pending.result()
+                pending = pool.submit(check, starts[i + 1]) if i + 1 < len(starts) else None
+                report.read += partial.read
+                report.rejected_rows += partial.rejected_rows
+                report.issues.extend(partial.issues)
+                self._store_chunk(accepted, report, cache)
+                if progress:
+                    progress(height)
         report.issues.sort(key=lambda i: i.line or 0)
         return report
 

@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("counting", sa.Boolean, nullable=False),
         sa.Column("log_idx", sa.BigInteger, sa.ForeignKey("log_entries.idx"), nullable=False),
         sa.UniqueConstraint("unit", "contest", "source", "version", name="uq_acta_version"),
-        sa.UniqueConstraint("unit", "contest", "source", "content_hash", name="uq_acta_content"),
+        sa.UniqueConstraint("content_hash", name="uq_acta_content"),
     )
     op.create_table(
         "adjudications",
