@@ -1,0 +1,332 @@
+"""Persistence of audits: each step's rows and its transparency-log leaf (kind ``audit``)
+commit in one transaction, so a crash leaves either the whole step or nothing.
+
+Steps: create (definition of the audit and a snapshot of the reported counts), draw (one
+round), record (a batch of hand counts, each a new version, never overwritten) and
+conclusion. Repeating a step with the same content is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
+
+from escrutinio.audit.handcounts import HandCount
+from escrutinio.audit.reported import ReportedContest, reported_contests
+from escrutinio.audit.workflow import METHODS, AuditState, AuditStatus
+from escrutinio.model.acta import utc_timestamp
+from escrutinio.model.canonical import canonical_json_fast, sha256_hex
+from escrutinio.store import schema as t
+from escrutinio.store.store import Store, StoreError
+
+KIND = "audit"
+
+
+@dataclass(frozen=True)
+class RecordReport:
+    """What a hand-count import did."""
+
+    new: int
+    unchanged: int
+    corrected: int
+    log_idx: int | None
+
+
+def _leaf(store: Store, conn: Connection, body: dict[str, Any]) -> int:
+    return store.append_log(conn, [(KIND, canonical_json_fast(body))])
+
+
+def _audit_id(conn: Connection, name: str) -> int:
+    row = conn.execute(select(t.audits.c.id).where(t.audits.c.name == name)).first()
+    if row is None:
+        raise StoreError(f"no audit named '{name}'")
+    return int(row[0])
+
+
+def create_audit(
+    store: Store,
+    name: str,
+    method: str,
+    risk_limit: float,
+    seed: str,
+    contests: Sequence[str],
+    percent: float | None = None,
+) -> tuple[AuditState, bool]:
+    """Store a new audit with a snapshot of the counting actas; returns (state, created).
+
+    Re-creating an audit with the same name and parameters returns the stored one.
+    """
+    if method not in METHODS:
+        raise StoreError(f"unknown method '{method}' (expected one of {', '.join(METHODS)})")
+    if not 0 < risk_limit < 1:
+        raise StoreError("the risk limit must be between 0 and 1")
+    if method == "fixed-percentage" and not (percent and 0 < percent <= 100):
+        raise StoreError("a fixed-percentage audit needs --percent between 0 and 100")
+    definition = store.definition()
+    unknown = [c for c in contests if c not in definition.contests]
+    if unknown or not contests:
+        raise StoreError(f"unknown contest(s): {', '.join(unknown) or '(none given)'}")
+    spec = {"contests": list(contests), "percent": percent}
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
+    if row is not None:
+        same = (row.method, row.risk_limit, row.seed, json.loads(row.spec)) == (
+            method,
+            repr(risk_limit),
+            seed,
+            spec,
+        )
+        if not same:
+            raise StoreError(f"an audit named '{name}' already exists with other parameters")
+        return load_audit(store, name), False
+    snapshot, problems = reported_contests(
+        definition, store.counting_arrays(definition.info.official_source), contests
+    )
+    if problems:
+        raise StoreError("reported results are incomplete: " + "; ".join(problems))
+    blob = canonical_json_fast({c: r.to_dict() for c, r in snapshot.items()})
+    digest = sha256_hex(blob)
+    with store.engine.begin() as conn:
+        log_size = int(conn.execute(select(func.count()).select_from(t.log_entries)).scalar_one())
+        idx = _leaf(
+            store,
+            conn,
+            {
+                "step": "create",
+                "audit": name,
+                "method": method,
+                "risk_limit": repr(risk_limit),
+                "seed": seed,
+                "contests": list(contests),
+                "percent": None if percent is None else repr(percent),
+                "reported_sha256": digest,
+                "log_size": log_size,
+            },
+        )
+        conn.execute(
+            insert(t.audits).values(
+                name=name,
+                method=method,
+                risk_limit=repr(risk_limit),
+                seed=seed,
+                spec=json.dumps(spec),
+                reported=zlib.compress(blob),
+                reported_sha256=digest,
+                log_size=log_size,
+                created_at=utc_timestamp(),
+                log_idx=idx,
+            )
+        )
+    return load_audit(store, name), True
+
+
+def audit_info(store: Store, name: str) -> dict[str, Any]:
+    """Stored facts of an audit: name, method, risk limit, seed, log size, snapshot hash."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
+    if row is None:
+        raise StoreError(f"no audit named '{name}'")
+    return {
+        "name": row.name,
+        "method": row.method,
+        "risk_limit": float(row.risk_limit),
+        "seed": row.seed,
+        "log_size_at_creation": int(row.log_size),
+        "reported_sha256": row.reported_sha256,
+        "created_at": row.created_at,
+        **json.loads(row.spec),
+    }
+
+
+def list_audits(store: Store) -> list[str]:
+    """Names of all audits."""
+    with store.engine.connect() as conn:
+        return [r[0] for r in conn.execute(select(t.audits.c.name).order_by(t.audits.c.id))]
+
+
+def load_audit(store: Store, name: str) -> AuditState:
+    """Rebuild an audit's state from its rows (latest hand-count version per table)."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
+        if row is None:
+            raise StoreError(f"no audit named '{name}'")
+        aid = int(row.id)
+        rounds = conn.execute(
+            select(t.audit_rounds.c.draws)
+            .where(t.audit_rounds.c.audit_id == aid)
+            .order_by(t.audit_rounds.c.number)
+        ).all()
+        counts = conn.execute(
+            select(t.audit_counts.c.unit, t.audit_counts.c.contest, t.audit_counts.c.counts)
+            .where(t.audit_counts.c.audit_id == aid)
+            .order_by(t.audit_counts.c.version)
+        ).all()
+    spec = json.loads(row.spec)
+    data = json.loads(zlib.decompress(bytes(row.reported)))
+    return AuditState(
+        name=row.name,
+        method=row.method,
+        risk_limit=float(row.risk_limit),
+        seed=row.seed,
+        contests=tuple(spec["contests"]),
+        reported={c: ReportedContest.from_dict(data[c]) for c in spec["contests"]},
+        percent=spec.get("percent"),
+        rounds=[json.loads(r[0]) for r in rounds],
+        counts={(r[0], r[1]): tuple(json.loads(r[2])) for r in counts},
+    )
+
+
+def add_round(store: Store, state: AuditState, draws: dict[str, list[str]]) -> int:
+    """Store the next round's draws with its leaf; returns the round number."""
+    number = len(state.rounds) + 1
+    with store.engine.begin() as conn:
+        aid = _audit_id(conn, state.name)
+        stored = int(
+            conn.execute(
+                select(func.count())
+                .select_from(t.audit_rounds)
+                .where(t.audit_rounds.c.audit_id == aid)
+            ).scalar_one()
+        )
+        if stored != len(state.rounds):
+            raise StoreError("another round was drawn meanwhile; reload the audit")
+        idx = _leaf(
+            store,
+            conn,
+            {"step": "draw", "audit": state.name, "round": number, "draws": draws},
+        )
+        conn.execute(
+            insert(t.audit_rounds).values(
+                audit_id=aid,
+                number=number,
+                draws=json.dumps(draws),
+                created_at=utc_timestamp(),
+                log_idx=idx,
+            )
+        )
+    state.rounds.append(draws)
+    return number
+
+
+def record_counts(
+    store: Store, state: AuditState, rows: Sequence[HandCount], source: str
+) -> RecordReport:
+    """Store hand counts as new versions in one transaction with one leaf.
+
+    A table whose latest count is identical is skipped (re-importing is a no-op); a different
+    count for an already recorded table needs a reason, else nothing is stored.
+    """
+    with store.engine.begin() as conn:
+        aid = _audit_id(conn, state.name)
+        ac = t.audit_counts.c
+        latest: dict[tuple[str, str], tuple[int, tuple[int, ...]]] = {}
+        for r in conn.execute(
+            select(ac.unit, ac.contest, ac.version, ac.counts)
+            .where(ac.audit_id == aid)
+            .order_by(ac.version)
+        ):
+            latest[(r[0], r[1])] = (int(r[2]), tuple(json.loads(r[3])))
+        new: list[tuple[HandCount, int]] = []
+        unchanged = corrected = 0
+        missing_reason = []
+        for hc in rows:
+            prev = latest.get((hc.unit, hc.contest))
+            if prev is not None and prev[1] == hc.votes:
+                unchanged += 1
+                continue
+            if prev is not None:
+                if not hc.reason:
+                    missing_reason.append(f"{hc.unit} ({hc.contest})")
+                    continue
+                corrected += 1
+            new.append((hc, 1 if prev is None else prev[0] + 1))
+        if missing_reason:
+            raise StoreError(
+                "these tables already have a different hand count; give a reason to record a "
+                "correction: " + ", ".join(missing_reason[:20])
+            )
+        if not new:
+            return RecordReport(0, unchanged, 0, None)
+        idx = _leaf(
+            store,
+            conn,
+            {
+                "step": "record",
+                "audit": state.name,
+                "source": source,
+                "counts": [
+                    {
+                        "unit": hc.unit,
+                        "contest": hc.contest,
+                        "version": v,
+                        "votes": list(hc.votes),
+                        "reason": hc.reason,
+                    }
+                    for hc, v in new
+                ],
+            },
+        )
+        now = utc_timestamp()
+        conn.execute(
+            insert(t.audit_counts),
+            [
+                {
+                    "audit_id": aid,
+                    "unit": hc.unit,
+                    "contest": hc.contest,
+                    "version": v,
+                    "counts": json.dumps(list(hc.votes)),
+                    "reason": hc.reason,
+                    "recorded_at": now,
+                    "log_idx": idx,
+                }
+                for hc, v in new
+            ],
+        )
+    for hc, _ in new:
+        state.counts[(hc.unit, hc.contest)] = hc.votes
+    return RecordReport(len(new) - corrected, unchanged, corrected, idx)
+
+
+def record_conclusion(store: Store, state: AuditState, st: AuditStatus) -> tuple[int, bool]:
+    """Store the audit's conclusion for the current round (once per distinct content).
+
+    Returns (log index, newly recorded).
+    """
+    body = {"step": "conclusion", "audit": state.name, "round": st.round, **_floatless(st)}
+    text = canonical_json_fast(body)
+    digest = sha256_hex(text)
+    with store.engine.begin() as conn:
+        aid = _audit_id(conn, state.name)
+        cc = t.audit_conclusions.c
+        row = conn.execute(
+            select(cc.log_idx).where(cc.audit_id == aid, cc.round == st.round, cc.sha256 == digest)
+        ).first()
+        if row is not None:
+            return int(row[0]), False
+        idx = _leaf(store, conn, body)
+        conn.execute(
+            insert(t.audit_conclusions).values(
+                audit_id=aid,
+                round=st.round,
+                body=text.decode(),
+                sha256=digest,
+                created_at=utc_timestamp(),
+                log_idx=idx,
+            )
+        )
+    return idx, True
+
+
+def _floatless(st: AuditStatus) -> dict[str, Any]:
+    """Status with risks as decimal strings (canonical JSON here carries integers only)."""
+    out = st.to_dict()
+    for c in out["contests"]:
+        c["risk"] = f"{c['risk']:.6g}"
+    return out

@@ -1,0 +1,178 @@
+"""Audit workflow with the store (SQLite and PostgreSQL): steps, log leaves, idempotence,
+corrections as new versions, resuming after interruption."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from escrutinio.audit import workflow as wf
+from escrutinio.audit.handcounts import HandCount
+from escrutinio.model import Definition
+from escrutinio.store import audits as sa
+from escrutinio.store import schema as t
+from escrutinio.store.store import Store, StoreError
+
+HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
+ROWS = [
+    "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n",
+    "u2,gov-A,,2017-10-15T20:00:00Z,300,0,,160,10,120,0,,\n",
+    "u3,gov-A,,2017-10-15T20:00:00Z,200,0,,90,10,90,0,,\n",
+    "u4,gov-A,,2017-10-15T20:00:00Z,150,0,,70,5,60,5,,\n",
+    "u5,gov-B,,2017-10-15T20:05:00Z,400,2,1,,,,,300,90\n",
+    "u6,gov-B,,2017-10-15T20:05:00Z,90,0,0,,,,,60,30\n",
+]
+SEED = "12345678901234567890"
+
+
+@pytest.fixture
+def store(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(db_url)
+    s.load_definition(definition)
+    path = tmp_path / "actas.csv"
+    path.write_text(HEADER + "".join(ROWS), encoding="utf-8")
+    s.ingest_file(path)
+    yield s
+    s.close()
+
+
+def audit_leaves(store: Store) -> list[dict[str, object]]:
+    return [json.loads(e.body) for e in store.log_entries() if e.kind == "audit"]
+
+
+def reported_hand_counts(state: wf.AuditState) -> list[HandCount]:
+    out = []
+    for unit, cid in state.missing():
+        rc = state.reported[cid]
+        out.append(HandCount(unit, cid, tuple(int(v) for v in rc.counts[rc.position[unit]])))
+    return out
+
+
+def test_table_comparison_round_trip(store: Store) -> None:
+    state, created = sa.create_audit(store, "a1", "table-comparison", 0.1, SEED, ["gov-A", "gov-B"])
+    assert created and state.reported["gov-A"].units == ("u1", "u2", "u3", "u4")
+    sizes = wf.next_round_sizes(state, wf.status(state))
+    assert set(sizes) == {"gov-A", "gov-B"}
+    sa.add_round(store, state, wf.draw(state, sizes))
+    rep = sa.record_counts(store, state, reported_hand_counts(state), "test")
+    assert rep.new == len(state.required()) and rep.corrected == 0
+    reloaded = sa.load_audit(store, "a1")
+    assert reloaded.rounds == state.rounds and reloaded.counts == state.counts
+    st = wf.status(reloaded)
+    assert st.pending == 0
+    for c in st.contests:
+        assert c.confirmed == (c.risk <= 0.1)
+        assert not c.discrepancies
+    idx, new = sa.record_conclusion(store, reloaded, st)
+    assert new and sa.record_conclusion(store, reloaded, st) == (idx, False)
+    steps = [leaf["step"] for leaf in audit_leaves(store)]
+    assert steps == ["create", "draw", "record", "conclusion"]
+    assert audit_leaves(store)[0]["log_size"] == 7  # definition + 6 actas
+
+
+def test_create_is_idempotent_and_guards_parameters(store: Store) -> None:
+    sa.create_audit(store, "a", "table-comparison", 0.05, SEED, ["gov-A"])
+    _, created = sa.create_audit(store, "a", "table-comparison", 0.05, SEED, ["gov-A"])
+    assert not created
+    with pytest.raises(StoreError, match="already exists with other parameters"):
+        sa.create_audit(store, "a", "table-comparison", 0.05, "other seed", ["gov-A"])
+    with pytest.raises(StoreError, match="unknown contest"):
+        sa.create_audit(store, "b", "table-comparison", 0.05, SEED, ["gov-Z"])
+    with pytest.raises(StoreError, match="--percent"):
+        sa.create_audit(store, "b", "fixed-percentage", 0.05, SEED, ["gov-A"])
+    assert len(audit_leaves(store)) == 1
+
+
+def test_incomplete_results_are_refused(
+    definition: Definition, db_url: str, tmp_path: Path
+) -> None:
+    s = Store.open(db_url)
+    try:
+        s.load_definition(definition)
+        path = tmp_path / "actas.csv"
+        path.write_text(HEADER + "".join(ROWS[:3]), encoding="utf-8")
+        s.ingest_file(path)
+        with pytest.raises(StoreError, match="gov-A: 1 tables have no counting acta"):
+            sa.create_audit(s, "a", "table-comparison", 0.05, SEED, ["gov-A"])
+    finally:
+        s.close()
+
+
+def test_corrections_are_new_versions_with_a_reason(store: Store) -> None:
+    state, _ = sa.create_audit(store, "a", "full-hand-count", 0.05, SEED, ["gov-B"])
+    sa.add_round(store, state, wf.draw(state, wf.first_round_sizes(state)))
+    first = HandCount("u5", "gov-B", (300, 90))
+    assert sa.record_counts(store, state, [first], "f").new == 1
+    assert sa.record_counts(store, state, [first], "f").unchanged == 1  # no-op
+    wrong = HandCount("u5", "gov-B", (290, 100))
+    with pytest.raises(StoreError, match="give a reason"):
+        sa.record_counts(store, state, [wrong], "f")
+    fixed = HandCount("u5", "gov-B", (290, 100), reason="recount by board 2")
+    assert sa.record_counts(store, state, [fixed], "f").corrected == 1
+    with store.engine.connect() as conn:
+        versions = conn.execute(
+            select(t.audit_counts.c.version, t.audit_counts.c.counts).order_by(
+                t.audit_counts.c.version
+            )
+        ).all()
+    assert [(v, json.loads(c)) for v, c in versions] == [(1, [300, 90]), (2, [290, 100])]
+    assert sa.load_audit(store, "a").counts[("u5", "gov-B")] == (290, 100)
+    assert len(audit_leaves(store)) == 4  # create, draw, two records
+
+
+def test_full_hand_count_detects_changed_outcome(store: Store) -> None:
+    state, _ = sa.create_audit(store, "h", "full-hand-count", 0.05, SEED, ["gov-B"])
+    sa.add_round(store, state, wf.draw(state, wf.first_round_sizes(state)))
+    assert sorted(state.rounds[0]["gov-B"]) == ["u5", "u6"]
+    sa.record_counts(
+        store,
+        state,
+        [HandCount("u5", "gov-B", (150, 240)), HandCount("u6", "gov-B", (60, 30))],
+        "f",
+    )
+    st = wf.status(state)
+    c = st.contests[0]
+    assert c.reported_totals == (360, 120) and c.corrected_totals == (210, 270)
+    assert c.outcome_changed and not c.confirmed
+    assert st.conclusion == "hand count complete: an outcome changed"
+
+
+def test_interrupted_record_leaves_nothing_and_resumes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, _ = sa.create_audit(store, "r", "table-comparison", 0.1, SEED, ["gov-A"])
+    sa.add_round(store, state, wf.draw(state, {"gov-A": 3}))
+    counts = reported_hand_counts(state)
+    original = store.append_log
+
+    def crash(*args: object, **kwargs: object) -> int:
+        original(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "append_log", crash)
+    with pytest.raises(KeyboardInterrupt):
+        sa.record_counts(store, sa.load_audit(store, "r"), counts, "f")
+    monkeypatch.setattr(store, "append_log", original)
+    resumed = sa.load_audit(store, "r")
+    assert resumed.counts == {} and len(resumed.rounds) == 1
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.audit_counts)).scalar_one() == 0
+    assert sa.record_counts(store, resumed, counts, "f").new == 3
+    assert sa.record_counts(store, resumed, counts, "f").new == 0
+    assert [leaf["step"] for leaf in audit_leaves(store)] == ["create", "draw", "record"]
+
+
+def test_draw_is_stable_across_reload(store: Store) -> None:
+    state, _ = sa.create_audit(store, "d", "table-comparison", 0.1, SEED, ["gov-A"])
+    sa.add_round(store, state, wf.draw(state, {"gov-A": 2}))
+    stale = sa.load_audit(store, "d")
+    stale.rounds.pop()
+    with pytest.raises(StoreError, match="another round was drawn"):
+        sa.add_round(store, stale, {"gov-A": ["u1"]})
+    # pending hand counts: nothing more to draw (re-running draw is a no-op)
+    again = sa.load_audit(store, "d")
+    assert wf.next_round_sizes(again, wf.status(again)) == {}

@@ -1,0 +1,156 @@
+"""``escrutinio audit``: the whole workflow through the CLI on a small SQLite store."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from escrutinio.cli.main import app
+from escrutinio.model import Definition
+from escrutinio.store.store import Store
+
+HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
+ROWS = [
+    "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n",
+    "u2,gov-A,,2017-10-15T20:00:00Z,300,0,,160,10,120,0,,\n",
+    "u3,gov-A,,2017-10-15T20:00:00Z,200,0,,90,10,90,0,,\n",
+    "u4,gov-A,,2017-10-15T20:00:00Z,150,0,,70,5,60,5,,\n",
+    "u5,gov-B,,2017-10-15T20:05:00Z,400,2,1,,,,,300,90\n",
+    "u6,gov-B,,2017-10-15T20:05:00Z,90,0,0,,,,,60,30\n",
+]
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path, definition: Definition) -> str:
+    path = str(tmp_path / "e.db")
+    store = Store.open(path)
+    store.load_definition(definition)
+    actas = tmp_path / "actas.csv"
+    actas.write_text(HEADER + "".join(ROWS), encoding="utf-8")
+    store.ingest_file(actas)
+    store.close()
+    return path
+
+
+def cli(db: str, *args: str, input: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, ["audit", *args, "--db", db], input=input)
+    return result.exit_code, result.output
+
+
+def fill(template: Path, out: Path, reported: dict[str, dict[str, int]]) -> None:
+    with template.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["votes"] = str(reported[r["unit"]][r["option"]])
+    with out.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["unit", "contest", "option", "votes"])
+        w.writeheader()
+        w.writerows(rows)
+
+
+REPORTED = {
+    "u1": {"a1-psuv": 100, "a1-pcv": 20, "a2-mud": 150, "a3": 5},
+    "u2": {"a1-psuv": 160, "a1-pcv": 10, "a2-mud": 120, "a3": 0},
+    "u3": {"a1-psuv": 90, "a1-pcv": 10, "a2-mud": 90, "a3": 0},
+    "u4": {"a1-psuv": 70, "a1-pcv": 5, "a2-mud": 60, "a3": 5},
+    "u5": {"b1": 300, "b2": 90},
+    "u6": {"b1": 60, "b2": 30},
+}
+
+
+def test_full_workflow(db: str, tmp_path: Path) -> None:
+    code, out = cli(db, "create", "r1", "--all", "--risk-limit", "0.1", "--seed", "0123456789")
+    assert code == 0, out
+    assert "gov-A" in out and "tables to retrieve" in out
+    code, out = cli(db, "draw", "r1")
+    assert code == 0 and "round 1 drawn" in out
+    code, out = cli(db, "draw", "r1")
+    assert "nothing to draw" in out  # re-running a draw changes nothing
+    ret = tmp_path / "ret"
+    code, out = cli(db, "retrieval", "r1", "--out", str(ret))
+    assert code == 0, out
+    listed = list(csv.DictReader((ret / "retrieval.csv").open(encoding="utf-8")))
+    assert listed and {"round", "order", "unit", "regions", "contests"} <= set(listed[0])
+    assert "reported" not in listed[0]
+    page = (ret / "tables" / f"{listed[0]['unit']}.html").read_text(encoding="utf-8")
+    assert "Hand count (first)" in page and "State" in page
+    counts = tmp_path / "hand.csv"
+    fill(ret / "hand_counts_template.csv", counts, REPORTED)
+    code, out = cli(db, "record", "r1", str(counts))
+    assert code == 0 and "new hand counts" in out, out
+    code, out = cli(db, "record", "r1", str(counts))
+    assert "0 new hand counts" in out
+    code, out = cli(db, "status", "r1", "--format", "json")
+    status = json.loads(out)
+    assert status["pending_hand_counts"] == 0
+    for _ in range(3):  # escalate until confirmed or fully counted
+        if not any(c["next_size"] for c in status["contests"]):
+            break
+        assert cli(db, "draw", "r1")[0] == 0
+        cli(db, "retrieval", "r1", "--out", str(ret))
+        fill(ret / "hand_counts_template.csv", counts, REPORTED)
+        assert cli(db, "record", "r1", str(counts))[0] == 0
+        status = json.loads(cli(db, "status", "r1", "--format", "json")[1])
+    assert status["conclusion"].startswith("confirmed")
+    code, out = cli(db, "report", "r1", "--out", str(tmp_path / "rep"))
+    assert code == 0 and "conclusion recorded" in out
+    doc = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
+    assert doc["audit"]["seed"] == "0123456789" and doc["rounds"]
+    assert "Conclusion" in (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert "already recorded" in cli(db, "report", "r1", "--out", str(tmp_path / "rep"))[1]
+
+
+def test_record_rejects_bad_files_with_line_numbers(db: str, tmp_path: Path) -> None:
+    cli(db, "create", "h", "--contest", "gov-B", "--method", "full-hand-count", "--seed", "42")
+    cli(db, "draw", "h")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "unit,contest,option,votes\nu5,gov-B,b1,300\nu5,gov-B,b2,x\nu9,gov-B,b1,1\n",
+        encoding="utf-8",
+    )
+    code, out = cli(db, "record", "h", str(bad))
+    assert code != 0
+    assert "line 3" in out and "got 'x'" in out
+    assert "line 4" in out and "unknown table 'u9'" in out
+    status = json.loads(cli(db, "status", "h", "--format", "json")[1])
+    assert status["pending_hand_counts"] == 2  # nothing stored
+
+
+def test_interactive_double_entry(db: str) -> None:
+    cli(db, "create", "i", "--contest", "gov-B", "--method", "full-hand-count", "--seed", "42")
+    cli(db, "draw", "i")
+    # first table: b1 typed 300 then 301 (mismatch, re-enter), then 300/300; b2 90/90
+    code, out = cli(db, "enter", "i", "--limit", "1", input="300\n301\n300\n300\n90\n90\n")
+    assert code == 0, out
+    assert "entries differ" in out and "recorded" in out
+    status = json.loads(cli(db, "status", "i", "--format", "json")[1])
+    assert status["pending_hand_counts"] == 1
+    assert status["contests"][0]["audited"] == 1
+
+
+def test_fixed_percentage_shows_attained_risk(db: str) -> None:
+    code, out = cli(
+        db,
+        "create",
+        "f",
+        "--contest",
+        "gov-A",
+        "--method",
+        "fixed-percentage",
+        "--percent",
+        "50",
+        "--seed",
+        "42",
+    )
+    assert code == 0 and "attained" in out
+
+
+def test_errors(db: str) -> None:
+    assert "no audit named" in cli(db, "status", "nope")[1]
+    code, out = cli(db, "create", "x", "--all")
+    assert code != 0 and "seed" in out
