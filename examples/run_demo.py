@@ -71,7 +71,15 @@ def main() -> None:
     print("\nRe-importing a file is safe: identical actas are no-ops.")
     run("import", str(data17 / "actas_wave2.csv"), env=env17)
 
-    banner("2. Examine: the MUD witnesses' copies of Bolívar's actas, and forensics")
+    banner("2. Risk-limiting audit of the 23 races (table comparison, 5% risk)")
+    code = subprocess.call(
+        [python, str(HERE / "audit_demo.py"), str(out / "ve2017.db"), str(out / "audit-2017")],
+        env=env,
+    )
+    if code:
+        sys.exit(f"audit demo failed with exit status {code}")
+
+    banner("3. Examine: the MUD witnesses' copies of Bolívar's actas, and forensics")
     print("Generating hypothetical witness copies (examples/venezuela-2017/witness_copies.py)")
     subprocess.check_call([python, str(HERE / "venezuela-2017" / "witness_copies.py"), str(data17)])
     run("import", str(data17 / "actas_witness_mud.csv"), env=env17)
@@ -98,7 +106,7 @@ def main() -> None:
         env=env17,
     )
 
-    banner("3. Venezuela, presidential election of 28 July 2024: citizen-collected actas")
+    banner("4. Venezuela, presidential election of 28 July 2024: citizen-collected actas")
     data24 = out / "ve2024"
     run(
         "convert",
