@@ -85,7 +85,7 @@ def test_each_rule_rejects_the_row_and_keeps_the_others(
 
 
 def test_registered_tolerance_is_configurable(db_url: str, tmp_path: Path) -> None:
-    from conftest import small_definition
+    from support import small_definition
 
     store = Store.open(db_url)
     store.load_definition(small_definition(tolerance=5))
@@ -222,7 +222,7 @@ def test_every_acta_version_has_exactly_its_log_leaf(store: Store, tmp_path: Pat
 
 
 def test_definition_is_immutable(store: Store) -> None:
-    from conftest import small_definition
+    from support import small_definition
 
     assert store.load_definition(small_definition()) == "unchanged"
     with pytest.raises(StoreError, match="different definition"):

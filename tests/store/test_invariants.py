@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import fresh_db_url
 from escrutinio.io.actas_files import ReadRow
 from escrutinio.model import Definition, RawActa
 from escrutinio.store.store import Store
+from support import fresh_db_url
 
 UNITS = ["u1", "u2", "u3", "u4"]
 OPTIONS = ["a1-psuv", "a1-pcv", "a2-mud", "a3"]
