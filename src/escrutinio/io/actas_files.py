@@ -84,34 +84,47 @@ def read_frame(path: str | Path) -> pl.DataFrame:
     return frame.rename(renames)
 
 
-def row_from_values(columns: list[str], values: tuple[object, ...], line: int) -> ReadRow:
-    """Build the row reader's :class:`ReadRow` from one row of a frame."""
-    row = ["" if v is None else str(v) for v in values]
-    pos = {name: i for i, name in enumerate(columns)}
+class RowParser:
+    """Turns the cells of one CSV row into a :class:`RawActa`, for a given header."""
 
-    def col(name: str) -> str | None:
-        i = pos.get(name)
+    def __init__(self, header: list[str]) -> None:
+        self.width = len(header)
+        self.pos = {name: i for i, name in enumerate(header)}
+        self.option_cols = [(i, name) for i, name in enumerate(header) if name not in FIXED_COLUMNS]
+
+    def _cell(self, row: list[str], name: str) -> str | None:
+        i = self.pos.get(name)
         if i is None:
             return None
-        v = row[i].strip()
-        return v or None
+        return row[i].strip() or None
 
-    votes: dict[str, RawCount] = {
-        name: row[i] for i, name in enumerate(columns) if name not in FIXED_COLUMNS
-    }
-    return ReadRow(
-        line,
-        RawActa(
-            unit=col("unit"),
-            contest=col("contest"),
-            source=col("source"),
-            received_at=col("received_at"),
-            voters=col("voters"),
-            null=col("null"),
-            blank=col("blank"),
-            votes=votes,
-        ),
-    )
+    def parse(self, row: list[str], line: int) -> ReadRow:
+        """The row as a raw acta, or the issue when its field count is wrong."""
+        if len(row) != self.width:
+            issue = Issue(
+                f"expected {self.width} fields as in the header, got {len(row)}", code="bad_row"
+            )
+            return ReadRow(line, None, issue)
+        votes: dict[str, RawCount] = {name: row[i] for i, name in self.option_cols}
+        cell = self._cell
+        return ReadRow(
+            line,
+            RawActa(
+                unit=cell(row, "unit"),
+                contest=cell(row, "contest"),
+                source=cell(row, "source"),
+                received_at=cell(row, "received_at"),
+                voters=cell(row, "voters"),
+                null=cell(row, "null"),
+                blank=cell(row, "blank"),
+                votes=votes,
+            ),
+        )
+
+
+def row_from_values(columns: list[str], values: tuple[object, ...], line: int) -> ReadRow:
+    """Build the row reader's :class:`ReadRow` from one row of a frame."""
+    return RowParser(columns).parse(["" if v is None else str(v) for v in values], line)
 
 
 def _read_csv(path: Path) -> Iterator[ReadRow]:
@@ -141,45 +154,11 @@ def _read_csv(path: Path) -> Iterator[ReadRow]:
 
 
 def _csv_rows(fh: object, reader: Any, header: list[str]) -> Iterator[ReadRow]:
-    pos = {name: i for i, name in enumerate(header)}
-    option_cols = [(i, name) for i, name in enumerate(header) if name not in FIXED_COLUMNS]
-    width = len(header)
-
-    def col(row: list[str], name: str) -> str | None:
-        i = pos.get(name)
-        if i is None:
-            return None
-        v = row[i].strip()
-        return v or None
-
+    parser = RowParser(header)
     try:
         for row in reader:
-            line = reader.line_num
-            if not row:
-                continue
-            if len(row) != width:
-                yield ReadRow(
-                    line,
-                    None,
-                    Issue(
-                        f"expected {width} fields as in the header, got {len(row)}", code="bad_row"
-                    ),
-                )
-                continue
-            votes: dict[str, RawCount] = {name: row[i] for i, name in option_cols}
-            yield ReadRow(
-                line,
-                RawActa(
-                    unit=col(row, "unit"),
-                    contest=col(row, "contest"),
-                    source=col(row, "source"),
-                    received_at=col(row, "received_at"),
-                    voters=col(row, "voters"),
-                    null=col(row, "null"),
-                    blank=col(row, "blank"),
-                    votes=votes,
-                ),
-            )
+            if row:
+                yield parser.parse(row, reader.line_num)
     finally:
         close = getattr(fh, "close", None)
         if close is not None:
