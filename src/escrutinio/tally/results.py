@@ -15,15 +15,29 @@ null for the whole contest), ``options`` [{``option_id``, ``candidate_id``, ``pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, fields
+from typing import Any, Literal, Self
 
 State = Literal["final", "irreversible", "counting"]
 STATES: tuple[State, ...] = ("final", "irreversible", "counting")
 
 
+class FlatRecord:
+    """A record whose fields are all JSON values: ``to_dict`` lists them in field order and
+    ``from_dict`` is its inverse."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of the fields, in declaration order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{f.name: d[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
-class OptionResult:
+class OptionResult(FlatRecord):
     """Votes for one ballot option (a candidate on a party card)."""
 
     option_id: str
@@ -31,23 +45,9 @@ class OptionResult:
     party_id: str | None
     votes: int
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: option_id, candidate_id, party_id, votes."""
-        return {
-            "option_id": self.option_id,
-            "candidate_id": self.candidate_id,
-            "party_id": self.party_id,
-            "votes": self.votes,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> OptionResult:
-        """Inverse of :meth:`to_dict`."""
-        return cls(d["option_id"], d["candidate_id"], d["party_id"], int(d["votes"]))
-
 
 @dataclass(frozen=True)
-class CandidateResult:
+class CandidateResult(FlatRecord):
     """A candidate's votes summed over every card they appear on."""
 
     candidate_id: str
@@ -56,24 +56,9 @@ class CandidateResult:
     votes: int
     pct: float
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: candidate_id, name, alliance, votes, pct (of valid votes)."""
-        return {
-            "candidate_id": self.candidate_id,
-            "name": self.name,
-            "alliance": self.alliance,
-            "votes": self.votes,
-            "pct": self.pct,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CandidateResult:
-        """Inverse of :meth:`to_dict`."""
-        return cls(d["candidate_id"], d["name"], d["alliance"], int(d["votes"]), float(d["pct"]))
-
 
 @dataclass(frozen=True)
-class PartyResult:
+class PartyResult(FlatRecord):
     """Votes cast on one party's card in a contest."""
 
     party_id: str
@@ -82,44 +67,15 @@ class PartyResult:
     votes: int
     pct: float
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: party_id, name, alliance, votes, pct (of valid votes)."""
-        return {
-            "party_id": self.party_id,
-            "name": self.name,
-            "alliance": self.alliance,
-            "votes": self.votes,
-            "pct": self.pct,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PartyResult:
-        """Inverse of :meth:`to_dict`."""
-        return cls(d["party_id"], d["name"], d["alliance"], int(d["votes"]), float(d["pct"]))
-
 
 @dataclass(frozen=True)
-class AllianceResult:
+class AllianceResult(FlatRecord):
     """Votes of the ballot options that belong to one alliance."""
 
     alliance_id: str
     name: str
     votes: int
     pct: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: alliance_id, name, votes, pct (of valid votes)."""
-        return {
-            "alliance_id": self.alliance_id,
-            "name": self.name,
-            "votes": self.votes,
-            "pct": self.pct,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> AllianceResult:
-        """Inverse of :meth:`to_dict`."""
-        return cls(d["alliance_id"], d["name"], int(d["votes"]), float(d["pct"]))
 
 
 @dataclass(frozen=True)
