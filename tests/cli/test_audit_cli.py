@@ -154,3 +154,102 @@ def test_errors(db: str) -> None:
     assert "no audit named" in cli(db, "status", "nope")[1]
     code, out = cli(db, "create", "x", "--all")
     assert code != 0 and "seed" in out
+
+
+MANIFEST = {"u1": 300, "u2": 300, "u3": 200, "u4": 150, "u5": 400, "u6": 90}
+
+
+def paper_marks(ballot: str) -> tuple[str, str]:
+    """(contest, marked option or '') of a ballot: acta votes stacked option by option."""
+    batch, _, pos = ballot.rpartition(":")
+    contest = "gov-A" if batch in ("u1", "u2", "u3", "u4") else "gov-B"
+    edge = 0
+    for opt, votes in REPORTED[batch].items():
+        edge += votes
+        if int(pos) <= edge:
+            return contest, opt
+    return contest, ""
+
+
+def write_manifest(path: Path) -> Path:
+    path.write_text(
+        "batch,ballots\n" + "".join(f"{b},{n}\n" for b, n in MANIFEST.items()), encoding="utf-8"
+    )
+    return path
+
+
+def fill_marks(template: Path, out: Path) -> None:
+    with template.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["option"] = paper_marks(r["ballot_id"])[1]
+    with out.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["ballot_id", "contest", "option"])
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_ballot_polling_workflow(db: str, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "manifest.csv")
+    args = ["--contest", "gov-B", "--method", "ballot-polling", "--seed", "42"]
+    code, out = cli(db, "create", "bp", *args, "--manifest", str(manifest))
+    assert code == 0 and "batches to retrieve" in out, out
+    code, out = cli(db, "draw", "bp")
+    assert code == 0 and "distinct ballots" in out, out
+    ret = tmp_path / "ret"
+    assert cli(db, "retrieval", "bp", "--out", str(ret))[0] == 0
+    listed = list(csv.DictReader((ret / "retrieval.csv").open(encoding="utf-8")))
+    assert listed and listed[0]["ballot_id"] == f"{listed[0]['batch']}:{listed[0]['position']}"
+    page = (ret / "batches" / f"{listed[0]['batch']}.html").read_text(encoding="utf-8")
+    assert "ballots to pull" in page and listed[0]["ballot_id"] in page
+    marks = tmp_path / "marks.csv"
+    fill_marks(ret / "ballot_marks_template.csv", marks)
+    code, out = cli(db, "record", "bp", str(marks))
+    assert code == 0 and "new ballot readings" in out, out
+    status = json.loads(cli(db, "status", "bp", "--format", "json")[1])
+    assert status["pending_hand_counts"] == 0
+    assert status["contests"][0]["unit"] == "ballots"
+    for _ in range(6):  # escalate until confirmed
+        if not status["contests"][0]["next_size"]:
+            break
+        assert cli(db, "draw", "bp")[0] == 0
+        cli(db, "retrieval", "bp", "--out", str(ret))
+        fill_marks(ret / "ballot_marks_template.csv", marks)
+        assert cli(db, "record", "bp", str(marks))[0] == 0
+        status = json.loads(cli(db, "status", "bp", "--format", "json")[1])
+    assert status["conclusion"].startswith("confirmed")
+    code, out = cli(db, "report", "bp", "--out", str(tmp_path / "rep"))
+    assert code == 0, out
+    doc = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
+    assert doc["audit"]["test"] == "bravo" and doc["audit"]["manifest_ballots"] == 1440
+
+
+def test_ballot_comparison_with_cvrs_and_double_entry(db: str, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "manifest.csv")
+    cvrs = tmp_path / "cvrs.csv"
+    lines = ["ballot_id,contest,option\n"]
+    for b, n in MANIFEST.items():
+        for p in range(1, n + 1):
+            contest, opt = paper_marks(f"{b}:{p}")
+            lines.append(f"{b}:{p},{contest},{opt}\n")
+    cvrs.write_text("".join(lines), encoding="utf-8")
+    code, out = cli(
+        db, "create", "bc", "--contest", "gov-B", "--method", "ballot-comparison", "--seed", "7",
+        "--manifest", str(manifest), "--cvrs", str(cvrs), "--test", "kaplan-markov",
+    )  # fmt: skip
+    assert code == 0, out
+    assert cli(db, "draw", "bc")[0] == 0
+    first = json.loads(cli(db, "status", "bc", "--format", "json")[1])
+    assert first["pending_hand_counts"] > 0
+    ret = tmp_path / "ret"
+    cli(db, "retrieval", "bc", "--out", str(ret))
+    ballot = next(csv.DictReader((ret / "ballot_marks_template.csv").open(encoding="utf-8")))
+    truth = paper_marks(ballot["ballot_id"])[1] or "-"
+    code, out = cli(db, "enter", "bc", "--limit", "1", input=f"b1\nb2\n{truth}\n{truth}\n")
+    assert code == 0 and "entries differ" in out and "recorded" in out, out
+    after = json.loads(cli(db, "status", "bc", "--format", "json")[1])
+    assert after["pending_hand_counts"] == first["pending_hand_counts"] - 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ballot_id,contest,option\nu5:9999,gov-B,b1\nx,gov-B,zz\n", encoding="utf-8")
+    code, out = cli(db, "record", "bc", str(bad))
+    assert code != 0 and "line 2" in out and "line 3" in out and "not in the sample" in out

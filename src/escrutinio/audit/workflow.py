@@ -15,6 +15,8 @@ Methods, all with polling tables (actas) as batches:
   10(5), 2012): per-table discrepancies, corrected totals, changed outcomes.
 * ``fixed-percentage``: a fixed share of each contest's tables drawn uniformly; the risk it
   attains is the hypergeometric bound of ``fixed_percentage``.
+* ``ballot-polling`` and ``ballot-comparison``: ballots drawn from a ballot manifest, see
+  :mod:`escrutinio.audit.ballot_audit` (BRAVO, ALPHA, SHANGRLA comparison, Kaplan–Markov).
 
 Only the longest prefix of the draw order whose tables all have hand counts enters a test,
 so a partially counted round is still a uniform (or PPEB) sample. Escalation sizes the next
@@ -51,7 +53,15 @@ from escrutinio.audit.sample_size import (
 )
 from escrutinio.audit.sampling import ppeb_sample, sample_ids
 
-METHODS = ("table-comparison", "macro", "full-hand-count", "fixed-percentage")
+METHODS = (
+    "table-comparison",
+    "macro",
+    "full-hand-count",
+    "fixed-percentage",
+    "ballot-polling",
+    "ballot-comparison",
+)
+BALLOT_LEVEL = ("ballot-polling", "ballot-comparison")
 POOLED = "*"  # draw key of the single MACRO sample shared by all contests
 
 IntArray = NDArray[np.int64]
@@ -63,6 +73,11 @@ class AuditState:
 
     ``rounds[r][contest]`` lists the tables drawn for that contest in round r+1 (MACRO: key
     ``"*"``, with repeats). ``counts[(table, contest)]`` is the latest hand count per option.
+    Ballot-level audits (``ballot_audit``) draw ballot ids ``batch:position`` under key
+    ``"*"`` from ``manifest`` (batch → ballots); ``counts[(ballot, contest)]`` is then the
+    hand reading, 0/1 per option, and ``cvrs[ballot][contest]`` the CVR in the same form.
+    ``test`` is ``bravo``, ``alpha`` or ``kaplan-markov``; ``table_batches`` are the
+    manifest's batches that are polling tables of the election.
     """
 
     name: str
@@ -74,6 +89,11 @@ class AuditState:
     percent: float | None = None
     rounds: list[dict[str, list[str]]] = field(default_factory=list)
     counts: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    manifest: dict[str, int] = field(default_factory=dict)
+    cvrs: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
+    test: str = ""
+    replacement: bool = True
+    table_batches: frozenset[str] = frozenset()
 
     def drawn(self, contest: str) -> list[str]:
         """All tables drawn for a contest so far, in draw order (MACRO: pooled draws that
@@ -87,10 +107,19 @@ class AuditState:
         """(table, contest) pairs that need a hand count, in draw order, without repeats."""
         seen: set[tuple[str, str]] = set()
         out: list[tuple[str, str]] = []
+        if self.method in BALLOT_LEVEL:
+            from escrutinio.audit.ballot_audit import contest_lookup
+
+            lookup = contest_lookup(self)
         for r in self.rounds:
             for key, units in r.items():
                 for u in units:
-                    cids = [key] if key != POOLED else self.contests_of(u)
+                    if self.method in BALLOT_LEVEL:
+                        cids = lookup(u)
+                    elif key == POOLED:
+                        cids = self.contests_of(u)
+                    else:
+                        cids = [key]
                     for cid in cids:
                         if (u, cid) not in seen:
                             seen.add((u, cid))
@@ -144,6 +173,7 @@ class ContestStatus:
     reported_totals: tuple[int, ...] = ()
     outcome_changed: bool | None = None
     note: str = ""
+    unit: str = "tables"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -165,6 +195,7 @@ class ContestStatus:
             ),
             "outcome_changed": self.outcome_changed,
             "note": self.note,
+            "unit": self.unit,
         }
 
 
@@ -254,6 +285,10 @@ def _tables_estimate(state: AuditState, rc: ReportedContest) -> float:
 def estimates(state: AuditState) -> list[Estimate]:
     """Per contest: expected tables and ballots to retrieve (or attained risk, fixed %)."""
     out: list[Estimate] = []
+    if state.method in BALLOT_LEVEL:
+        from escrutinio.audit import ballot_audit
+
+        return ballot_audit.estimates(state)
     if state.method == "macro":
         units, _, bounds = macro_bounds(state)
         total = float(bounds.sum())
@@ -327,7 +362,12 @@ def no_discrepancy_risk(rc: ReportedContest, k: int) -> float:
 
 # ------------------------------------------------------------------------------ draws
 def first_round_sizes(state: AuditState, size: int | None = None) -> dict[str, int]:
-    """Round-1 sizes per contest (MACRO: key ``"*"``, draws); ``size`` overrides."""
+    """Round-1 sizes per contest (MACRO and ballot-level: key ``"*"``, draws); ``size``
+    overrides."""
+    if state.method in BALLOT_LEVEL:
+        from escrutinio.audit import ballot_audit
+
+        return {POOLED: ballot_audit.first_round_size(state, size)}
     if state.method == "macro":
         if size is None:
             _, _, bounds = macro_bounds(state)
@@ -351,7 +391,12 @@ def first_round_sizes(state: AuditState, size: int | None = None) -> dict[str, i
 
 
 def draw(state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
-    """The next round's tables: continues each contest's consistent sample from the seed."""
+    """The next round's tables (ballot-level: ballots): continues each contest's consistent
+    sample from the seed."""
+    if state.method in BALLOT_LEVEL:
+        from escrutinio.audit import ballot_audit
+
+        return ballot_audit.draw(state, sizes.get(POOLED, 0))
     out: dict[str, list[str]] = {}
     for key, size in sizes.items():
         if size <= 0:
@@ -563,7 +608,11 @@ def _macro(state: AuditState) -> list[ContestStatus]:
 
 def status(state: AuditState) -> AuditStatus:
     """Measured risk per contest, discrepancies, escalation and the overall conclusion."""
-    if state.method == "macro":
+    if state.method in BALLOT_LEVEL:
+        from escrutinio.audit import ballot_audit
+
+        contests = ballot_audit.statuses(state)
+    elif state.method == "macro":
         contests = _macro(state)
     elif state.method == "full-hand-count":
         contests = [_reconciled(state, c) for c in state.contests]
@@ -599,9 +648,11 @@ def next_round_sizes(state: AuditState, st: AuditStatus, size: int | None = None
         return first_round_sizes(state, size)
     if st.pending or state.method in ("full-hand-count", "fixed-percentage"):
         return {}
-    if state.method == "macro":
+    if state.method in BALLOT_LEVEL and any(c.full_hand_count for c in st.contests):
+        return {}
+    if state.method == "macro" or state.method in BALLOT_LEVEL:
         extra = max((c.next_size for c in st.contests if not c.confirmed), default=0)
-        return {POOLED: size if size is not None and extra else extra}
+        return {POOLED: size if size is not None else extra} if extra else {}
     out = {}
     for c in st.contests:
         if not c.confirmed and c.next_size:

@@ -1,5 +1,10 @@
 """``escrutinio audit``: create, draw, retrieval, record, enter, status, report.
 
+Table methods audit polling tables against their actas; ballot methods (``ballot-polling``,
+``ballot-comparison``) draw ballots from a ballot manifest (``--manifest``) and, for
+comparison, check them against cast vote records (``--cvrs``); file formats in
+:mod:`escrutinio.audit.handcounts` and :mod:`escrutinio.audit.ballot_files`.
+
 Every state-changing step (create, draw, record, conclusion) is one transparency-log leaf
 stored with its rows; re-running a step with the same input changes nothing.
 """
@@ -8,20 +13,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from escrutinio.audit import workflow as wf
+from escrutinio.audit.ballot_files import (
+    in_manifest,
+    parse_ballot_readings,
+    parse_manifest,
+    parse_marks,
+)
 from escrutinio.audit.handcounts import HandCount, parse_hand_counts
-from escrutinio.audit.workflow import AuditState, AuditStatus
+from escrutinio.audit.workflow import BALLOT_LEVEL, AuditState, AuditStatus
 from escrutinio.cli.common import DbOption, console, fail, open_store, write_out
+from escrutinio.model.definition import Definition
 from escrutinio.store import audits as store_audits
 
 audit_app = typer.Typer(
-    help="Post-election audits: risk-limiting table audits, full hand counts, fixed "
-    "percentages. Steps: create → draw → retrieval → record/enter → status → report.",
+    help="Post-election audits: risk-limiting table and ballot audits, full hand counts, "
+    "fixed percentages. Steps: create → draw → retrieval → record/enter → status → report.",
     no_args_is_help=True,
 )
 
@@ -30,7 +42,8 @@ NameArg = Annotated[str, typer.Argument(help="Audit name.")]
 
 def _show_status(st: AuditStatus, risk_limit: float) -> None:
     table = Table(title=f"Round {st.round} — risk limit {risk_limit:g}")
-    for col in ("contest", "tables", "drawn", "audited", "discrepancies", "risk", "confirmed"):
+    unit = st.contests[0].unit if st.contests else "tables"
+    for col in ("contest", unit, "drawn", "audited", "discrepancies", "risk", "confirmed"):
         table.add_column(col, justify="left" if col == "contest" else "right")
     table.add_column("next")
     for c in st.contests:
@@ -55,29 +68,60 @@ def create(
     contest: Annotated[list[str] | None, typer.Option("--contest", "-c")] = None,
     all_contests: Annotated[bool, typer.Option("--all", help="Audit every contest.")] = False,
     method: Annotated[
-        str, typer.Option(help="table-comparison, macro, full-hand-count or fixed-percentage.")
+        str,
+        typer.Option(
+            help="table-comparison, macro, full-hand-count, fixed-percentage, ballot-polling "
+            "or ballot-comparison."
+        ),
     ] = "table-comparison",
     risk_limit: Annotated[float, typer.Option("--risk-limit")] = 0.05,
     seed: Annotated[str, typer.Option(help="Public random seed, e.g. 20 dice digits.")] = "",
     percent: Annotated[
         float | None, typer.Option(help="Share of tables for fixed-percentage audits.")
     ] = None,
+    manifest: Annotated[
+        Path | None, typer.Option(help="Ballot manifest CSV (batch,ballots): ballot methods.")
+    ] = None,
+    cvrs: Annotated[
+        Path | None,
+        typer.Option(help="Cast vote records CSV (ballot_id,contest,option): ballot-comparison."),
+    ] = None,
+    test: Annotated[
+        str | None,
+        typer.Option(help="bravo|alpha (ballot-polling), alpha|kaplan-markov (comparison)."),
+    ] = None,
+    without_replacement: Annotated[
+        bool, typer.Option("--without-replacement", help="Sample ballots without replacement.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Create an audit (snapshot of the reported actas) and show sample-size estimates."""
     if not seed.strip():
         raise fail("give the public random seed with --seed")
     with open_store(db) as store:
-        contests = list(store.definition().contests) if all_contests else list(contest or [])
+        definition = store.definition()
+        contests = list(definition.contests) if all_contests else list(contest or [])
+        ballot_args = _ballot_inputs(definition, method, contests, manifest, cvrs)
         state, created = store_audits.create_audit(
-            store, name, method, risk_limit, seed.strip(), contests, percent
+            store,
+            name,
+            method,
+            risk_limit,
+            seed.strip(),
+            contests,
+            percent,
+            test=test,
+            replacement=not without_replacement,
+            **ballot_args,
         )
         console.print(
             f"audit {name} {'created' if created else 'already exists'}: {method}, "
             f"risk limit {risk_limit:g}, {len(contests)} contests, seed {seed.strip()}"
         )
         table = Table(title="Expected work before drawing (no discrepancies assumed)")
-        for col in ("contest", "tables", "margin", "tables to retrieve", "ballots"):
+        unit = "batches" if method in BALLOT_LEVEL else "tables"
+        pop = "ballots" if method in BALLOT_LEVEL else "tables"
+        for col in ("contest", pop, "margin", f"{unit} to retrieve", "ballots"):
             table.add_column(col, justify="left" if col == "contest" else "right")
         table.add_column("note")
         total_t = total_b = 0.0
@@ -94,6 +138,51 @@ def create(
             )
         table.add_row("total", "", "", f"{total_t:,.0f}", f"{total_b:,.0f}", "")
         console.print(table)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc}") from None
+
+
+def _ballot_inputs(
+    definition: Definition,
+    method: str,
+    contests: list[str],
+    manifest: Path | None,
+    cvrs: Path | None,
+) -> dict[str, Any]:
+    """Parsed ``--manifest`` and ``--cvrs`` of a ballot-level audit (empty otherwise)."""
+    if method not in BALLOT_LEVEL:
+        if manifest or cvrs:
+            raise fail("--manifest and --cvrs are for ballot-polling and ballot-comparison")
+        return {}
+    if manifest is None:
+        raise fail(f"a {method} audit needs --manifest FILE.csv (batch,ballots)")
+    batches = parse_manifest(_read(manifest), str(manifest))
+    out: dict[str, Any] = {"manifest": batches}
+    if method == "ballot-comparison":
+        if cvrs is None:
+            raise fail("a ballot-comparison audit needs --cvrs FILE.csv")
+        missing = [c for c in contests if c not in definition.contests]
+        if missing:
+            raise fail(f"unknown contest(s): {', '.join(missing)}")
+        options = {c: tuple(definition.layout(c).option_ids) for c in contests}
+
+        def accept(ballot: str, cid: str) -> str | None:
+            ok = in_manifest(batches, ballot)
+            return None if ok else f"ballot '{ballot}' is not in the manifest"
+
+        marks, _ = parse_marks(
+            _read(cvrs), options, accept=accept, file=str(cvrs), skip=set(definition.contests)
+        )
+        per: dict[str, dict[str, tuple[int, ...]]] = {}
+        for (b, c), m in marks.items():
+            per.setdefault(b, {})[c] = m
+        out["cvrs"] = per
+    return out
 
 
 @audit_app.command("draw")
@@ -118,9 +207,13 @@ def draw_cmd(
             console.print(f"nothing to draw: {reason}")
             return
         draws = wf.draw(state, sizes)
+        if not any(draws.values()):
+            console.print("nothing to draw: every ballot has been drawn")
+            return
         number = store_audits.add_round(store, state, draws)
         n = sum(len(set(v)) for v in draws.values())
-        console.print(f"round {number} drawn: {n} tables")
+        what = "distinct ballots" if state.method in BALLOT_LEVEL else "tables"
+        console.print(f"round {number} drawn: {n} {what}")
         for key, units in draws.items():
             console.print(f"  {key}: {len(units)} draws", highlight=False)
 
@@ -143,9 +236,17 @@ def retrieval(
         state = store_audits.load_audit(store, name)
         if not state.rounds:
             raise fail("no round drawn yet: run 'escrutinio audit draw' first")
+        chosen = None if all_rounds else (round_no or len(state.rounds))
+        if state.method in BALLOT_LEVEL:
+            from escrutinio.audit.ballot_documents import write_ballot_retrieval
+
+            paths = write_ballot_retrieval(state, store.definition(), out, round_no=chosen)
+            console.print(
+                f"{len(paths) - 2} batch pages, retrieval.csv, ballot_marks_template.csv in {out}"
+            )
+            return
         from escrutinio.audit.documents import write_retrieval  # jinja2 only when needed
 
-        chosen = None if all_rounds else (round_no or len(state.rounds))
         paths = write_retrieval(
             state, store.definition(), out, show_reported=show_reported, round_no=chosen
         )
@@ -157,21 +258,30 @@ def retrieval(
 @audit_app.command()
 def record(
     name: NameArg,
-    file: Annotated[Path, typer.Argument(help="CSV: unit,contest,option,votes[,reason].")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: unit,contest,option,votes[,reason] (table methods) or "
+            "ballot_id,contest,option[,reason] (ballot methods)."
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
-    """Import hand counts from a CSV (all rows or none; re-importing is a no-op)."""
+    """Import hand counts or ballot readings from a CSV (all rows or none; re-importing is a
+    no-op)."""
     with open_store(db) as store:
         state = store_audits.load_audit(store, name)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise fail(f"cannot read {file}: {exc}") from None
-        rows = parse_hand_counts(text, state, str(file))
+        text = _read(file)
+        if state.method in BALLOT_LEVEL:
+            rows = parse_ballot_readings(text, state, str(file))
+        else:
+            rows = parse_hand_counts(text, state, str(file))
         rep = store_audits.record_counts(store, state, rows, file.name)
+        what = "ballot readings" if state.method in BALLOT_LEVEL else "hand counts"
         console.print(
-            f"{file}: {rep.new} new hand counts, {rep.corrected} corrections, "
-            f"{rep.unchanged} already recorded"
+            f"{file}: {rep.new} new {what}, {rep.corrected} corrections, "
+            f"{rep.unchanged} already recorded",
+            soft_wrap=True,
         )
 
 
@@ -184,13 +294,28 @@ def _ask_twice(prompt: str) -> int:
         console.print("[red]entries differ (or are negative): enter this count again[/]")
 
 
+def _ask_marks_twice(options: tuple[str, ...]) -> set[str]:
+    while True:
+        first = typer.prompt("  marked option(s), comma-separated, '-' for none")
+        second = typer.prompt("  marked option(s) (again)")
+        a, b = _split_marks(first), _split_marks(second)
+        if a == b and a <= set(options):
+            return a
+        console.print("[red]entries differ (or name unknown options): enter this ballot again[/]")
+
+
+def _split_marks(text: str) -> set[str]:
+    return {x.strip() for x in text.split(",") if x.strip() and x.strip() != "-"}
+
+
 @audit_app.command()
 def enter(
     name: NameArg,
     limit: Annotated[int | None, typer.Option(help="Stop after this many tables.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Type hand counts interactively, each twice (double entry); one table at a time."""
+    """Type hand counts (ballot methods: marked options) interactively, each twice (double
+    entry); one table or ballot at a time."""
     with open_store(db) as store:
         state = store_audits.load_audit(store, name)
         pending = state.missing()
@@ -201,6 +326,15 @@ def enter(
             if limit is not None and done >= limit:
                 break
             rc = state.reported[cid]
+            if state.method in BALLOT_LEVEL:
+                console.print(f"[bold]ballot {unit}[/], {cid}: options {', '.join(rc.option_ids)}")
+                chosen = _ask_marks_twice(rc.option_ids)
+                marks = tuple(int(o in chosen) for o in rc.option_ids)
+                store_audits.record_counts(
+                    store, state, [HandCount(unit, cid, marks)], "interactive"
+                )
+                console.print(f"  recorded {unit} ({cid})")
+                continue
             console.print(f"[bold]table {unit}[/], {cid}")
             votes = tuple(_ask_twice(f"  {opt}") for opt in rc.option_ids)
             store_audits.record_counts(store, state, [HandCount(unit, cid, votes)], "interactive")

@@ -1,9 +1,10 @@
 """Persistence of audits: each step's rows and its transparency-log leaf (kind ``audit``)
 commit in one transaction, so a crash leaves either the whole step or nothing.
 
-Steps: create (definition of the audit and a snapshot of the reported counts), draw (one
-round), record (a batch of hand counts, each a new version, never overwritten) and
-conclusion. Repeating a step with the same content is a no-op.
+Steps: create (definition of the audit and a snapshot of the reported counts; ballot-level
+audits also store the ballot manifest and the CVRs, whose SHA-256 enter the leaf), draw (one
+round), record (a batch of hand counts or ballot readings, each a new version, never
+overwritten) and conclusion. Repeating a step with the same content is a no-op.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from escrutinio.audit.handcounts import HandCount
 from escrutinio.audit.reported import ReportedContest, reported_contests
-from escrutinio.audit.workflow import METHODS, AuditState, AuditStatus
+from escrutinio.audit.workflow import BALLOT_LEVEL, METHODS, AuditState, AuditStatus
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.canonical import canonical_json_fast, sha256_hex
 from escrutinio.store import schema as t
@@ -57,10 +58,19 @@ def create_audit(
     seed: str,
     contests: Sequence[str],
     percent: float | None = None,
+    *,
+    manifest: dict[str, int] | None = None,
+    cvrs: dict[str, dict[str, tuple[int, ...]]] | None = None,
+    test: str | None = None,
+    replacement: bool = True,
 ) -> tuple[AuditState, bool]:
     """Store a new audit with a snapshot of the counting actas; returns (state, created).
 
-    Re-creating an audit with the same name and parameters returns the stored one.
+    Ballot-level methods need ``manifest`` (batch → ballots); ``ballot-comparison`` also
+    ``cvrs`` (ballot → contest → 0/1 per option). ``test``: ``bravo`` or ``alpha`` for
+    polling, ``alpha`` or ``kaplan-markov`` for comparison (defaults: ``bravo``, ``alpha``);
+    ``replacement`` False draws without replacement (ALPHA only). Re-creating an audit with
+    the same name and parameters returns the stored one.
     """
     if method not in METHODS:
         raise StoreError(f"unknown method '{method}' (expected one of {', '.join(METHODS)})")
@@ -72,7 +82,11 @@ def create_audit(
     unknown = [c for c in contests if c not in definition.contests]
     if unknown or not contests:
         raise StoreError(f"unknown contest(s): {', '.join(unknown) or '(none given)'}")
-    spec = {"contests": list(contests), "percent": percent}
+    spec: dict[str, Any] = {"contests": list(contests), "percent": percent}
+    ballot_blobs: tuple[bytes, bytes | None] | None = None
+    if method in BALLOT_LEVEL:
+        tables = {b for b in manifest or {} if b in definition.units.index}
+        spec, ballot_blobs = _ballot_spec(method, spec, manifest, cvrs, test, replacement, tables)
     with store.engine.connect() as conn:
         row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
     if row is not None:
@@ -88,6 +102,13 @@ def create_audit(
     snapshot, problems = reported_contests(
         definition, store.counting_arrays(definition.info.official_source), contests
     )
+    if method in BALLOT_LEVEL and not problems:
+        from escrutinio.audit.ballot_audit import check_inputs
+
+        probe = AuditState(name, method, risk_limit, seed, tuple(contests), snapshot)
+        probe.manifest, probe.cvrs = dict(manifest or {}), dict(cvrs or {})
+        probe.table_batches = frozenset(b for b in probe.manifest if b in definition.units.index)
+        problems = check_inputs(probe)
     if problems:
         raise StoreError("reported results are incomplete: " + "; ".join(problems))
     blob = canonical_json_fast({c: r.to_dict() for c, r in snapshot.items()})
@@ -107,6 +128,7 @@ def create_audit(
                 "percent": None if percent is None else repr(percent),
                 "reported_sha256": digest,
                 "log_size": log_size,
+                **{k: v for k, v in spec.items() if k not in ("contests", "percent")},
             },
         )
         conn.execute(
@@ -123,7 +145,53 @@ def create_audit(
                 log_idx=idx,
             )
         )
+        if ballot_blobs is not None:
+            conn.execute(
+                insert(t.audit_ballot_data).values(
+                    audit_id=_audit_id(conn, name),
+                    manifest=zlib.compress(ballot_blobs[0]),
+                    manifest_sha256=spec["manifest_sha256"],
+                    cvrs=None if ballot_blobs[1] is None else zlib.compress(ballot_blobs[1]),
+                    cvrs_sha256=spec.get("cvrs_sha256"),
+                )
+            )
     return load_audit(store, name), True
+
+
+def _ballot_spec(
+    method: str,
+    spec: dict[str, Any],
+    manifest: dict[str, int] | None,
+    cvrs: dict[str, dict[str, tuple[int, ...]]] | None,
+    test: str | None,
+    replacement: bool,
+    tables: set[str],
+) -> tuple[dict[str, Any], tuple[bytes, bytes | None]]:
+    """Spec and canonical blobs (manifest, CVRs) of a ballot-level audit; manifest rows are
+    ``[batch, ballots, 1 if the batch is a polling table else 0]``."""
+    from escrutinio.audit.ballot_audit import TESTS
+
+    allowed = TESTS[method]
+    test = test or allowed[0]
+    if test not in allowed:
+        raise StoreError(f"{method} audits use --test {' or '.join(allowed)}, not '{test}'")
+    if not replacement and test in ("bravo", "kaplan-markov"):
+        raise StoreError(f"{test} samples with replacement; use --test alpha")
+    if not manifest or sum(manifest.values()) <= 0:
+        raise StoreError(f"a {method} audit needs a ballot manifest with ballots (--manifest)")
+    if method == "ballot-comparison" and not cvrs:
+        raise StoreError("a ballot-comparison audit needs cast vote records (--cvrs)")
+    m_blob = canonical_json_fast([[b, n, int(b in tables)] for b, n in manifest.items()])
+    c_blob = None
+    out = {**spec, "test": test, "replacement": replacement}
+    out["manifest_sha256"] = sha256_hex(m_blob)
+    out["manifest_ballots"] = sum(manifest.values())
+    if method == "ballot-comparison" and cvrs:
+        c_blob = canonical_json_fast(
+            {b: {c: list(m) for c, m in per.items()} for b, per in cvrs.items()}
+        )
+        out["cvrs_sha256"] = sha256_hex(c_blob)
+    return out, (m_blob, c_blob)
 
 
 def audit_info(store: Store, name: str) -> dict[str, Any]:
@@ -169,7 +237,7 @@ def load_audit(store: Store, name: str) -> AuditState:
         ).all()
     spec = json.loads(row.spec)
     data = json.loads(zlib.decompress(bytes(row.reported)))
-    return AuditState(
+    state = AuditState(
         name=row.name,
         method=row.method,
         risk_limit=float(row.risk_limit),
@@ -179,7 +247,28 @@ def load_audit(store: Store, name: str) -> AuditState:
         percent=spec.get("percent"),
         rounds=[json.loads(r[0]) for r in rounds],
         counts={(r[0], r[1]): tuple(json.loads(r[2])) for r in counts},
+        test=spec.get("test", ""),
+        replacement=bool(spec.get("replacement", True)),
     )
+    if row.method in BALLOT_LEVEL:
+        _load_ballot_data(store, aid, state)
+    return state
+
+
+def _load_ballot_data(store: Store, aid: int, state: AuditState) -> None:
+    """Fill the manifest and CVRs of a ballot-level audit."""
+    with store.engine.connect() as conn:
+        bd = conn.execute(
+            select(t.audit_ballot_data).where(t.audit_ballot_data.c.audit_id == aid)
+        ).first()
+    if bd is None:
+        raise StoreError(f"audit '{state.name}' has no ballot manifest stored")
+    rows = json.loads(zlib.decompress(bytes(bd.manifest)))
+    state.manifest = {str(r[0]): int(r[1]) for r in rows}
+    state.table_batches = frozenset(str(r[0]) for r in rows if r[2])
+    if bd.cvrs is not None:
+        raw = json.loads(zlib.decompress(bytes(bd.cvrs)))
+        state.cvrs = {b: {c: tuple(m) for c, m in per.items()} for b, per in raw.items()}
 
 
 def add_round(store: Store, state: AuditState, draws: dict[str, list[str]]) -> int:

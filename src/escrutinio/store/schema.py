@@ -191,3 +191,14 @@ audit_conclusions = Table(
     Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
     UniqueConstraint("audit_id", "round", "sha256", name="uq_audit_conclusion"),
 )
+
+audit_ballot_data = Table(
+    "audit_ballot_data",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audits.id"), nullable=False, unique=True),
+    Column("manifest", LargeBinary, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("cvrs", LargeBinary, nullable=True),
+    Column("cvrs_sha256", String(64), nullable=True),
+)

@@ -1,0 +1,175 @@
+"""Ballot-level audits with the store (SQLite and PostgreSQL): manifest and CVRs committed
+with the create leaf, idempotent re-creation, draws, readings, reload and resume."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from escrutinio.audit import ballot_audit as ba
+from escrutinio.audit import workflow as wf
+from escrutinio.audit.handcounts import HandCount
+from escrutinio.model import Definition
+from escrutinio.store import audits as sa
+from escrutinio.store import schema as t
+from escrutinio.store.store import Store, StoreError
+
+HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
+ROWS = [
+    "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n",
+    "u2,gov-A,,2017-10-15T20:00:00Z,300,0,,160,10,120,0,,\n",
+    "u3,gov-A,,2017-10-15T20:00:00Z,200,0,,90,10,90,0,,\n",
+    "u4,gov-A,,2017-10-15T20:00:00Z,150,0,,70,5,60,5,,\n",
+    "u5,gov-B,,2017-10-15T20:05:00Z,400,2,1,,,,,300,90\n",
+    "u6,gov-B,,2017-10-15T20:05:00Z,90,0,0,,,,,60,30\n",
+]
+SEED = "12345678901234567890"
+MANIFEST = {"u1": 300, "u2": 300, "u3": 200, "u4": 150, "u5": 400, "u6": 90}
+VOTES = {
+    "u1": ("gov-A", [100, 20, 150, 5]),
+    "u2": ("gov-A", [160, 10, 120, 0]),
+    "u3": ("gov-A", [90, 10, 90, 0]),
+    "u4": ("gov-A", [70, 5, 60, 5]),
+    "u5": ("gov-B", [300, 90]),
+    "u6": ("gov-B", [60, 30]),
+}
+
+
+def paper(ballot: str) -> tuple[str, tuple[int, ...]]:
+    """Contest and true marks of a ballot: the acta's votes stacked option by option."""
+    batch, _, pos = ballot.rpartition(":")
+    cid, votes = VOTES[batch]
+    k, edge = int(pos), 0
+    for i, v in enumerate(votes):
+        edge += v
+        if k <= edge:
+            return cid, tuple(int(j == i) for j in range(len(votes)))
+    return cid, (0,) * len(votes)
+
+
+CVRS = {f"{b}:{p}": dict([paper(f"{b}:{p}")]) for b, n in MANIFEST.items() for p in range(1, n + 1)}
+
+
+@pytest.fixture
+def store(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(db_url)
+    s.load_definition(definition)
+    path = tmp_path / "actas.csv"
+    path.write_text(HEADER + "".join(ROWS), encoding="utf-8")
+    s.ingest_file(path)
+    yield s
+    s.close()
+
+
+def leaves(store: Store) -> list[dict[str, object]]:
+    return [json.loads(e.body) for e in store.log_entries() if e.kind == "audit"]
+
+
+def readings(state: wf.AuditState) -> list[HandCount]:
+    return [HandCount(b, c, paper(b)[1]) for b, c in state.missing()]
+
+
+def create_comparison(store: Store, name: str = "c") -> tuple[wf.AuditState, bool]:
+    return sa.create_audit(
+        store,
+        name,
+        "ballot-comparison",
+        0.05,
+        SEED,
+        ["gov-A", "gov-B"],
+        manifest=MANIFEST,
+        cvrs=CVRS,
+        test="kaplan-markov",
+    )
+
+
+def test_ballot_comparison_round_trip(store: Store) -> None:
+    state, created = create_comparison(store)
+    assert created and state.manifest == MANIFEST and state.cvrs == CVRS
+    again, created = create_comparison(store)
+    assert not created and again.cvrs == CVRS
+    create_leaf = leaves(store)[0]
+    assert create_leaf["test"] == "kaplan-markov" and create_leaf["manifest_ballots"] == 1440
+    assert isinstance(create_leaf["cvrs_sha256"], str)
+    sizes = wf.next_round_sizes(state, wf.status(state))
+    sa.add_round(store, state, wf.draw(state, sizes))
+    assert ba.draws(state) == ba.draws(sa.load_audit(store, "c"))
+    rep = sa.record_counts(store, state, readings(state), "readings.csv")
+    assert rep.new == len(state.required()) > 0
+    reloaded = sa.load_audit(store, "c")
+    assert reloaded.counts == state.counts
+    st = wf.status(reloaded)
+    assert st.pending == 0 and all(c.confirmed and not c.discrepancies for c in st.contests)
+    sa.record_conclusion(store, reloaded, st)
+    assert [leaf["step"] for leaf in leaves(store)] == ["create", "draw", "record", "conclusion"]
+
+
+def test_ballot_audit_parameters_are_checked(store: Store) -> None:
+    with pytest.raises(StoreError, match="manifest"):
+        sa.create_audit(store, "p", "ballot-polling", 0.05, SEED, ["gov-A"])
+    with pytest.raises(StoreError, match="with replacement"):
+        sa.create_audit(
+            store,
+            "p",
+            "ballot-polling",
+            0.05,
+            SEED,
+            ["gov-A"],
+            manifest=MANIFEST,
+            replacement=False,
+        )
+    with pytest.raises(StoreError, match="--cvrs"):
+        sa.create_audit(store, "p", "ballot-comparison", 0.05, SEED, ["gov-A"], manifest=MANIFEST)
+    with pytest.raises(StoreError, match="manifest has 100 ballots"):
+        sa.create_audit(store, "p", "ballot-polling", 0.05, SEED, ["gov-A"], manifest={"u1": 100})
+    create_comparison(store)
+    with pytest.raises(StoreError, match="other parameters"):
+        sa.create_audit(
+            store,
+            "c",
+            "ballot-comparison",
+            0.05,
+            SEED,
+            ["gov-A", "gov-B"],
+            manifest={**MANIFEST, "u6": 91},
+            cvrs=CVRS,
+            test="kaplan-markov",
+        )
+    assert len(leaves(store)) == 1
+
+
+def test_interrupted_reading_import_resumes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    state, _ = sa.create_audit(
+        store,
+        "r",
+        "ballot-polling",
+        0.05,
+        SEED,
+        ["gov-A"],
+        manifest=MANIFEST,
+        test="alpha",
+        replacement=False,
+    )
+    sa.add_round(store, state, wf.draw(state, {wf.POOLED: 30}))
+    rows = readings(state)
+    original = store.append_log
+
+    def crash(*args: object, **kwargs: object) -> int:
+        original(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "append_log", crash)
+    with pytest.raises(KeyboardInterrupt):
+        sa.record_counts(store, sa.load_audit(store, "r"), rows, "f")
+    monkeypatch.setattr(store, "append_log", original)
+    resumed = sa.load_audit(store, "r")
+    assert resumed.counts == {} and not resumed.replacement and resumed.test == "alpha"
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.audit_counts)).scalar_one() == 0
+    assert sa.record_counts(store, resumed, rows, "f").new == len(rows)
+    assert sa.record_counts(store, resumed, rows, "f").new == 0
+    assert len(set(ba.draws(resumed))) == 30
