@@ -81,6 +81,7 @@ def main() -> None:
     verify_s = time.perf_counter() - t0
     status = "OK" if verified.ok else f"FAILED {verified.failures()}"
     print(f"verify {verified.size:,}-leaf publication: {verify_s:.1f} s ({status})")
+    print("  " + ", ".join(f"{c.name} {c.seconds:.1f} s" for c in verified.checks))
     tree = log_tree(store)
     n = tree.size
     rng = random.Random(1)

@@ -9,9 +9,10 @@ only inserted, never updated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from escrutinio.ledger.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from escrutinio.ledger.cosignature import CosignatureVerifier, parse_cosigner_key
@@ -58,8 +59,10 @@ def log_tree(store: Store) -> MerkleTree:
         return MerkleTree.from_leaf_hashes(leaf_hashes(conn))
 
 
-def _row(r: tuple[object, ...]) -> StoredCheckpoint:
-    return StoredCheckpoint(int(r[0]), int(r[1]), bytes(r[2]), str(r[3]), str(r[4]))  # type: ignore[call-overload,arg-type]
+def _row(r: Row[Any, Any, Any, Any, Any]) -> StoredCheckpoint:
+    return StoredCheckpoint(
+        int(r.id), int(r.size), bytes(r.root_hash), str(r.note), str(r.created_at)
+    )
 
 
 def store_checkpoint(store: Store, checkpoint: Checkpoint, note: str) -> StoredCheckpoint:
@@ -106,7 +109,7 @@ def checkpoints(store: Store) -> list[StoredCheckpoint]:
         rows = conn.execute(
             select(c.id, c.size, c.root_hash, c.note, c.created_at).order_by(c.id)
         ).all()
-    return [_row(tuple(r)) for r in rows]
+    return [_row(r) for r in rows]
 
 
 def latest_checkpoint(store: Store) -> StoredCheckpoint | None:
@@ -116,7 +119,7 @@ def latest_checkpoint(store: Store) -> StoredCheckpoint | None:
         row = conn.execute(
             select(c.id, c.size, c.root_hash, c.note, c.created_at).order_by(c.id.desc()).limit(1)
         ).first()
-    return None if row is None else _row(tuple(row))
+    return None if row is None else _row(row)
 
 
 def add_cosignature(store: Store, cosigned_note: str, witness_key: str) -> StoredCosignature:

@@ -49,7 +49,9 @@ units = Table(
 log_entries = Table(
     "log_entries",
     metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column(
+        "idx", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
     Column("kind", String(32), nullable=False),
     Column("body", LargeBinary, nullable=False),
     Column("leaf_hash", LargeBinary(32), nullable=False),
@@ -71,8 +73,7 @@ acta_versions = Table(
     Column("status", String(16), nullable=False),
     Column("counting", Boolean, nullable=False),
     Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
-    UniqueConstraint("unit", "contest", "source", "version", name="uq_acta_version"),
-    UniqueConstraint("content_hash", name="uq_acta_content"),
+    UniqueConstraint("unit_idx", "contest", "source", "version", name="uq_acta_version"),
 )
 
 adjudications = Table(

@@ -193,13 +193,13 @@ class VersionCache:
     log_end: int | None = None
     complete: bool = False
 
-    def load(self, conn: Connection, units: list[str]) -> None:
-        """Read the stored versions of these units' actas."""
+    def load(self, conn: Connection, units: list[int]) -> None:
+        """Read the stored versions of these units' actas (by unit index)."""
         av = t.acta_versions.c
         for lo in range(0, len(units), 2_000):
             for unit, contest, src, version, chash in conn.execute(
                 select(av.unit, av.contest, av.source, av.version, av.content_hash).where(
-                    av.unit.in_(units[lo : lo + 2_000])
+                    av.unit_idx.in_(units[lo : lo + 2_000])
                 )
             ):
                 top, hashes = self.known.get((unit, contest, src), (0, {}))
@@ -533,7 +533,7 @@ class Store:
             elif cache.log_end != next_idx:
                 cache.complete = False  # another writer appended since our last chunk
             if not cache.complete:
-                cache.load(conn, sorted({a.unit for a in chunk}))
+                cache.load(conn, sorted({a.unit_idx for a in chunk}))
             known = cache.known
             log_rows: list[tuple[Any, ...]] = []
             acta_rows: list[tuple[Any, ...]] = []
@@ -604,7 +604,7 @@ class Store:
             av.counting,
             av.content_hash,
             av.log_idx,
-        ).where(av.unit == unit, av.contest == contest)
+        ).where(av.unit_idx == self._unit_index(unit), av.contest == contest)
         if source is not None:
             query = query.where(av.source == source)
         options = (
@@ -640,6 +640,10 @@ class Store:
                 )
                 out.append(ActaVersion(acta, version, status, bool(counting), chash, int(log_idx)))
         return out
+
+    def _unit_index(self, unit: str) -> int:
+        """The unit's index in the definition (-1 for an unknown unit: matches nothing)."""
+        return self.definition().units.index.get(unit, -1)
 
     def conflicts(self, source: str | None = None) -> list[tuple[str, str, str, int]]:
         """Acta slots with several versions and no decision taken since the newest one:
@@ -719,7 +723,11 @@ class Store:
                     log_idx=idx,
                 )
             )
-            key = (av.unit == unit, av.contest == contest, av.source == source)
+            key = (
+                av.unit_idx == self._unit_index(unit),
+                av.contest == contest,
+                av.source == source,
+            )
             conn.execute(update(t.acta_versions).where(*key).values(counting=False))
             if version is not None:
                 conn.execute(

@@ -40,7 +40,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "log_entries",
-        sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column(
+            "idx",
+            sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+            primary_key=True,
+            autoincrement=False,
+        ),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("body", sa.LargeBinary, nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
@@ -60,8 +65,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("counting", sa.Boolean, nullable=False),
         sa.Column("log_idx", sa.BigInteger, sa.ForeignKey("log_entries.idx"), nullable=False),
-        sa.UniqueConstraint("unit", "contest", "source", "version", name="uq_acta_version"),
-        sa.UniqueConstraint("content_hash", name="uq_acta_content"),
+        sa.UniqueConstraint("unit_idx", "contest", "source", "version", name="uq_acta_version"),
     )
     op.create_table(
         "adjudications",

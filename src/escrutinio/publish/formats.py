@@ -1,0 +1,251 @@
+"""Byte-exact renderings of the published open-data files.
+
+Every text file is deterministic: JSON is canonical (RFC 8785) and CSV uses ``\\n`` line ends
+and minimal quoting, so an independent verifier can rebuild the expected bytes from the log
+and compare them exactly.  The field dictionary (`FIELDS`) documents every column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import polars as pl
+
+from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.definition import Definition
+from escrutinio.publish.replay import ActaRecord
+
+ACTA_COLUMNS = (
+    "log_index",
+    "unit",
+    "contest",
+    "source",
+    "version",
+    "status",
+    "counting",
+    "received_at",
+    "content_hash",
+    "null",
+    "blank",
+    "voters",
+    "votes",
+)
+RESULT_COLUMNS = ("contest_id", "candidate_id", "name", "alliance", "votes", "pct", "winner")
+BULLETIN_COLUMNS = ("number", "created_at", "source", "sha256", "log_index")
+
+FIELDS: dict[str, dict[str, str]] = {
+    "checkpoint": {
+        "(file)": "Latest signed checkpoint (C2SP tlog-checkpoint in a C2SP signed-note): "
+        "origin, tree size, base64 RFC 9162 root hash, then the log signature and every "
+        "collected witness cosignature (C2SP tlog-cosignature)."
+    },
+    "tile/<L>/<N>[.p/<W>]": {
+        "(file)": "C2SP tlog-tiles hash tile: up to 256 concatenated 32-byte hashes of row 8*L."
+    },
+    "tile/entries/<N>[.p/<W>]": {
+        "(file)": "C2SP tlog-tiles entry bundle: each log entry (canonical JSON, RFC 8785) "
+        "prefixed by its big-endian uint16 length."
+    },
+    "keys/log.vkey": {"(file)": "The log's signed-note verifier key (Ed25519, type 0x01)."},
+    "keys/witnesses/<name>.vkey": {"(file)": "A witness's cosignature verifier key (type 0x04)."},
+    "cosignatures/<name>.note": {
+        "(file)": "A checkpoint cosigned by a witness after publication (not in the manifest)."
+    },
+    "actas.csv / actas.parquet": {
+        "log_index": "Index of the acta version's leaf in the log.",
+        "unit": "Polling unit id.",
+        "contest": "Contest id.",
+        "source": "Who reported the acta (official body, a party, ...).",
+        "version": "Version number of this (unit, contest, source) slot, from 1.",
+        "status": "accepted (first version) or conflicting (a later, different version).",
+        "counting": "true if this version counts now (after adjudications).",
+        "received_at": "When the version was received (ISO 8601 UTC).",
+        "content_hash": "SHA-256 of the canonical JSON of the acta content.",
+        "null": "Null votes.",
+        "blank": "Blank votes (empty when the acta has no blank field).",
+        "voters": "Voters who cast a ballot.",
+        "votes": "Canonical JSON object: votes per ballot option id.",
+    },
+    "definition/election.json": {
+        "(file)": "Election metadata (contests, candidates, parties, alliances), canonical JSON."
+    },
+    "definition/regions.csv": {
+        "id": "Region id.",
+        "name": "Region name.",
+        "level": "Region level name.",
+        "parent": "Parent region id (empty for top level).",
+    },
+    "definition/units.csv": {
+        "id": "Polling unit id.",
+        "region": "Region id of the unit.",
+        "registered": "Registered electors.",
+        "contests": "Explicit contests, ';'-separated (empty: by region scope).",
+    },
+    "results/results.json": {
+        "(file)": "Results at the published log size for the official source: the bulletin "
+        "snapshot format (summary and every contest), canonical JSON."
+    },
+    "results/results.csv, bulletins/<n>.csv": {
+        "contest_id": "Contest id.",
+        "candidate_id": "Candidate id.",
+        "name": "Candidate name.",
+        "alliance": "Alliance id (empty if none).",
+        "votes": "Votes for the candidate.",
+        "pct": "Percentage of valid votes.",
+        "winner": "true if the candidate is a winner of a final or irreversible race.",
+    },
+    "bulletins/<n>.json": {"(file)": "Bulletin n exactly as stored; its SHA-256 is in the log."},
+    "bulletins/index.csv": {
+        "number": "Bulletin number.",
+        "created_at": "Creation time (ISO 8601 UTC).",
+        "source": "Source whose actas were counted.",
+        "sha256": "SHA-256 of bulletins/<n>.json.",
+        "log_index": "Index of the bulletin's leaf in the log.",
+    },
+    "manifest.json": {"(file)": "Log origin, size, and the SHA-256 of every other published file."},
+}
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def acta_row(rec: ActaRecord) -> list[str]:
+    """The CSV cells of one acta version."""
+    return [
+        _cell(v)
+        for v in (
+            rec.log_index,
+            rec.unit,
+            rec.contest,
+            rec.source,
+            rec.version,
+            rec.status,
+            rec.counting,
+            rec.received_at,
+            rec.content_hash,
+            rec.null,
+            rec.blank,
+            rec.voters,
+            rec.votes_json,
+        )
+    ]
+
+
+def actas_csv(actas: Iterable[ActaRecord]) -> bytes:
+    """actas.csv: every acta version in log order."""
+    return _csv(ACTA_COLUMNS, (acta_row(r) for r in actas))
+
+
+def actas_frame(actas: Sequence[ActaRecord]) -> pl.DataFrame:
+    """The acta versions as a typed polars frame (the content of actas.parquet)."""
+    return pl.DataFrame(
+        {
+            "log_index": [r.log_index for r in actas],
+            "unit": [r.unit for r in actas],
+            "contest": [r.contest for r in actas],
+            "source": [r.source for r in actas],
+            "version": [r.version for r in actas],
+            "status": [r.status for r in actas],
+            "counting": [r.counting for r in actas],
+            "received_at": [r.received_at for r in actas],
+            "content_hash": [r.content_hash for r in actas],
+            "null": [r.null for r in actas],
+            "blank": [r.blank for r in actas],
+            "voters": [r.voters for r in actas],
+            "votes": [r.votes_json for r in actas],
+        },
+        schema={
+            "log_index": pl.Int64,
+            "unit": pl.String,
+            "contest": pl.String,
+            "source": pl.String,
+            "version": pl.Int64,
+            "status": pl.String,
+            "counting": pl.Boolean,
+            "received_at": pl.String,
+            "content_hash": pl.String,
+            "null": pl.Int64,
+            "blank": pl.Int64,
+            "voters": pl.Int64,
+            "votes": pl.String,
+        },
+    )
+
+
+def actas_parquet(actas: Sequence[ActaRecord]) -> bytes:
+    """actas.parquet: the same rows as actas.csv, typed."""
+    buf = io.BytesIO()
+    actas_frame(actas).write_parquet(buf, statistics=False)
+    return buf.getvalue()
+
+
+def definition_files(definition: Definition) -> dict[str, bytes]:
+    """definition/election.json, regions.csv and units.csv."""
+    doc = definition.to_document()
+    meta = {k: v for k, v in doc.items() if k not in ("regions", "units")}
+    return {
+        "definition/election.json": canonical_json_fast(meta),
+        "definition/regions.csv": _csv(
+            ("id", "name", "level", "parent"),
+            ([r["id"], r["name"], r["level"], _cell(r["parent"])] for r in doc["regions"]),
+        ),
+        "definition/units.csv": _csv(
+            ("id", "region", "registered", "contests"),
+            (
+                [u["id"], u["region"], str(u["registered"]), ";".join(u["contests"])]
+                for u in doc["units"]
+            ),
+        ),
+    }
+
+
+def results_csv(snapshot: dict[str, Any]) -> bytes:
+    """One row per candidate of every contest of a snapshot (results or bulletin)."""
+    rows = []
+    for contest in snapshot["contests"]:
+        decided = (contest.get("status") or {}).get("state") in ("final", "irreversible")
+        for cand in contest["candidates"]:
+            rows.append(
+                [
+                    contest["contest_id"],
+                    cand["candidate_id"],
+                    cand["name"],
+                    _cell(cand["alliance"]),
+                    str(cand["votes"]),
+                    repr(float(cand["pct"])),
+                    _cell(decided and cand["candidate_id"] in contest["winners"]),
+                ]
+            )
+    return _csv(RESULT_COLUMNS, rows)
+
+
+def bulletin_index_csv(bulletins: Iterable[dict[str, Any]]) -> bytes:
+    """bulletins/index.csv from the bulletin leaves (with their ``log_index``)."""
+    return _csv(
+        BULLETIN_COLUMNS,
+        (
+            [str(b["number"]), b["created_at"], b["source"], b["sha256"], str(b["log_index"])]
+            for b in bulletins
+        ),
+    )
+
+
+def fields_json() -> bytes:
+    """The field dictionary of every published file, canonical JSON."""
+    return canonical_json_fast(FIELDS)

@@ -1,0 +1,520 @@
+"""``escrutinio verify``: check a publication trusting nothing but the public keys.
+
+Steps: the manifest's SHA-256 of every file; the checkpoint's log signature and the witness
+cosignatures (k of n, C2SP tlog-cosignature); the whole RFC 9162 tree rebuilt from the
+C2SP tlog-tiles entry bundles against the checkpoint root; consistency with every checkpoint
+seen before (kept in a state directory, so a rewritten history is caught even when it is
+internally consistent); the definition, actas, results and every bulletin recomputed from the
+log leaves and compared field by field and byte for byte with the published files.
+
+This package imports only `escrutinio.model` and `escrutinio.tally` from escrutinio.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.tally import diff
+from escrutinio.verify import expected
+from escrutinio.verify.merkle import Tree, check_inclusion, hash_leaf
+from escrutinio.verify.notes import (
+    CheckpointBody,
+    Note,
+    NoteProblem,
+    PublicKey,
+    check_cosignature,
+    check_every_signature,
+    check_log_signature,
+    parse_key,
+    parse_signed_note,
+)
+from escrutinio.verify.record import Record, RecordProblem
+from escrutinio.verify.source import FetchError, Source
+from escrutinio.verify.tiles import TileProblem, read_entries
+
+MANIFEST_FORMAT = "escrutinio-publication/1"
+REQUIRED = (
+    "checkpoint",
+    "keys/log.vkey",
+    "actas.csv",
+    "actas.parquet",
+    "definition/election.json",
+    "definition/regions.csv",
+    "definition/units.csv",
+    "results/results.json",
+    "results/results.csv",
+    "bulletins/index.csv",
+    "fields.json",
+)
+
+
+class Failed(Exception):
+    """A check failed; its message names what failed."""
+
+
+@dataclass
+class Check:
+    """One named check and its outcome."""
+
+    name: str
+    ok: bool
+    detail: str
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    """The outcome of verifying a publication."""
+
+    location: str
+    checks: list[Check] = field(default_factory=list)
+    size: int | None = None
+    witnesses: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def failures(self) -> list[Check]:
+        """The failed checks."""
+        return [c for c in self.checks if not c.ok]
+
+
+class _Files:
+    """Published files checked against the manifest on first read."""
+
+    def __init__(self, source: Source, manifest: dict[str, str]) -> None:
+        self.source = source
+        self.manifest = manifest
+        self.cache: dict[str, bytes] = {}
+
+    def get(self, rel: str) -> bytes:
+        if rel in self.cache:
+            return self.cache[rel]
+        want = self.manifest.get(rel)
+        if want is None:
+            raise Failed(f"{rel}: not listed in manifest.json")
+        try:
+            data = self.source.read(rel)
+        except FetchError as exc:
+            raise Failed(str(exc)) from exc
+        if hashlib.sha256(data).hexdigest() != want:
+            raise Failed(f"{rel}: SHA-256 does not match manifest.json")
+        if not rel.startswith("tile/"):
+            self.cache[rel] = data
+        return data
+
+
+def _run(report: Report, name: str, step: Callable[[], str]) -> bool:
+    start = time.perf_counter()
+    try:
+        detail = step()
+    except Failed as exc:
+        report.checks.append(Check(name, False, str(exc)))
+        return False
+    except (NoteProblem, TileProblem, RecordProblem) as exc:
+        report.checks.append(Check(name, False, str(exc)))
+        return False
+    except Exception as exc:  # any error inside a check means that check failed
+        report.checks.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
+        return False
+    report.checks.append(Check(name, True, detail, time.perf_counter() - start))
+    return True
+
+
+def _load_manifest(source: Source, origin: str) -> dict[str, Any]:
+    try:
+        raw = source.read("manifest.json")
+        doc = json.loads(raw)
+    except FetchError as exc:
+        raise Failed(str(exc)) from exc
+    except ValueError as exc:
+        raise Failed(f"manifest.json: not valid JSON ({exc})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), dict):
+        raise Failed("manifest.json: no 'files' object")
+    if canonical_json_fast(doc) != raw:
+        raise Failed("manifest.json: not canonical JSON (RFC 8785)")
+    if doc.get("format") != MANIFEST_FORMAT:
+        raise Failed(f"manifest.json: format is not {MANIFEST_FORMAT}")
+    if doc.get("origin") != origin:
+        raise Failed(f"manifest.json: origin {doc.get('origin')!r} is not the log {origin!r}")
+    missing = [f for f in REQUIRED if f not in doc["files"]]
+    if missing:
+        raise Failed(f"manifest.json: missing {', '.join(missing)}")
+    return doc
+
+
+def _state_file(state_dir: Path, origin: str) -> Path:
+    return state_dir / f"{hashlib.sha256(origin.encode()).hexdigest()[:16]}.json"
+
+
+def _load_state(state_dir: Path | None, origin: str) -> list[dict[str, Any]]:
+    if state_dir is None:
+        return []
+    path = _state_file(state_dir, origin)
+    if not path.exists():
+        return []
+    seen: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["checkpoints"]
+    return seen
+
+
+def _save_state(
+    state_dir: Path, origin: str, seen: list[dict[str, Any]], body: CheckpointBody
+) -> None:
+    entry = {"size": body.size, "root": body.root.hex(), "text": body.text}
+    if entry not in seen:
+        seen.append(entry)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    doc = {"origin": origin, "checkpoints": seen}
+    _state_file(state_dir, origin).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+
+
+def _witness_note(source: Source, note: Note, witnesses: Sequence[PublicKey]) -> Note:
+    """The checkpoint note with cosignatures dropped in ``cosignatures/`` by witnesses."""
+    sigs = list(note.signatures)
+    for w in witnesses:
+        try:
+            extra = parse_signed_note(source.read(f"cosignatures/{w.name}.note"))
+        except (FetchError, NoteProblem):
+            continue
+        if extra.text == note.text:
+            sigs.extend(s for s in extra.signatures if s.name == w.name and s not in sigs)
+    return Note(note.text, tuple(sigs))
+
+
+@dataclass
+class _Context:
+    files: _Files | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+    body: CheckpointBody | None = None
+    tree: Tree | None = None
+    entries: list[bytes] | None = None
+    record: Record | None = None
+    definition: Any = None
+
+
+def verify_publication(
+    location: str | Path,
+    log_key: PublicKey,
+    witnesses: Sequence[PublicKey] = (),
+    min_witnesses: int = 0,
+    state_dir: str | Path | None = None,
+) -> Report:
+    """Verify the publication at ``location`` (directory or URL); see the module docstring."""
+    source = Source(location)
+    report = Report(source.location)
+    ctx = _Context()
+    state = Path(state_dir) if state_dir is not None else None
+
+    def manifest() -> str:
+        ctx.manifest = _load_manifest(source, log_key.name)
+        ctx.files = _Files(source, ctx.manifest["files"])
+        for rel in ctx.files.manifest:
+            if not rel.startswith("tile/"):
+                ctx.files.get(rel)
+        return f"{len(ctx.files.manifest)} files listed"
+
+    def checkpoint() -> str:
+        assert ctx.files is not None
+        note = parse_signed_note(ctx.files.get("checkpoint"))
+        ctx.body = check_log_signature(note, log_key)
+        root = base64.b64encode(ctx.body.root).decode("ascii")
+        if (ctx.manifest.get("size"), ctx.manifest.get("root_hash")) != (ctx.body.size, root):
+            raise Failed("manifest.json: size or root_hash differs from the signed checkpoint")
+        published = ctx.files.get("keys/log.vkey").decode("ascii", "replace").strip()
+        if published != log_key.key_string():
+            raise Failed("keys/log.vkey: the published log key is not the trusted key")
+        published_witnesses = _check_published_keys(ctx.files, witnesses)
+        check_every_signature(note, [log_key, *witnesses, *published_witnesses])
+        full = _witness_note(source, note, witnesses)
+        for w in witnesses:
+            if check_cosignature(full, w) is not None:
+                report.witnesses.append(w.name)
+        if len(report.witnesses) < min_witnesses:
+            raise Failed(
+                f"checkpoint: {len(report.witnesses)} of the required {min_witnesses} "
+                "witnesses cosigned it"
+            )
+        report.size = ctx.body.size
+        names = ", ".join(report.witnesses) or "none"
+        return f"size {ctx.body.size}, signed by {log_key.name}; witnesses: {names}"
+
+    def tiles() -> str:
+        assert ctx.files is not None and ctx.body is not None
+        ctx.tree, ctx.entries = read_entries(ctx.body.size, ctx.files.get)
+        if ctx.tree.root() != ctx.body.root:
+            raise Failed("tiles: the rebuilt tree root differs from the signed checkpoint root")
+        return f"{ctx.body.size} entries rebuilt, root matches"
+
+    def history() -> str:
+        assert ctx.tree is not None and ctx.body is not None
+        seen = _load_state(state, log_key.name)
+        for old in seen:
+            if old["size"] > ctx.body.size:
+                raise Failed(
+                    f"history: the log shrank from {old['size']} (seen before) to {ctx.body.size}"
+                )
+            if ctx.tree.root(old["size"]).hex() != old["root"]:
+                raise Failed(
+                    f"history: the log is not an extension of the checkpoint of size "
+                    f"{old['size']} seen before (rewritten history or split view)"
+                )
+        return f"consistent with {len(seen)} checkpoint(s) seen before"
+
+    def leaves() -> str:
+        assert ctx.entries is not None
+        ctx.record = Record()
+        for entry in ctx.entries:
+            ctx.record.add(entry)
+        if ctx.record.definition is None:
+            raise Failed("log: no definition leaf")
+        return f"{len(ctx.record.versions)} acta versions, {len(ctx.record.bulletins)} bulletins"
+
+    def definition() -> str:
+        assert ctx.files is not None and ctx.record is not None
+        assert ctx.record.definition is not None
+        files = {p: ctx.files.get(p) for p in REQUIRED if p.startswith("definition/")}
+        ctx.definition = expected.rebuild_definition(files, ctx.record.definition)
+        return f"fingerprint {ctx.definition.fingerprint[:16]}… matches the log"
+
+    def actas() -> str:
+        assert ctx.files is not None and ctx.record is not None
+        _compare_bytes(
+            "actas.csv", ctx.files.get("actas.csv"), expected.actas_csv(ctx.record.versions)
+        )
+        frame = pl.read_parquet(ctx.files.get("actas.parquet"))
+        bad = expected.actas_frame_matches(frame, ctx.record.versions)
+        if bad is not None:
+            raise Failed(f"actas.parquet: differs from the acta leaves (row {bad})")
+        return f"{len(ctx.record.versions)} acta versions match their leaves"
+
+    def results() -> str:
+        assert ctx.files is not None and ctx.record is not None and ctx.body is not None
+        published = json.loads(ctx.files.get("results/results.json"))
+        snap = expected.snapshot(
+            ctx.definition,
+            ctx.record.versions,
+            ctx.record.counting_now(),
+            ctx.definition.info.official_source,
+            ctx.body.size,
+        )
+        _compare_doc("results/results.json", snap, published)
+        _compare_bytes(
+            "results/results.json", ctx.files.get("results/results.json"), canonical_json_fast(snap)
+        )
+        _compare_bytes(
+            "results/results.csv", ctx.files.get("results/results.csv"), expected.results_csv(snap)
+        )
+        return f"{len(snap['contests'])} contests recomputed from the actas"
+
+    def bulletins() -> str:
+        assert ctx.files is not None and ctx.record is not None
+        for idx, leaf, counting in ctx.record.bulletins:
+            rel = f"bulletins/{leaf['number']}.json"
+            data = ctx.files.get(rel)
+            if hashlib.sha256(data).hexdigest() != leaf["sha256"]:
+                raise Failed(f"{rel}: SHA-256 differs from the bulletin's log leaf {idx}")
+            doc = json.loads(data)
+            snap = expected.snapshot(
+                ctx.definition, ctx.record.versions, counting, leaf["source"], idx
+            )
+            want = {
+                **snap,
+                "number": leaf["number"],
+                "created_at": leaf["created_at"],
+                "source": leaf["source"],
+            }
+            _compare_doc(rel, want, doc)
+            _compare_bytes(rel, data, canonical_json_fast(want))
+            csv_rel = f"bulletins/{leaf['number']}.csv"
+            _compare_bytes(csv_rel, ctx.files.get(csv_rel), expected.results_csv(want))
+        _compare_bytes(
+            "bulletins/index.csv",
+            ctx.files.get("bulletins/index.csv"),
+            expected.bulletin_index_csv(ctx.record.bulletins),
+        )
+        listed = {
+            p for p in ctx.files.manifest if p.startswith("bulletins/") and p.endswith(".json")
+        }
+        extra = listed - {f"bulletins/{b['number']}.json" for _, b, _ in ctx.record.bulletins}
+        if extra:
+            raise Failed(f"{sorted(extra)[0]}: a published bulletin that is not in the log")
+        return f"{len(ctx.record.bulletins)} bulletins recomputed and match"
+
+    def fields() -> str:
+        assert ctx.files is not None
+        doc = json.loads(ctx.files.get("fields.json"))
+        if not isinstance(doc, dict) or "actas.csv / actas.parquet" not in doc:
+            raise Failed("fields.json: not a field dictionary")
+        return f"{len(doc)} files described"
+
+    steps: list[tuple[str, Callable[[], str]]] = [
+        ("manifest", manifest),
+        ("checkpoint", checkpoint),
+        ("tiles", tiles),
+        ("history", history),
+        ("leaves", leaves),
+        ("definition", definition),
+        ("actas", actas),
+        ("results", results),
+        ("bulletins", bulletins),
+        ("fields", fields),
+    ]
+    for name, step in steps:
+        if not _run(report, name, step) and name in (
+            "manifest",
+            "checkpoint",
+            "tiles",
+            "leaves",
+            "definition",
+        ):
+            break
+    if report.ok and state is not None and ctx.body is not None:
+        _save_state(state, log_key.name, _load_state(state, log_key.name), ctx.body)
+    return report
+
+
+def _check_published_keys(files: _Files, trusted: Sequence[PublicKey]) -> list[PublicKey]:
+    by_name = {w.name: w for w in trusted}
+    out: list[PublicKey] = []
+    for rel in files.manifest:
+        if not rel.startswith("keys/witnesses/"):
+            continue
+        data = files.get(rel)
+        try:
+            key = parse_key(data.decode("ascii"))
+        except (UnicodeDecodeError, NoteProblem) as exc:
+            raise Failed(f"{rel}: not a valid verifier key ({exc})") from exc
+        if rel != f"keys/witnesses/{key.name}.vkey" or data != f"{key.key_string()}\n".encode():
+            raise Failed(f"{rel}: key name or encoding does not match its file")
+        if key.sig_type != 4:
+            raise Failed(f"{rel}: not a cosignature (type 0x04) key")
+        if key.name in by_name and by_name[key.name] != key:
+            raise Failed(f"{rel}: differs from the trusted key of witness {key.name}")
+        out.append(key)
+    return out
+
+
+def _compare_bytes(name: str, actual: bytes, want: bytes) -> None:
+    if actual == want:
+        return
+    a_lines, w_lines = actual.split(b"\n"), want.split(b"\n")
+    for i, (a, w) in enumerate(zip(a_lines, w_lines, strict=False)):
+        if a != w:
+            raise Failed(f"{name}: line {i + 1} differs from the value recomputed from the log")
+    raise Failed(f"{name}: has {len(a_lines)} lines, expected {len(w_lines)}")
+
+
+def _compare_doc(name: str, want: Any, actual: Any) -> None:
+    problems = diff(want, actual, rel_tol=0.0)
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise Failed(f"{name}: {problems[0]}{more}")
+
+
+@dataclass
+class ActaProof:
+    """Where a party's acta copy is in the log, with its verified inclusion proof."""
+
+    found: bool
+    size: int
+    root: str
+    index: int | None = None
+    version: int | None = None
+    counting: bool | None = None
+    leaf_hash: str | None = None
+    proof: list[str] = field(default_factory=list)
+    others: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return dict(self.__dict__)
+
+
+def _content(doc: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {
+            "unit": str(doc["unit"]),
+            "contest": str(doc["contest"]),
+            "source": str(doc["source"]),
+            "votes": {str(k): int(v) for k, v in doc["votes"].items()},
+            "null": int(doc["null"]),
+            "blank": None if doc.get("blank") is None else int(doc["blank"]),
+            "voters": int(doc["voters"]),
+        }
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"the acta file lacks a field or has a bad value ({exc})") from exc
+
+
+def verify_acta(location: str | Path, log_key: PublicKey, acta: dict[str, Any]) -> ActaProof:
+    """Find a party's copy of an acta in the publication and prove its inclusion.
+
+    Verifies the checkpoint signature and rebuilds the tree from the tiles first; raises
+    `ValueError` (or a subclass) when the publication itself does not verify.
+    """
+    source = Source(location)
+    try:
+        note = parse_signed_note(source.read("checkpoint"))
+    except FetchError as exc:
+        raise ValueError(str(exc)) from exc
+    body = check_log_signature(note, log_key)
+    try:
+        tree, entries = read_entries(body.size, source.read)
+    except FetchError as exc:
+        raise ValueError(str(exc)) from exc
+    if tree.root() != body.root:
+        raise ValueError("the tiles do not match the signed checkpoint root")
+    want = canonical_json_fast(_content(acta))
+    wanted = _content(acta)
+    proof = ActaProof(False, body.size, body.root.hex())
+    for index, entry in enumerate(entries):
+        if b'"kind":"acta"' not in entry:
+            continue
+        leaf = json.loads(entry)
+        if canonical_json_fast(leaf["acta"]) == want:
+            path = tree.inclusion(index)
+            if not check_inclusion(index, body.size, hash_leaf(entry), path, body.root):
+                raise ValueError(f"inclusion proof of entry {index} does not verify")
+            proof.found = True
+            proof.index = index
+            proof.version = int(leaf["version"])
+            proof.counting = _counting_now(entries, index, leaf)
+            proof.leaf_hash = hash_leaf(entry).hex()
+            proof.proof = [p.hex() for p in path]
+            return proof
+        a = leaf["acta"]
+        if (a["unit"], a["contest"], a["source"]) == (
+            wanted["unit"],
+            wanted["contest"],
+            wanted["source"],
+        ):
+            proof.others.append(
+                {"index": index, "version": leaf["version"], "differences": diff(wanted, a)}
+            )
+    return proof
+
+
+def _counting_now(entries: list[bytes], index: int, leaf: dict[str, Any]) -> bool:
+    counting = bool(leaf["counting"])
+    a = leaf["acta"]
+    for entry in entries[index + 1 :]:
+        if b'"kind":"adjudication"' in entry:
+            adj = json.loads(entry)
+            if (adj["unit"], adj["contest"], adj["source"]) == (
+                a["unit"],
+                a["contest"],
+                a["source"],
+            ):
+                counting = adj["version"] == leaf["version"]
+    return counting

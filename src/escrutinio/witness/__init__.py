@@ -1,0 +1,1 @@
+"""An independent witness: cosigns a log's checkpoints only after checking consistency."""

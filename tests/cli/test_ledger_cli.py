@@ -1,0 +1,129 @@
+"""The keys, log, witness, publish and verify commands end to end on a small election."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from escrutinio import service
+from escrutinio.cli.main import app
+from escrutinio.model import Definition
+from escrutinio.store.store import Store
+
+HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
+ROWS = (
+    "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n"
+    "u5,gov-B,,2017-10-15T20:03:00Z,400,2,1,,,,,200,150\n"
+)
+ORIGIN = "escrutinio.example/cli-test"
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path, definition: Definition) -> str:
+    path = tmp_path / "e.db"
+    store = Store.open(str(path))
+    store.load_definition(definition)
+    (tmp_path / "a.csv").write_text(HEADER + ROWS, encoding="utf-8")
+    store.ingest_file(tmp_path / "a.csv")
+    service.record_bulletin(store)
+    store.close()
+    return str(path)
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_full_flow(db: str, tmp_path: Path) -> None:
+    keys, wkeys = tmp_path / "keys", tmp_path / "wkeys"
+    code, out = run("keys", "generate", "--name", ORIGIN, "--out", keys)
+    assert code == 0, out
+    skey = keys / "escrutinio.example_cli-test.skey"
+    vkey = keys / "escrutinio.example_cli-test.vkey"
+    assert stat.S_IMODE(skey.stat().st_mode) == 0o600
+    code, out = run("keys", "show", skey)
+    assert code == 0 and ORIGIN in out and "PRIVATE" not in out
+    assert run("witness", "init", "--name", "w.example/obs", "--out", wkeys)[0] == 0
+    wskey, wvkey = wkeys / "w.example_obs.skey", wkeys / "w.example_obs.vkey"
+
+    code, out = run("log", "checkpoint", "--key", skey, "--db", db)
+    assert code == 0 and out.startswith(f"{ORIGIN}\n4\n")
+    code, out = run("log", "prove", "--index", "2", "--db", db)
+    assert code == 0 and json.loads(out)["type"] == "inclusion"
+    code, out = run("log", "prove", "--from", "1", "--to", "4", "--db", db)
+    assert code == 0 and len(json.loads(out)["proof"]) >= 1
+    assert run("log", "check", "--db", db)[0] == 0
+    assert "log size: 4" in run("log", "show", "--db", db)[1]
+
+    pub = tmp_path / "pub"
+    code, out = run("publish", pub, "--key", skey, "--db", db)
+    assert code == 0, out
+    state = tmp_path / "wstate"
+    code, out = run("witness", "cosign", pub, "--key", wskey, "--log-key", vkey, "--state", state)
+    assert code == 0, out
+    note = pub / "cosignatures" / "w.example" / "obs.note"
+    code, out = run("log", "add-cosignature", note, "--witness-key", wvkey, "--db", db)
+    assert code == 0, out
+    assert run("publish", pub, "--key", skey, "--db", db)[0] == 0
+    code, out = run(
+        "verify",
+        pub,
+        "--log-key",
+        vkey,
+        "--witness-key",
+        wvkey,
+        "--min-witnesses",
+        "1",
+        "--state",
+        tmp_path / "vstate",
+    )
+    assert code == 0 and "VERIFIED" in out, out
+
+    store = Store.open(db)
+    source = store.definition().info.official_source
+    store.close()
+    acta = {
+        "unit": "u5",
+        "contest": "gov-B",
+        "source": source,
+        "votes": {"b1": 200, "b2": 150},
+        "null": 2,
+        "blank": 1,
+        "voters": 400,
+    }
+    (tmp_path / "acta.json").write_text(json.dumps(acta))
+    code, out = run("verify", pub, "--log-key", vkey, "--acta", tmp_path / "acta.json")
+    assert code == 0 and "unchanged" in out
+    acta["voters"] = 401
+    (tmp_path / "acta.json").write_text(json.dumps(acta))
+    code, out = run("verify", pub, "--log-key", vkey, "--acta", tmp_path / "acta.json")
+    assert code == 1 and "NOT in the log" in out
+
+    (pub / "actas.csv").write_text("tampered\n")
+    code, out = run("verify", pub, "--log-key", vkey, "--json")
+    assert code == 1
+    failed = [c for c in json.loads(out)["checks"] if not c["ok"]]
+    assert "actas.csv" in failed[0]["detail"]
+
+
+def test_key_errors_are_clear(db: str, tmp_path: Path) -> None:
+    code, out = run("log", "checkpoint", "--key", tmp_path / "missing.skey", "--db", db)
+    assert code == 2 and "key file not found" in " ".join(out.split())
+    keys = tmp_path / "k"
+    run("keys", "generate", "--name", ORIGIN, "--out", keys)
+    skey = keys / "escrutinio.example_cli-test.skey"
+    skey.chmod(0o644)
+    code, out = run("publish", tmp_path / "p", "--key", skey, "--db", db)
+    assert code == 2 and "accessible by group or others" in " ".join(out.split())
+    code, out = run("keys", "generate", "--name", ORIGIN, "--out", keys)
+    assert code == 2 and "already exists" in out
+    code, out = run(
+        "verify", tmp_path / "p", "--log-key", keys / "escrutinio.example_cli-test.skey"
+    )
+    assert code == 2
