@@ -46,6 +46,14 @@ def main() -> None:
     print("Generating the 2017 polling units and actas (see examples/venezuela-2017/README.md)")
     subprocess.check_call([python, str(HERE / "venezuela-2017" / "generate.py"), str(data17)])
     env17 = {**env, "ESCRUTINIO_DB": str(out / "ve2017.db")}
+    keys = out / "keys"
+    origin = "escrutinio.example/ve-2017-regional"
+    print("\nThe electoral authority creates the log's signing key; an observer its witness key.")
+    run("keys", "generate", "--name", origin, "--out", str(keys), env=env)
+    run("witness", "init", "--name", "observer.example/mission", "--out", str(keys), env=env)
+    log_key = keys / "escrutinio.example_ve-2017-regional"
+    witness_key = keys / "observer.example_mission"
+    env17["ESCRUTINIO_KEY"] = f"{log_key}.skey"  # every bulletin also signs a checkpoint
     run("init", str(data17 / "election.yaml"), env=env17)
     print("\nFirst wave: the actas transmitted by 22:00 on election night (~95.8%).")
     run(
@@ -71,7 +79,62 @@ def main() -> None:
     print("\nRe-importing a file is safe: identical actas are no-ops.")
     run("import", str(data17 / "actas_wave2.csv"), env=env17)
 
-    banner("2. Risk-limiting audit of the 23 races (table comparison, 5% risk)")
+    banner("2. Publish the record; an observer's witness cosigns; anyone verifies")
+    site = out / "published-2017"
+    run(
+        "publish",
+        str(site),
+        "--key",
+        f"{log_key}.skey",
+        "--witness-key",
+        f"{witness_key}.vkey",
+        env=env17,
+    )
+    run(
+        "witness",
+        "cosign",
+        str(site),
+        "--key",
+        f"{witness_key}.skey",
+        "--log-key",
+        f"{log_key}.vkey",
+        "--state",
+        str(out / "witness-state"),
+        env=env,
+    )
+    cosignature = next((site / "cosignatures").rglob("*.note"))
+    run(
+        "log",
+        "add-cosignature",
+        str(cosignature),
+        "--witness-key",
+        f"{witness_key}.vkey",
+        env=env17,
+    )
+    run(
+        "publish",
+        str(site),
+        "--key",
+        f"{log_key}.skey",
+        "--witness-key",
+        f"{witness_key}.vkey",
+        env=env17,
+    )
+    run(
+        "verify",
+        str(site),
+        "--log-key",
+        f"{log_key}.vkey",
+        "--witness-key",
+        f"{witness_key}.vkey",
+        "--min-witnesses",
+        "1",
+        "--state",
+        str(out / "verifier-state"),
+        env=env,
+    )
+
+    banner("3. Risk-limiting audit of the 23 races (table comparison, 5% risk)")
     code = subprocess.call(
         [python, str(HERE / "audit_demo.py"), str(out / "ve2017.db"), str(out / "audit-2017")],
         env=env,
@@ -79,7 +142,7 @@ def main() -> None:
     if code:
         sys.exit(f"audit demo failed with exit status {code}")
 
-    banner("3. Examine: the MUD witnesses' copies of Bolívar's actas, and forensics")
+    banner("4. Examine: the MUD witnesses' copies of Bolívar's actas, and forensics")
     print("Generating hypothetical witness copies (examples/venezuela-2017/witness_copies.py)")
     subprocess.check_call([python, str(HERE / "venezuela-2017" / "witness_copies.py"), str(data17)])
     run("import", str(data17 / "actas_witness_mud.csv"), env=env17)
@@ -106,7 +169,7 @@ def main() -> None:
         env=env17,
     )
 
-    banner("4. Venezuela, presidential election of 28 July 2024: citizen-collected actas")
+    banner("5. Venezuela, presidential election of 28 July 2024: citizen-collected actas")
     data24 = out / "ve2024"
     run(
         "convert",

@@ -46,7 +46,8 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def _signer(path: Path) -> Ed25519Signer:
+def load_secret_key(path: Path) -> Ed25519Signer:
+    """Load a secret key file (log or witness), turning key-file problems into a clean error."""
     try:
         return load_signer_key(path)
     except KeyFileError as exc:
@@ -95,7 +96,7 @@ def keys_show(path: Annotated[Path, typer.Argument(help="A .skey or .vkey file."
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"{path}: cannot read key file ({exc})") from None
     if text.startswith("PRIVATE+KEY+"):
-        vkey = _signer(path).verifier().verifier_key()
+        vkey = load_secret_key(path).verifier().verifier_key()
     else:
         try:
             vkey = load_verifier_key(path).verifier_key()
@@ -109,7 +110,7 @@ def keys_show(path: Annotated[Path, typer.Argument(help="A .skey or .vkey file."
 
 def log_checkpoint(key: KeyOption, db: DbOption = None) -> None:
     """Sign a checkpoint of the current log and store it; prints the signed note."""
-    signer = _signer(key)
+    signer = load_secret_key(key)
     with open_store(db) as store:
         write_out(sign_checkpoint_now(store, signer))
 
@@ -221,7 +222,7 @@ def witness_cosign(
     ] = False,
 ) -> None:
     """Verify the latest checkpoint and its consistency with the last one cosigned, then cosign."""
-    signer = CosignatureSigner.from_signer(_signer(key))
+    signer = CosignatureSigner.from_signer(load_secret_key(key))
     try:
         log_verifier = load_verifier_key(log_key)
         done = cosign_publication(published, signer, log_verifier, state, write=not print_only)
@@ -248,7 +249,7 @@ def publish(
     db: DbOption = None,
 ) -> None:
     """Sign a checkpoint and write the log, actas, definition, results and bulletins."""
-    signer = _signer(key)
+    signer = load_secret_key(key)
     extra = {}
     for path in witness_key or []:
         k = _public(path)

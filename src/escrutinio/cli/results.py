@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +11,9 @@ from rich.table import Table
 
 from escrutinio import service
 from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
+from escrutinio.cli.ledger import load_secret_key
 from escrutinio.cli.render import render_result, results_csv, summary_tables, to_json
+from escrutinio.store.checkpoints import sign_checkpoint_now
 from escrutinio.tally import ContestResult, Summary
 
 
@@ -92,12 +95,25 @@ def results(
 
 def bulletin(
     source: Annotated[str | None, typer.Option(help="Whose actas (default: official).")] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            envvar="ESCRUTINIO_KEY",
+            help="Log secret key: also sign a checkpoint of the log that includes this bulletin.",
+        ),
+    ] = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
-    """Record a numbered, timestamped snapshot of the summary and every contest, forever."""
+    """Record a numbered, timestamped snapshot of the summary and every contest, forever
+    (with --key, also a signed checkpoint of the log that contains it)."""
+    signer = load_secret_key(key) if key is not None else None
+    note = None
     with open_store(db) as store:
         number, doc = service.record_bulletin(store, source)
+        if signer is not None:
+            note = sign_checkpoint_now(store, signer)
     if fmt == "json":
         write_out(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -105,6 +121,8 @@ def bulletin(
         f"[bold]Bulletin {number}[/] recorded at {doc['created_at']} (log size {doc['log_size']})"
     )
     console.print(summary_tables(Summary.from_dict(doc["summary"])))
+    if note is not None:
+        console.print(f"Signed checkpoint:\n{note}", highlight=False)
     if fmt == "csv":
         write_out(results_csv([ContestResult.from_dict(c) for c in doc["contests"]]))
 
