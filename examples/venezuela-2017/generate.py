@@ -13,7 +13,7 @@ Methods:
   integers keeping both margins exact (row-wise largest remainder, then unit moves between
   columns where rounding was most generous).
 - Integer apportionment: largest remainder (Hamilton) method.
-- Wave split: checked with the race-calling rule in ``/work/shared/REFERENCES.md`` — a race is
+- Wave split: checked with the race-calling rule in the shared ``REFERENCES.md`` — a race is
   irreversible when the leader's margin exceeds the registered electors of all units not
   yet counted.
 
