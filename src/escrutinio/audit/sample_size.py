@@ -142,7 +142,7 @@ def alpha_polling_sample_size(
     assertions: Sequence[Assertion],
     risk_limit: float,
     *,
-    sims: int = 100,
+    sims: int = 40,
     seed: int = 0,
     replacement: bool = True,
     chunk: int = 20_000,
