@@ -77,6 +77,51 @@ class ColumnScreen:
                 self._times[value] = None
         return self._times[value]
 
+    def _contents(
+        self,
+        cid: str,
+        votes: npt.NDArray[np.int64],
+        units: list[str],
+        sources: list[str],
+        null: npt.NDArray[np.int64],
+        blank: npt.NDArray[np.int64],
+        blank_absent: BoolArray,
+        voters: npt.NDArray[np.int64],
+    ) -> list[str]:
+        """Canonical content JSON of many actas of one contest at once (Polars string
+        concatenation in RFC 8785 key order; equal to ``ContentTemplate.render``)."""
+        template = self.templates[cid]
+        columns: dict[str, object] = {
+            "unit": units,
+            "source": sources,
+            "null": null,
+            "blank": blank,
+            "absent": blank_absent,
+            "voters": voters,
+        }
+        for j in range(votes.shape[1]):
+            columns[f"o{j}"] = votes[:, j]
+        frame = pl.DataFrame(columns)
+        text = pl.col
+        parts: list[pl.Expr] = [
+            pl.lit('{"blank":'),
+            pl.when(text("absent")).then(pl.lit("null")).otherwise(text("blank").cast(pl.String)),
+            pl.lit(f',"contest":"{cid}","null":'),
+            text("null").cast(pl.String),
+            pl.lit(',"source":"'),
+            text("source"),
+            pl.lit('","unit":"'),
+            text("unit"),
+            pl.lit('","voters":'),
+            text("voters").cast(pl.String),
+            pl.lit(',"votes":{'),
+        ]
+        for k, j in enumerate(template.order):
+            parts.append(pl.lit(("," if k else "") + f'"{template.option_ids[j]}":'))
+            parts.append(text(f"o{j}").cast(pl.String))
+        parts.append(pl.lit("}}"))
+        return frame.select(pl.concat_str(parts).alias("c"))["c"].to_list()
+
     def screen(self, frame: pl.DataFrame, first_line: int) -> Screened:
         """Check a frame whose row ``i`` is at line ``first_line + i`` of its file."""
         n = frame.height
@@ -130,7 +175,7 @@ class ColumnScreen:
         registered = d.units.registered
         tolerance = self.validator.tolerance
         accepted: list[PreparedActa] = []
-        by_contest: dict[str, tuple[npt.NDArray[np.int64], list[list[int]]]] = {}
+        by_contest: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
         known = np.zeros(n, dtype=bool)
         for cid in d.contests:
             rows = np.flatnonzero(contest_arr == cid)
@@ -161,32 +206,53 @@ class ColumnScreen:
             reg = np.where(valid_unit, registered[np.maximum(idx, 0)], -1)
             bad |= voters[rows] > reg + tolerance
             recheck[rows] |= bad
-            by_contest[cid] = (rows.astype(np.int64), votes.tolist())
+            by_contest[cid] = (rows.astype(np.int64), votes)
         recheck |= ~known
 
-        for cid, (rows, vote_rows) in by_contest.items():
-            template = self.templates[cid]
-            for pos, row_votes in zip(rows.tolist(), vote_rows, strict=True):
-                if recheck[pos]:
-                    continue
-                b = None if blank_absent[pos] else int(blank[pos])
-                v, nl = int(voters[pos]), int(null[pos])
-                unit = unit_ids[pos]
-                content = template.render(unit, sources[pos], row_votes, nl, b, v)
+        for cid, (rows, votes) in by_contest.items():
+            keep = ~recheck[rows]
+            rows = rows[keep]
+            if rows.size == 0:
+                continue
+            votes = votes[keep]
+            units_list = [unit_ids[p] for p in rows.tolist()]
+            sources_list = [sources[p] for p in rows.tolist()]
+            contents = self._contents(
+                cid,
+                votes,
+                units_list,
+                sources_list,
+                null[rows],
+                blank[rows],
+                blank_absent[rows],
+                voters[rows],
+            )
+            null_l, blank_l, voters_l = (
+                null[rows].tolist(),
+                blank[rows].tolist(),
+                voters[rows].tolist(),
+            )
+            absent_l = blank_absent[rows].tolist()
+            unit_idx_l = unit_idx[rows].tolist()
+            sha256 = hashlib.sha256
+            for k, (pos, row_votes, text) in enumerate(
+                zip(rows.tolist(), votes.tolist(), contents, strict=True)
+            ):
                 received = times[pos]
                 assert received is not None
+                content = text.encode()
                 accepted.append(
                     PreparedActa(
                         line=first_line + pos,
-                        unit=unit,
-                        unit_idx=int(unit_idx[pos]),
+                        unit=units_list[k],
+                        unit_idx=unit_idx_l[k],
                         contest=cid,
-                        source=sources[pos],
-                        counts=(*row_votes, nl, b or 0, v),
-                        has_blank=b is not None,
+                        source=sources_list[k],
+                        counts=(*row_votes, null_l[k], blank_l[k], voters_l[k]),
+                        has_blank=not absent_l[k],
                         received_at=received,
                         content=content,
-                        content_hash=hashlib.sha256(content).hexdigest(),
+                        content_hash=sha256(content).hexdigest(),
                     )
                 )
         accepted.sort(key=lambda p: p.line or 0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from escrutinio.model.acta import Acta
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PreparedActa:
     """An acta that passed validation, with everything the store writes."""
 
@@ -42,6 +42,7 @@ class ContentTemplate:
 
     def __init__(self, contest: str, option_ids: tuple[str, ...]) -> None:
         self.contest = contest
+        self.option_ids = option_ids
         order = sorted(range(len(option_ids)), key=lambda i: option_ids[i])
         self.order = order
         votes = ",".join(f'"{option_ids[i]}":%d' for i in order)

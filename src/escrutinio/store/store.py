@@ -156,8 +156,15 @@ def fetch_raw(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[
         cursor.close()
 
 
+_PACKERS: dict[int, struct.Struct] = {}
+
+
 def _pack(row: tuple[int, ...]) -> bytes:
-    return struct.pack(f"<{len(row)}q", *row)
+    """Counts as little-endian int64s (one ``Struct`` per row width)."""
+    packer = _PACKERS.get(len(row))
+    if packer is None:
+        packer = _PACKERS[len(row)] = struct.Struct(f"<{len(row)}q")
+    return packer.pack(*row)
 
 
 def _acta_event(acta: PreparedActa, version: int, status: str, counting: bool) -> bytes:
@@ -537,9 +544,12 @@ class Store:
             known = cache.known
             log_rows: list[tuple[Any, ...]] = []
             acta_rows: list[tuple[Any, ...]] = []
+            sha256 = hashlib.sha256
             for acta in chunk:
-                top, hashes = known.get(acta.key, (0, {}))
-                if acta.content_hash in hashes:
+                key = (acta.unit, acta.contest, acta.source)
+                chash = acta.content_hash
+                top, hashes = known.get(key, (0, {}))
+                if chash in hashes:
                     report.duplicates += 1
                     continue
                 version = top + 1
@@ -547,7 +557,7 @@ class Store:
                 status = "accepted" if first else "conflicting"
                 body = _acta_event(acta, version, status, first)
                 idx = next_idx + len(log_rows)
-                log_rows.append((idx, "acta", body, leaf_hash(body)))
+                log_rows.append((idx, "acta", body, sha256(LEAF_PREFIX + body).digest()))
                 acta_rows.append(
                     (
                         acta.unit,
@@ -555,7 +565,7 @@ class Store:
                         acta.contest,
                         acta.source,
                         version,
-                        acta.content_hash,
+                        chash,
                         _pack(acta.counts),
                         acta.has_blank,
                         acta.received_at,
@@ -564,8 +574,8 @@ class Store:
                         idx,
                     )
                 )
-                hashes[acta.content_hash] = version
-                known[acta.key] = (version, hashes)
+                hashes[chash] = version
+                known[key] = (version, hashes)
                 if first:
                     report.accepted += 1
                 else:
