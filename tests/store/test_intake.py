@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -198,10 +199,14 @@ def test_a_failing_write_rolls_back_the_whole_chunk(
 ) -> None:
     import escrutinio.store.store as mod
 
-    def boom(_row: tuple[int, ...]) -> bytes:
-        raise OSError("disk full")
+    real_insert = mod.insert_many
 
-    monkeypatch.setattr(mod, "_pack", boom)
+    def fail_on_actas(conn: Any, table: str, columns: Any, rows: Any) -> None:
+        if table == "acta_versions":  # the log leaves were already written in this transaction
+            raise OSError("disk full")
+        real_insert(conn, table, columns, rows)
+
+    monkeypatch.setattr(mod, "insert_many", fail_on_actas)
     with pytest.raises(OSError):
         store.ingest(read_actas(write(tmp_path, "x.csv", GOOD_A, GOOD_B)))
     assert table_counts(store) == (0, 1)

@@ -62,9 +62,8 @@ def use_columnar(path: str | Path) -> bool:
     if data[-1] != ord("\n"):
         data = np.append(data, np.uint8(ord("\n")))
     ends = np.flatnonzero(data == ord("\n"))
-    commas = np.cumsum(data == ord(","))[ends]
-    per_line = np.diff(commas, prepend=0)
     starts = np.concatenate(([0], ends[:-1] + 1))
+    per_line = np.add.reduceat(data == ord(","), starts, dtype=np.int64)
     length = ends - starts - (data[np.maximum(ends - 1, 0)] == ord("\r"))
     non_empty = length > 0
     return bool((per_line[non_empty] == per_line[0]).all())

@@ -7,6 +7,7 @@ general JSON encoder; ``tests/model/test_prepared.py`` checks the bytes equal RF
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass
 
 from escrutinio.model.acta import Acta
@@ -26,11 +27,54 @@ class PreparedActa:
     received_at: str
     content: bytes
     content_hash: str
+    blob: bytes = b""
+    first_event: bytes = b""
+    first_leaf: bytes = b""
+
+    def __post_init__(self) -> None:
+        if not self.blob:
+            self.blob = pack_counts(self.counts)
+        if not self.first_event:
+            self.first_event = acta_event(self, 1, "accepted", True)
+            self.first_leaf = hashlib.sha256(b"\x00" + self.first_event).digest()
 
     @property
     def key(self) -> tuple[str, str, str]:
         """(unit, contest, source): the slot that versions of this acta compete for."""
         return (self.unit, self.contest, self.source)
+
+
+_PACKERS: dict[int, struct.Struct] = {}
+
+
+def pack_counts(row: tuple[int, ...]) -> bytes:
+    """Counts as little-endian int64s: how the store keeps them for fast re-tallies."""
+    packer = _PACKERS.get(len(row))
+    if packer is None:
+        packer = _PACKERS[len(row)] = struct.Struct(f"<{len(row)}q")
+    return packer.pack(*row)
+
+
+def acta_event(acta: PreparedActa, version: int, status: str, counting: bool) -> bytes:
+    """The log leaf of a stored acta version: canonical JSON (RFC 8785) with keys in order
+    acta, content_hash, counting, kind, received_at, status, version."""
+    return b"".join(
+        (
+            b'{"acta":',
+            acta.content,
+            b',"content_hash":"',
+            acta.content_hash.encode(),
+            b'","counting":',
+            b"true" if counting else b"false",
+            b',"kind":"acta","received_at":"',
+            acta.received_at.encode(),
+            b'","status":"',
+            status.encode(),
+            b'","version":',
+            str(version).encode(),
+            b"}",
+        )
+    )
 
 
 class ContentTemplate:

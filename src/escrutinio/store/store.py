@@ -34,7 +34,7 @@ from escrutinio.model.definition import (
     UnitTable,
 )
 from escrutinio.model.errors import Issue
-from escrutinio.model.prepared import ContentTemplate, PreparedActa, prepare
+from escrutinio.model.prepared import ContentTemplate, PreparedActa, acta_event, prepare
 from escrutinio.model.validation import ActaValidator
 from escrutinio.store import schema as t
 from escrutinio.store.database import lock_for_append, make_engine, migrate, resolve_url
@@ -154,38 +154,6 @@ def fetch_raw(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[
         return list(cursor.fetchall())
     finally:
         cursor.close()
-
-
-_PACKERS: dict[int, struct.Struct] = {}
-
-
-def _pack(row: tuple[int, ...]) -> bytes:
-    """Counts as little-endian int64s (one ``Struct`` per row width)."""
-    packer = _PACKERS.get(len(row))
-    if packer is None:
-        packer = _PACKERS[len(row)] = struct.Struct(f"<{len(row)}q")
-    return packer.pack(*row)
-
-
-def _acta_event(acta: PreparedActa, version: int, status: str, counting: bool) -> bytes:
-    # Keys in RFC 8785 order: acta, content_hash, counting, kind, received_at, status, version.
-    return b"".join(
-        (
-            b'{"acta":',
-            acta.content,
-            b',"content_hash":"',
-            acta.content_hash.encode(),
-            b'","counting":',
-            b"true" if counting else b"false",
-            b',"kind":"acta","received_at":"',
-            acta.received_at.encode(),
-            b'","status":"',
-            status.encode(),
-            b'","version":',
-            str(version).encode(),
-            b"}",
-        )
-    )
 
 
 @dataclass
@@ -555,9 +523,13 @@ class Store:
                 version = top + 1
                 first = top == 0
                 status = "accepted" if first else "conflicting"
-                body = _acta_event(acta, version, status, first)
+                if first:
+                    body, leaf = acta.first_event, acta.first_leaf
+                else:
+                    body = acta_event(acta, version, status, first)
+                    leaf = sha256(LEAF_PREFIX + body).digest()
                 idx = next_idx + len(log_rows)
-                log_rows.append((idx, "acta", body, sha256(LEAF_PREFIX + body).digest()))
+                log_rows.append((idx, "acta", body, leaf))
                 acta_rows.append(
                     (
                         acta.unit,
@@ -566,7 +538,7 @@ class Store:
                         acta.source,
                         version,
                         chash,
-                        _pack(acta.counts),
+                        acta.blob,
                         acta.has_blank,
                         acta.received_at,
                         status,
