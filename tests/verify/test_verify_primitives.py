@@ -95,3 +95,18 @@ def test_notes_and_cosignatures() -> None:
         check_log_signature(tampered, log_key)
     with pytest.raises(NoteProblem):
         parse_key(log.verifier().verifier_key()[:-2] + "AA")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=6))
+def test_extend_in_chunks_equals_add(chunks: list[int]) -> None:
+    one, bulk = Tree(), Tree()
+    n = 0
+    for size in chunks:
+        leaves = [hash_leaf(str(n + i).encode()) for i in range(size)]
+        n += size
+        for leaf in leaves:
+            one.add(leaf)
+        bulk.extend(leaves)
+        assert bulk.levels == one.levels
+    assert bulk.root() == one.root()

@@ -1,120 +1,20 @@
-"""What the published files must contain, rebuilt by the verifier from the log leaves alone.
+"""What the published open-data files must contain, rebuilt by the verifier from the log leaves.
 
-The definition is rebuilt from its published files with `escrutinio.model` and must have the
-fingerprint recorded in the definition leaf; results and bulletins are recomputed with
-`escrutinio.tally` from the counting acta versions (as of each bulletin's log position);
-CSV and JSON files are re-rendered byte for byte (canonical JSON, RFC 8785; CSV with ``\\n``
-line ends) following the field dictionary of the publication.
+CSV files are re-rendered byte for byte as the publisher's ``csv`` module writes them (RFC 4180
+minimal quoting: a field is quoted when it holds a comma, a double quote or a line feed, and
+quotes inside are doubled; ``\\n`` line ends); ``actas.csv`` is rendered column-wise with
+Polars. ``actas.parquet`` is compared column by column with the acta versions.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.definition import (
-    Definition,
-    DefinitionMeta,
-    RegionRow,
-    UnitRow,
-    build_definition,
-)
-from escrutinio.tally import ContestCounts, summarize, tally_contest
-from escrutinio.verify.record import Version
-
-SNAPSHOT_FORMAT = "escrutinio-bulletin/1"
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    out.writerow(header)
-    out.writerows(rows)
-    return buf.getvalue().encode("utf-8")
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
-
-
-def _rows(data: bytes, header: Sequence[str], name: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
-    if tuple(reader.fieldnames or ()) != tuple(header):
-        raise ValueError(f"{name}: header is not {','.join(header)}")
-    return list(reader)
-
-
-def rebuild_definition(files: dict[str, bytes], leaf: dict[str, Any]) -> Definition:
-    """Build the definition from its published files and check it against its log leaf."""
-    meta = DefinitionMeta.model_validate(json.loads(files["definition/election.json"]))
-    regions = [
-        RegionRow(r["id"], r["name"], r["level"], r["parent"] or None)
-        for r in _rows(
-            files["definition/regions.csv"], ("id", "name", "level", "parent"), "regions.csv"
-        )
-    ]
-    units = [
-        UnitRow(
-            u["id"],
-            u["region"],
-            int(u["registered"]),
-            tuple(filter(None, u["contests"].split(";"))),
-        )
-        for u in _rows(
-            files["definition/units.csv"], ("id", "region", "registered", "contests"), "units.csv"
-        )
-    ]
-    definition = build_definition(meta, regions, units)
-    doc = definition.to_document()
-    checks = {
-        "fingerprint": definition.fingerprint,
-        "regions_sha256": hashlib.sha256(canonical_json_fast(doc["regions"])).hexdigest(),
-        "units_sha256": hashlib.sha256(canonical_json_fast(doc["units"])).hexdigest(),
-        "meta": meta.model_dump(mode="json"),
-    }
-    for key, value in checks.items():
-        if leaf.get(key) != value:
-            raise ValueError(f"definition files: {key} differs from the definition leaf")
-    rendered = definition_files(definition)
-    for path, data in rendered.items():
-        if files[path] != data:
-            raise ValueError(f"{path}: bytes differ from the canonical rendering")
-    return definition
-
-
-def definition_files(definition: Definition) -> dict[str, bytes]:
-    """The canonical bytes of the three definition files."""
-    doc = definition.to_document()
-    meta = {k: v for k, v in doc.items() if k not in ("regions", "units")}
-    return {
-        "definition/election.json": canonical_json_fast(meta),
-        "definition/regions.csv": _csv(
-            ("id", "name", "level", "parent"),
-            ([r["id"], r["name"], r["level"], _text(r["parent"])] for r in doc["regions"]),
-        ),
-        "definition/units.csv": _csv(
-            ("id", "region", "registered", "contests"),
-            (
-                [u["id"], u["region"], str(u["registered"]), ";".join(u["contests"])]
-                for u in doc["units"]
-            ),
-        ),
-    }
-
+from escrutinio.verify.rebuild import render_csv
+from escrutinio.verify.record import Bulletin
 
 ACTA_HEADER = (
     "log_index",
@@ -133,67 +33,74 @@ ACTA_HEADER = (
 )
 
 
-def acta_cells(v: Version) -> list[str]:
-    """The expected actas.csv cells of one version."""
-    c = v.content
-    return [
-        str(v.index),
-        c["unit"],
-        c["contest"],
-        c["source"],
-        str(v.version),
-        v.status,
-        _text(v.counting),
-        v.received_at,
-        v.content_hash,
-        str(c["null"]),
-        _text(c["blank"]),
-        str(c["voters"]),
-        v.votes_json,
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+SPECIAL = '[,"\n]'
+"""Characters that make the ``csv`` module quote a field (with ``\n`` line ends)."""
+
+
+def csv_field(column: str) -> pl.Expr:
+    """A String column as CSV fields, quoted like the ``csv`` module's minimal quoting."""
+    col = pl.col(column)
+    quoted = pl.concat_str(pl.lit('"'), col.str.replace_all('"', '""', literal=True), pl.lit('"'))
+    return pl.when(col.str.contains(SPECIAL)).then(quoted).otherwise(col)
+
+
+def _field(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """`csv_field`, or the column itself when none of its cells needs quoting."""
+    if frame[column].str.contains(SPECIAL).any():
+        return csv_field(column)
+    return pl.col(column)
+
+
+def actas_csv(actas: pl.DataFrame) -> bytes:
+    """The expected bytes of actas.csv (one row per acta version, in log order)."""
+    head = ",".join(ACTA_HEADER) + "\n"
+    if not actas.height:
+        return head.encode("ascii")
+    cells = [
+        pl.col("log_index").cast(pl.String),
+        _field(actas, "unit"),
+        _field(actas, "contest"),
+        _field(actas, "source"),
+        pl.col("version").cast(pl.String),
+        _field(actas, "status"),
+        pl.when(pl.col("counting")).then(pl.lit("true")).otherwise(pl.lit("false")),
+        _field(actas, "received_at"),
+        _field(actas, "content_hash"),
+        pl.col("null").cast(pl.String),
+        pl.col("blank").cast(pl.String).fill_null(""),
+        pl.col("voters").cast(pl.String),
+        csv_field("votes"),
     ]
+    body: str = actas.select(pl.concat_str(cells, separator=",").str.join("\n")).item()
+    return (head + body + "\n").encode("utf-8")
 
 
-def actas_csv(versions: Iterable[Version]) -> bytes:
-    """The expected bytes of actas.csv."""
-    return _csv(ACTA_HEADER, (acta_cells(v) for v in versions))
-
-
-def snapshot(
-    definition: Definition,
-    versions: Iterable[Version],
-    counting: set[int],
-    source: str,
-    log_size: int,
-) -> dict[str, Any]:
-    """Recompute a results snapshot from the versions whose log index is in ``counting``."""
-    rows: dict[str, tuple[list[int], list[list[int]]]] = {c: ([], []) for c in definition.contests}
-    for v in versions:
-        c = v.content
-        if v.index not in counting or c["source"] != source:
-            continue
-        contest = definition.contests[c["contest"]]
-        units, matrix = rows[contest.id]
-        units.append(definition.units.index[c["unit"]])
-        votes = [int(c["votes"][o.id]) for o in contest.options]
-        matrix.append([*votes, int(c["null"]), int(c["blank"] or 0), int(c["voters"])])
-    counts = {
-        cid: ContestCounts(
-            cid,
-            np.array(units, dtype=np.int32),
-            np.array(matrix, dtype=np.int64).reshape(-1, len(definition.contests[cid].options) + 3),
-        )
-        for cid, (units, matrix) in rows.items()
-    }
-    results = [tally_contest(definition, counts[cid]) for cid in definition.contests]
-    summary = summarize(definition, results, counts.values())
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "election": definition.info.id,
-        "definition_fingerprint": definition.fingerprint,
-        "log_size": log_size,
-        "summary": summary.to_dict(),
-        "contests": [r.to_dict() for r in results],
-    }
+def actas_frame_matches(frame: pl.DataFrame, actas: pl.DataFrame) -> int | None:
+    """None when actas.parquet's frame equals the acta versions, else the first differing row."""
+    if list(frame.columns) != list(ACTA_HEADER) or frame.height != actas.height:
+        return 0
+    first: int | None = None
+    for name in ACTA_HEADER:
+        got, want = frame[name], actas[name]
+        if got.dtype == want.dtype:
+            hits = got.ne_missing(want).arg_true()
+            bad = int(hits[0]) if hits.len() else None
+        else:
+            pairs = zip(got.to_list(), want.to_list(), strict=True)
+            bad = next((i for i, (a, b) in enumerate(pairs) if a != b), None)
+        if bad is not None and (first is None or bad < first):
+            first = bad
+    return first
 
 
 def results_csv(snap: dict[str, Any]) -> bytes:
@@ -214,41 +121,23 @@ def results_csv(snap: dict[str, Any]) -> bytes:
                     _text(winner),
                 ]
             )
-    return _csv(("contest_id", "candidate_id", "name", "alliance", "votes", "pct", "winner"), rows)
-
-
-def bulletin_index_csv(bulletins: Iterable[tuple[int, dict[str, Any], set[int]]]) -> bytes:
-    """The expected bulletins/index.csv."""
-    return _csv(
-        ("number", "created_at", "source", "sha256", "log_index"),
-        (
-            [str(b["number"]), b["created_at"], b["source"], b["sha256"], str(idx)]
-            for idx, b, _ in bulletins
-        ),
+    return render_csv(
+        ("contest_id", "candidate_id", "name", "alliance", "votes", "pct", "winner"), rows
     )
 
 
-def actas_frame_matches(frame: pl.DataFrame, versions: Sequence[Version]) -> int | None:
-    """None when actas.parquet's frame equals the versions, else the first differing row."""
-    cols: dict[str, list[Any]] = {
-        "log_index": [v.index for v in versions],
-        "unit": [v.content["unit"] for v in versions],
-        "contest": [v.content["contest"] for v in versions],
-        "source": [v.content["source"] for v in versions],
-        "version": [v.version for v in versions],
-        "status": [v.status for v in versions],
-        "counting": [v.counting for v in versions],
-        "received_at": [v.received_at for v in versions],
-        "content_hash": [v.content_hash for v in versions],
-        "null": [v.content["null"] for v in versions],
-        "blank": [v.content["blank"] for v in versions],
-        "voters": [v.content["voters"] for v in versions],
-        "votes": [v.votes_json for v in versions],
-    }
-    if list(frame.columns) != list(ACTA_HEADER) or frame.height != len(versions):
-        return 0
-    for name, want in cols.items():
-        got = frame[name].to_list()
-        if got != want:
-            return next(i for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b)
-    return None
+def bulletin_index_csv(bulletins: Iterable[Bulletin]) -> bytes:
+    """The expected bulletins/index.csv."""
+    return render_csv(
+        ("number", "created_at", "source", "sha256", "log_index"),
+        (
+            [
+                str(b.leaf["number"]),
+                b.leaf["created_at"],
+                b.leaf["source"],
+                b.leaf["sha256"],
+                str(b.index),
+            ]
+            for b in bulletins
+        ),
+    )

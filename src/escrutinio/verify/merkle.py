@@ -47,6 +47,24 @@ class Tree:
                 self.levels.append([])
             self.levels[height].append(node)
 
+    def extend(self, leaves: list[bytes]) -> None:
+        """Append many leaf hashes (same tree as `add` one by one), hashing level by level."""
+        self.levels[0].extend(leaves)
+        sha = hashlib.sha256
+        height = 0
+        while len(self.levels[height]) >= 2:
+            row = self.levels[height]
+            if height + 1 == len(self.levels):
+                self.levels.append([])
+            up = self.levels[height + 1]
+            up.extend(
+                [
+                    sha(b"\x01" + row[i] + row[i + 1]).digest()
+                    for i in range(2 * len(up), len(row) - 1, 2)
+                ]
+            )
+            height += 1
+
     def _range(self, lo: int, hi: int) -> bytes:
         parts: list[bytes] = []
         while lo < hi:

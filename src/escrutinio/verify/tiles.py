@@ -7,9 +7,10 @@ The index N is written in 3-digit groups, all but the last prefixed with ``x``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
-from escrutinio.verify.merkle import Tree, hash_leaf
+from escrutinio.verify.merkle import Tree
 
 WIDTH = 256
 
@@ -31,15 +32,16 @@ def tile_path(level: str, index: int, width: int) -> str:
 
 def _bundle(data: bytes, width: int, path: str) -> list[bytes]:
     out: list[bytes] = []
-    pos = 0
-    while pos < len(data):
-        if pos + 2 > len(data):
+    pos, end = 0, len(data)
+    append = out.append
+    while pos < end:
+        if pos + 2 > end:
             raise TileProblem(f"{path}: ends inside a length prefix")
-        n = int.from_bytes(data[pos : pos + 2], "big")
-        if pos + 2 + n > len(data):
+        start = pos + 2
+        pos = start + ((data[pos] << 8) | data[pos + 1])
+        if pos > end:
             raise TileProblem(f"{path}: ends inside an entry")
-        out.append(data[pos + 2 : pos + 2 + n])
-        pos += 2 + n
+        append(data[start:pos])
     if len(out) != width:
         raise TileProblem(f"{path}: has {len(out)} entries, expected {width}")
     return out
@@ -49,6 +51,7 @@ def read_entries(size: int, fetch: Callable[[str], bytes]) -> tuple[Tree, list[b
     """Read every entry of a log of ``size`` leaves and rebuild its tree, checking every tile."""
     tree = Tree()
     entries: list[bytes] = []
+    sha = hashlib.sha256
     for index in range((size + WIDTH - 1) // WIDTH):
         width = min(WIDTH, size - index * WIDTH)
         bundle_path = tile_path("entries", index, width)
@@ -57,14 +60,16 @@ def read_entries(size: int, fetch: Callable[[str], bytes]) -> tuple[Tree, list[b
         hashes = fetch(hashes_path)
         if len(hashes) != 32 * width:
             raise TileProblem(f"{hashes_path}: has {len(hashes)} bytes, expected {32 * width}")
-        for offset, item in enumerate(items):
-            leaf = hash_leaf(item)
-            if hashes[32 * offset : 32 * offset + 32] != leaf:
-                raise TileProblem(
-                    f"{hashes_path}: hash {offset} does not match entry "
-                    f"{index * WIDTH + offset} of {bundle_path}"
-                )
-            tree.add(leaf)
+        leaves = [sha(b"\x00" + item).digest() for item in items]
+        if b"".join(leaves) != hashes:
+            offset = next(
+                i for i, leaf in enumerate(leaves) if hashes[32 * i : 32 * i + 32] != leaf
+            )
+            raise TileProblem(
+                f"{hashes_path}: hash {offset} does not match entry "
+                f"{index * WIDTH + offset} of {bundle_path}"
+            )
+        tree.extend(leaves)
         entries.extend(items)
     level = 1
     while size >> (8 * level):

@@ -38,7 +38,9 @@ from escrutinio.verify.notes import (
     parse_key,
     parse_signed_note,
 )
-from escrutinio.verify.record import Record, RecordProblem
+from escrutinio.verify.rebuild import rebuild_definition
+from escrutinio.verify.record import Record, RecordProblem, read_record
+from escrutinio.verify.snapshots import Snapshots
 from escrutinio.verify.source import FetchError, Source
 from escrutinio.verify.tiles import TileProblem, read_entries
 
@@ -201,7 +203,7 @@ class _Context:
     tree: Tree | None = None
     entries: list[bytes] | None = None
     record: Record | None = None
-    definition: Any = None
+    snapshots: Snapshots | None = None
 
 
 def verify_publication(
@@ -274,39 +276,40 @@ def verify_publication(
 
     def leaves() -> str:
         assert ctx.entries is not None
-        ctx.record = Record()
-        for entry in ctx.entries:
-            ctx.record.add(entry)
+        ctx.record = read_record(ctx.entries)
+        ctx.entries = None  # the record holds what later checks need
         if ctx.record.definition is None:
             raise Failed("log: no definition leaf")
-        return f"{len(ctx.record.versions)} acta versions, {len(ctx.record.bulletins)} bulletins"
+        return f"{ctx.record.actas.height} acta versions, {len(ctx.record.bulletins)} bulletins"
 
     def definition() -> str:
         assert ctx.files is not None and ctx.record is not None
         assert ctx.record.definition is not None
         files = {p: ctx.files.get(p) for p in REQUIRED if p.startswith("definition/")}
-        ctx.definition = expected.rebuild_definition(files, ctx.record.definition)
-        return f"fingerprint {ctx.definition.fingerprint[:16]}… matches the log"
+        rebuilt, fingerprint = rebuild_definition(files, ctx.record.definition)
+        ctx.snapshots = Snapshots(rebuilt, fingerprint, ctx.record)
+        return f"fingerprint {fingerprint[:16]}… matches the log"
 
     def actas() -> str:
         assert ctx.files is not None and ctx.record is not None
         _compare_bytes(
-            "actas.csv", ctx.files.get("actas.csv"), expected.actas_csv(ctx.record.versions)
+            "actas.csv", ctx.files.get("actas.csv"), expected.actas_csv(ctx.record.actas)
         )
+        ctx.files.cache.pop("actas.csv", None)
         frame = pl.read_parquet(ctx.files.get("actas.parquet"))
-        bad = expected.actas_frame_matches(frame, ctx.record.versions)
+        ctx.files.cache.pop("actas.parquet", None)
+        bad = expected.actas_frame_matches(frame, ctx.record.actas)
         if bad is not None:
             raise Failed(f"actas.parquet: differs from the acta leaves (row {bad})")
-        return f"{len(ctx.record.versions)} acta versions match their leaves"
+        return f"{ctx.record.actas.height} acta versions match their leaves"
 
     def results() -> str:
         assert ctx.files is not None and ctx.record is not None and ctx.body is not None
+        assert ctx.snapshots is not None
         published = json.loads(ctx.files.get("results/results.json"))
-        snap = expected.snapshot(
-            ctx.definition,
-            ctx.record.versions,
+        snap = ctx.snapshots.snapshot(
             ctx.record.counting_now(),
-            ctx.definition.info.official_source,
+            ctx.snapshots.definition.info.official_source,
             ctx.body.size,
         )
         _compare_doc("results/results.json", snap, published)
@@ -319,16 +322,15 @@ def verify_publication(
         return f"{len(snap['contests'])} contests recomputed from the actas"
 
     def bulletins() -> str:
-        assert ctx.files is not None and ctx.record is not None
-        for idx, leaf, counting in ctx.record.bulletins:
+        assert ctx.files is not None and ctx.record is not None and ctx.snapshots is not None
+        for bulletin in ctx.record.bulletins:
+            idx, leaf = bulletin.index, bulletin.leaf
             rel = f"bulletins/{leaf['number']}.json"
             data = ctx.files.get(rel)
             if hashlib.sha256(data).hexdigest() != leaf["sha256"]:
                 raise Failed(f"{rel}: SHA-256 differs from the bulletin's log leaf {idx}")
             doc = json.loads(data)
-            snap = expected.snapshot(
-                ctx.definition, ctx.record.versions, counting, leaf["source"], idx
-            )
+            snap = ctx.snapshots.snapshot(bulletin.counting, leaf["source"], idx)
             want = {
                 **snap,
                 "number": leaf["number"],
@@ -347,7 +349,7 @@ def verify_publication(
         listed = {
             p for p in ctx.files.manifest if p.startswith("bulletins/") and p.endswith(".json")
         }
-        extra = listed - {f"bulletins/{b['number']}.json" for _, b, _ in ctx.record.bulletins}
+        extra = listed - {f"bulletins/{b.leaf['number']}.json" for b in ctx.record.bulletins}
         if extra:
             raise Failed(f"{sorted(extra)[0]}: a published bulletin that is not in the log")
         return f"{len(ctx.record.bulletins)} bulletins recomputed and match"
