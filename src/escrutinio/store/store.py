@@ -9,6 +9,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -156,15 +157,100 @@ def fetch_raw(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[
         cursor.close()
 
 
+def _all_new_rows(
+    chunk: list[PreparedActa], hashes: list[str], next_idx: int
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Rows for a chunk of actas whose slots hold nothing yet: every one is version 1,
+    accepted and counting, and its leaf was prepared while screening."""
+    n = len(chunk)
+    idx = range(next_idx, next_idx + n)
+    log_rows = list(
+        zip(idx, repeat("acta"), [a.first_event for a in chunk], [a.first_leaf for a in chunk])
+    )
+    acta_rows = list(
+        zip(
+            [a.unit for a in chunk],
+            [a.unit_idx for a in chunk],
+            [a.contest for a in chunk],
+            [a.source for a in chunk],
+            repeat(1),
+            hashes,
+            [a.blob for a in chunk],
+            [a.has_blank for a in chunk],
+            [a.received_at for a in chunk],
+            repeat("accepted"),
+            repeat(True),
+            idx,
+        )
+    )
+    return log_rows, acta_rows
+
+
+def _mixed_rows(
+    chunk: list[PreparedActa],
+    keys: list[tuple[str, str, str]],
+    hashes: list[str],
+    next_idx: int,
+    cache: VersionCache,
+    report: IngestReport,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Rows for a chunk with re-submissions or new versions: identical content is skipped,
+    a different one becomes the next, conflicting, version of its slot."""
+    log_rows: list[tuple[Any, ...]] = []
+    acta_rows: list[tuple[Any, ...]] = []
+    seen = cache.hashes
+    added: set[str] = set()
+    for acta, key, chash in zip(chunk, keys, hashes, strict=True):
+        if chash in seen or chash in added:
+            report.duplicates += 1
+            continue
+        added.add(chash)
+        version = cache.top.get(key, 0) + 1
+        first = version == 1
+        status = "accepted" if first else "conflicting"
+        if first:
+            body, leaf = acta.first_event, acta.first_leaf
+        else:
+            body = acta_event(acta, version, status, first)
+            leaf = hashlib.sha256(LEAF_PREFIX + body).digest()
+        idx = next_idx + len(log_rows)
+        log_rows.append((idx, "acta", body, leaf))
+        acta_rows.append(
+            (
+                acta.unit,
+                acta.unit_idx,
+                acta.contest,
+                acta.source,
+                version,
+                chash,
+                acta.blob,
+                acta.has_blank,
+                acta.received_at,
+                status,
+                first,
+                idx,
+            )
+        )
+        cache.top[key] = version
+        if first:
+            report.accepted += 1
+        else:
+            report.conflicts += 1
+    return log_rows, acta_rows
+
+
 @dataclass
 class VersionCache:
-    """Versions already stored per acta slot, kept across the chunks of one import.
+    """Versions already stored, kept across the chunks of one import: the newest version per
+    acta slot (unit, contest, source) and every content hash (a hash covers the slot too, so
+    one set tells an identical re-submission apart).
 
-    ``complete`` means every stored version is in ``known`` (true for an import into an
-    empty table while no other writer appends), so chunks need not query the table.
+    ``complete`` means everything stored is here (true for an import into an empty table
+    while no other writer appends), so chunks need not query the table.
     """
 
-    known: dict[tuple[str, str, str], tuple[int, dict[str, int]]] = field(default_factory=dict)
+    top: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    hashes: set[str] = field(default_factory=set)
     log_end: int | None = None
     complete: bool = False
 
@@ -177,9 +263,9 @@ class VersionCache:
                     av.unit_idx.in_(units[lo : lo + 2_000])
                 )
             ):
-                top, hashes = self.known.get((unit, contest, src), (0, {}))
-                hashes[chash] = version
-                self.known[(unit, contest, src)] = (max(top, version), hashes)
+                key = (unit, contest, src)
+                self.top[key] = max(self.top.get(key, 0), version)
+                self.hashes.add(chash)
 
 
 class Store:
@@ -509,49 +595,19 @@ class Store:
                 cache.complete = False  # another writer appended since our last chunk
             if not cache.complete:
                 cache.load(conn, sorted({a.unit_idx for a in chunk}))
-            known = cache.known
-            log_rows: list[tuple[Any, ...]] = []
-            acta_rows: list[tuple[Any, ...]] = []
-            sha256 = hashlib.sha256
-            for acta in chunk:
-                key = (acta.unit, acta.contest, acta.source)
-                chash = acta.content_hash
-                top, hashes = known.get(key, (0, {}))
-                if chash in hashes:
-                    report.duplicates += 1
-                    continue
-                version = top + 1
-                first = top == 0
-                status = "accepted" if first else "conflicting"
-                if first:
-                    body, leaf = acta.first_event, acta.first_leaf
-                else:
-                    body = acta_event(acta, version, status, first)
-                    leaf = sha256(LEAF_PREFIX + body).digest()
-                idx = next_idx + len(log_rows)
-                log_rows.append((idx, "acta", body, leaf))
-                acta_rows.append(
-                    (
-                        acta.unit,
-                        acta.unit_idx,
-                        acta.contest,
-                        acta.source,
-                        version,
-                        chash,
-                        acta.blob,
-                        acta.has_blank,
-                        acta.received_at,
-                        status,
-                        first,
-                        idx,
-                    )
-                )
-                hashes[chash] = version
-                known[key] = (version, hashes)
-                if first:
-                    report.accepted += 1
-                else:
-                    report.conflicts += 1
+            keys = [(a.unit, a.contest, a.source) for a in chunk]
+            hashes = [a.content_hash for a in chunk]
+            if (
+                cache.top.keys().isdisjoint(keys)
+                and len(set(keys)) == len(keys)
+                and cache.hashes.isdisjoint(hashes)
+            ):
+                log_rows, acta_rows = _all_new_rows(chunk, hashes, next_idx)
+                cache.top.update(dict.fromkeys(keys, 1))
+                report.accepted += len(chunk)
+            else:
+                log_rows, acta_rows = _mixed_rows(chunk, keys, hashes, next_idx, cache, report)
+            cache.hashes.update(hashes)
             if log_rows:
                 insert_many(conn, "log_entries", ("idx", "kind", "body", "leaf_hash"), log_rows)
                 insert_many(conn, "acta_versions", ACTA_COLUMNS, acta_rows)
