@@ -17,8 +17,6 @@ from escrutinio.reconcile import reconcile as reconcile_collections
 from escrutinio.reconcile import write_report as write_reconcile_report
 from escrutinio.store.store import Store
 
-TOP_LEVEL_HELP = "Region level whose names join the state map (default: the broadest level)."
-
 
 def _contests(store: Store, chosen: list[str] | None) -> list[str]:
     definition = store.definition()

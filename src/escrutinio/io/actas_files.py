@@ -54,7 +54,7 @@ def use_columnar(path: str | Path) -> bool:
     no quote characters (so no field spans lines) and the same number of fields on every
     non-empty line as in the header (checked with NumPy over the raw bytes)."""
     path = Path(path)
-    if path.suffix.lower() != ".csv":
+    if path.suffix.lower() != ".csv" or not path.is_file():
         return False
     data = np.fromfile(path, dtype=np.uint8)
     if data.size == 0 or (data == ord('"')).any():
@@ -126,19 +126,12 @@ def row_from_values(columns: list[str], values: tuple[object, ...], line: int) -
     return RowParser(columns).parse(["" if v is None else str(v) for v in values], line)
 
 
-def _read_csv(path: Path) -> Iterator[ReadRow]:
-    fh = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(fh)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        fh.close()
-        raise InputError(
-            [Issue("empty file: expected a header row", file=str(path), line=1)]
-        ) from None
+def _check_header(path: Path, header: list[str] | None) -> None:
+    """Raise :class:`InputError` for a missing header or missing required columns."""
+    if header is None:
+        raise InputError([Issue("empty file: expected a header row", file=str(path), line=1)])
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        fh.close()
         raise InputError(
             [
                 Issue(
@@ -149,6 +142,29 @@ def _read_csv(path: Path) -> Iterator[ReadRow]:
                 )
             ]
         )
+
+
+def check_csv_header(path: str | Path) -> None:
+    """Check an acta CSV's header without reading its rows (raises :class:`InputError`)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Issue("file not found", file=str(path), code="missing")])
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        first = next(csv.reader(fh), None)
+    _check_header(path, None if first is None else [h.strip() for h in first])
+
+
+def _read_csv(path: Path) -> Iterator[ReadRow]:
+    fh = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(fh)
+    first = next(reader, None)
+    header = None if first is None else [h.strip() for h in first]
+    try:
+        _check_header(path, header)
+    except InputError:
+        fh.close()
+        raise
+    assert header is not None
     return _csv_rows(fh, reader, header)
 
 

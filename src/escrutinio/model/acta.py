@@ -58,22 +58,6 @@ class Acta:
         """Votes per option followed by null, blank (0 when absent) and voters."""
         return (*self.votes, self.null, self.blank or 0, self.voters)
 
-    @classmethod
-    def from_content(cls, content: dict[str, Any], received_at: str) -> Acta:
-        """Rebuild an acta from :meth:`content` (e.g. read back from a log leaf)."""
-        votes: dict[str, int] = content["votes"]
-        return cls(
-            unit=content["unit"],
-            contest=content["contest"],
-            source=content["source"],
-            option_ids=tuple(votes),
-            votes=tuple(votes.values()),
-            null=content["null"],
-            blank=content["blank"],
-            voters=content["voters"],
-            received_at=received_at,
-        )
-
 
 def utc_timestamp(value: str | datetime | None = None) -> str:
     """Normalise a time to ISO 8601 UTC with seconds, e.g. ``2017-10-15T22:00:00Z``.

@@ -212,12 +212,6 @@ def audit_info(store: Store, name: str) -> dict[str, Any]:
     }
 
 
-def list_audits(store: Store) -> list[str]:
-    """Names of all audits."""
-    with store.engine.connect() as conn:
-        return [r[0] for r in conn.execute(select(t.audits.c.name).order_by(t.audits.c.id))]
-
-
 def load_audit(store: Store, name: str) -> AuditState:
     """Rebuild an audit's state from its rows (latest hand-count version per table)."""
     with store.engine.connect() as conn:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from escrutinio.io.actas_files import (
     ReadRow,
+    check_csv_header,
     read_actas,
     read_frame,
     row_from_values,
@@ -531,11 +532,15 @@ class Store:
         error messages are the same either way.
         """
         path = Path(path)
-        rows = read_actas(path)  # checks the header and required columns (InputError)
         if not use_columnar(path):
             return self.ingest(
-                rows, file=str(path), source=source, received_at=received_at, progress=progress
+                read_actas(path),
+                file=str(path),
+                source=source,
+                received_at=received_at,
+                progress=progress,
             )
+        check_csv_header(path)
         definition = self.definition()
         validator = ActaValidator(
             definition, default_source=source, default_received_at=received_at or utc_timestamp()
