@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from escrutinio.model import (
     Alliance,
@@ -23,6 +24,8 @@ from escrutinio.model import (
     UnitRow,
     build_definition,
 )
+from escrutinio.store import schema as t
+from escrutinio.store.store import Store
 
 PG_URL = os.environ.get("ESCRUTINIO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -125,3 +128,11 @@ def fresh_db_url(kind: str, directory: Path) -> Iterator[str]:
 
 
 DB_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def table_counts(store: Store) -> tuple[int, int]:
+    """Number of stored acta versions and of log entries."""
+    with store.engine.connect() as conn:
+        actas = conn.execute(select(func.count()).select_from(t.acta_versions)).scalar_one()
+        logs = conn.execute(select(func.count()).select_from(t.log_entries)).scalar_one()
+    return int(actas), int(logs)

@@ -81,6 +81,21 @@ def test_kaplan_markov_martingale() -> None:
     assert p[-1] == pytest.approx((0.6 / 1.1) ** 2)
 
 
+@pytest.mark.parametrize(
+    ("values", "g", "message"),
+    [
+        ([1.0, -0.5, 1.0], 0.1, "non-negative values; got -0.5 at position 1"),
+        ([1.0, float("nan")], 0.1, "non-negative values"),
+        ([1.0], -0.1, "g must be non-negative"),
+    ],
+)
+def test_kaplan_markov_refuses_values_it_is_not_defined_for(
+    values: list[float], g: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        kaplan_markov_pvalues(values, g=g)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.sampled_from([-2, -1, 0, 1, 2]), min_size=1, max_size=60),

@@ -60,7 +60,7 @@ def test_screen_matches_row_validator(
     frame = read_frame(path)
     assert isinstance(frame, pl.DataFrame)
     screened = ColumnScreen(validator).screen(frame, first_line=2)
-    fast = {p.line: p for p in screened.accepted}
+    fast = {p.line: p for p in screened.accepted.actas()}
     # everything the screen accepts, the reference accepts identically
     for line, prepared in fast.items():
         assert reference[line] == prepared
@@ -80,7 +80,8 @@ def test_valid_rows_take_the_fast_path(definition: Definition, tmp_path: Path) -
     )
     validator = ActaValidator(definition, default_received_at="2017-10-15T23:00:00Z")
     screened = ColumnScreen(validator).screen(read_frame(path), first_line=2)
-    assert [p.line for p in screened.accepted] == [2, 3]
+    accepted = screened.accepted.actas()
+    assert [p.line for p in accepted] == [2, 3]
     assert screened.recheck.tolist() == [2]
-    assert screened.accepted[1].source == "witness:MUD"
-    assert screened.accepted[1].counts == (200, 150, 2, 1, 400)
+    assert accepted[1].source == "witness:MUD"
+    assert accepted[1].counts == (200, 150, 2, 1, 400)

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from escrutinio.io.actas_files import ReadRow, read_actas
 from escrutinio.model import Definition
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
+from support import table_counts
 
 HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
 GOOD_A = "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n"
@@ -26,21 +27,6 @@ def write(tmp_path: Path, name: str, *rows: str) -> Path:
     path = tmp_path / name
     path.write_text(HEADER + "".join(rows), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def store(db_url: str, definition: Definition) -> Iterator[Store]:
-    s = Store.open(db_url)
-    s.load_definition(definition)
-    yield s
-    s.close()
-
-
-def table_counts(store: Store) -> tuple[int, int]:
-    with store.engine.connect() as conn:
-        actas = conn.execute(select(func.count()).select_from(t.acta_versions)).scalar_one()
-        logs = conn.execute(select(func.count()).select_from(t.log_entries)).scalar_one()
-    return int(actas), int(logs)
 
 
 BAD_ROWS = [

@@ -40,8 +40,19 @@ def super_simple_pvalues(
 
 
 def kaplan_markov_pvalues(x: ArrayLike, *, g: float = 0.1, null_mean: float = 0.5) -> FloatArray:
-    """Running P-values of the Kaplan–Markov martingale Π (x_i + g)/(t + g), x_i ≥ 0."""
+    """Running P-values of the Kaplan–Markov martingale Π (x_i + g)/(t + g), x_i ≥ 0.
+
+    Raises :class:`ValueError` for a negative assorter value or ``g`` (the martingale is
+    only defined for non-negative inputs; Stark 2009).
+    """
     xs = np.asarray(x, dtype=np.float64)
+    if g < 0:
+        raise ValueError(f"g must be non-negative, got {g}")
+    if xs.size and not (xs >= 0).all():
+        raise ValueError(
+            f"Kaplan–Markov needs non-negative values; got {float(np.nanmin(xs))} "
+            f"at position {int(np.argmin(np.nan_to_num(xs, nan=-np.inf)))}"
+        )
     return sequential_pvalues(np.log((xs + g) / (null_mean + g)))
 
 

@@ -9,7 +9,6 @@ accept and reject exactly the same rows.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ import polars as pl
 
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.definition import ID_RE
-from escrutinio.model.prepared import ContentTemplate, PreparedActa
+from escrutinio.model.prepared import ContentTemplate, PreparedBatch
 from escrutinio.model.validation import ActaValidator
 
 DIGITS = r"^[0-9]{1,15}$"
@@ -31,7 +30,7 @@ BoolArray = npt.NDArray[np.bool_]
 class Screened:
     """Rows of a frame that passed every check, and positions of those to re-check."""
 
-    accepted: list[PreparedActa]
+    accepted: PreparedBatch
     recheck: npt.NDArray[np.int64]
 
 
@@ -39,16 +38,33 @@ def _stripped(frame: pl.DataFrame, name: str) -> pl.Series:
     return frame[name].cast(pl.String).str.strip_chars()
 
 
-def _count_column(frame: pl.DataFrame, name: str) -> tuple[npt.NDArray[np.int64], BoolArray]:
-    s = _stripped(frame, name)
-    ok = s.str.contains(DIGITS).fill_null(False).to_numpy()
-    values = s.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
-    return values.astype(np.int64, copy=False), ok.astype(bool, copy=False)
+@dataclass
+class CountColumns:
+    """Count columns of a frame read at once: value (0 when unreadable), whether the cell
+    is a well-formed count, and whether it is empty."""
 
+    value: dict[str, npt.NDArray[np.int64]]
+    ok: dict[str, BoolArray]
+    empty: dict[str, BoolArray]
 
-def _is_blank(frame: pl.DataFrame, name: str) -> BoolArray:
-    s = _stripped(frame, name)
-    return (s.is_null() | (s == "")).fill_null(True).to_numpy().astype(bool, copy=False)
+    @classmethod
+    def read(cls, frame: pl.DataFrame, names: list[str]) -> CountColumns:
+        """Parse every named column in one pass (Polars evaluates them in parallel)."""
+        exprs: list[pl.Expr] = []
+        for k, name in enumerate(names):
+            s = pl.col(name).cast(pl.String).str.strip_chars()
+            exprs += [
+                s.cast(pl.Int64, strict=False).fill_null(0).alias(f"v{k}"),
+                s.str.contains(DIGITS).fill_null(False).alias(f"k{k}"),
+                (s.is_null() | (s == "")).fill_null(True).alias(f"e{k}"),
+            ]
+        parsed = frame.select(exprs) if exprs else pl.DataFrame()
+        out = cls({}, {}, {})
+        for k, name in enumerate(names):
+            out.value[name] = parsed[f"v{k}"].to_numpy().astype(np.int64, copy=False)
+            out.ok[name] = parsed[f"k{k}"].to_numpy().astype(bool, copy=False)
+            out.empty[name] = parsed[f"e{k}"].to_numpy().astype(bool, copy=False)
+        return out
 
 
 class ColumnScreen:
@@ -58,9 +74,6 @@ class ColumnScreen:
         self.validator = validator
         d = validator.definition
         self.definition = d
-        self.units = pl.DataFrame(
-            {"unit": d.units.ids, "__idx": np.arange(len(d.units), dtype=np.int64)}
-        )
         self.templates = {
             cid: ContentTemplate(cid, tuple(o.id for o in c.options))
             for cid, c in d.contests.items()
@@ -87,7 +100,7 @@ class ColumnScreen:
         blank: npt.NDArray[np.int64],
         blank_absent: BoolArray,
         voters: npt.NDArray[np.int64],
-    ) -> list[str]:
+    ) -> pl.Series:
         """Canonical content JSON of many actas of one contest at once (Polars string
         concatenation in RFC 8785 key order; equal to ``ContentTemplate.render``)."""
         template = self.templates[cid]
@@ -120,7 +133,7 @@ class ColumnScreen:
             parts.append(pl.lit(("," if k else "") + f'"{template.option_ids[j]}":'))
             parts.append(text(f"o{j}").cast(pl.String))
         parts.append(pl.lit("}}"))
-        return frame.select(pl.concat_str(parts).alias("c"))["c"].to_list()
+        return frame.select(pl.concat_str(parts).alias("c")).to_series()
 
     def screen(self, frame: pl.DataFrame, first_line: int) -> Screened:
         """Check a frame whose row ``i`` is at line ``first_line + i`` of its file."""
@@ -128,12 +141,10 @@ class ColumnScreen:
         d = self.definition
         recheck = np.zeros(n, dtype=bool)
         if "unit" not in frame.columns or "contest" not in frame.columns:
-            return Screened([], np.arange(n))
-        joined = frame.select(pl.col("unit").cast(pl.String).str.strip_chars()).join(
-            self.units, on="unit", how="left", maintain_order="left"
-        )
-        unit_idx = joined["__idx"].fill_null(-1).to_numpy().astype(np.int64)
-        unit_ids = joined["unit"].to_list()
+            return Screened(PreparedBatch.empty(), np.arange(n))
+        unit_ids: list[str] = _stripped(frame, "unit").fill_null("").to_list()
+        index = d.units.index
+        unit_idx = np.fromiter((index.get(u, -1) for u in unit_ids), dtype=np.int64, count=n)
         recheck |= unit_idx < 0
         contests = _stripped(frame, "contest").fill_null("")
         contest_arr = contests.to_numpy()
@@ -152,29 +163,25 @@ class ColumnScreen:
             times = [self._time(x) for x in raw_times]
             recheck |= np.array([t is None for t in times], dtype=bool)
 
+        option_columns = [c for c in frame.columns if c not in FIXED]
+        cells = CountColumns.read(
+            frame, [c for c in ("voters", "null", "blank") if c in frame.columns] + option_columns
+        )
+        missing = (np.zeros(n, np.int64), np.zeros(n, bool))
         voters, voters_ok = (
-            _count_column(frame, "voters")
-            if "voters" in frame.columns
-            else (np.zeros(n, np.int64), np.zeros(n, bool))
+            (cells.value["voters"], cells.ok["voters"]) if "voters" in cells.ok else missing
         )
-        null, null_ok = (
-            _count_column(frame, "null")
-            if "null" in frame.columns
-            else (np.zeros(n, np.int64), np.zeros(n, bool))
-        )
+        null, null_ok = (cells.value["null"], cells.ok["null"]) if "null" in cells.ok else missing
         recheck |= ~voters_ok | ~null_ok
-        if "blank" in frame.columns:
-            blank, blank_ok = _count_column(frame, "blank")
-            blank_absent = _is_blank(frame, "blank")
-            recheck |= ~(blank_ok | blank_absent)
+        if "blank" in cells.ok:
+            blank, blank_absent = cells.value["blank"], cells.empty["blank"]
+            recheck |= ~(cells.ok["blank"] | blank_absent)
         else:
             blank, blank_absent = np.zeros(n, np.int64), np.ones(n, bool)
         blank = np.where(blank_absent, 0, blank)
 
-        option_columns = [c for c in frame.columns if c not in FIXED]
         registered = d.units.registered
         tolerance = self.validator.tolerance
-        accepted: list[PreparedActa] = []
         by_contest: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
         known = np.zeros(n, dtype=bool)
         for cid in d.contests:
@@ -186,16 +193,14 @@ class ColumnScreen:
             if any(o not in frame.columns for o in options):
                 recheck[rows] = True
                 continue
-            sub = frame[rows.tolist()] if rows.size != n else frame
             votes = np.zeros((rows.size, len(options)), dtype=np.int64)
             bad = np.zeros(rows.size, dtype=bool)
             for j, opt in enumerate(options):
-                values, ok = _count_column(sub, opt)
-                votes[:, j] = values
-                bad |= ~ok
+                votes[:, j] = cells.value[opt][rows]
+                bad |= ~cells.ok[opt][rows]
             for other in option_columns:
                 if other not in options:
-                    bad |= ~_is_blank(sub, other)
+                    bad |= ~cells.empty[other][rows]
             idx = unit_idx[rows]
             valid_unit = idx >= 0
             eligible = np.zeros(rows.size, dtype=bool)
@@ -209,14 +214,17 @@ class ColumnScreen:
             by_contest[cid] = (rows.astype(np.int64), votes)
         recheck |= ~known
 
+        accepted = PreparedBatch.empty()
         for cid, (rows, votes) in by_contest.items():
             keep = ~recheck[rows]
             rows = rows[keep]
             if rows.size == 0:
                 continue
             votes = votes[keep]
-            units_list = [unit_ids[p] for p in rows.tolist()]
-            sources_list = [sources[p] for p in rows.tolist()]
+            positions = rows.tolist()
+            units_list = [unit_ids[p] for p in positions]
+            sources_list = [sources[p] for p in positions]
+            received: list[str] = [times[p] or "" for p in positions]
             contents = self._contents(
                 cid,
                 votes,
@@ -227,33 +235,17 @@ class ColumnScreen:
                 blank_absent[rows],
                 voters[rows],
             )
-            null_l, blank_l, voters_l = (
-                null[rows].tolist(),
-                blank[rows].tolist(),
-                voters[rows].tolist(),
-            )
-            absent_l = blank_absent[rows].tolist()
-            unit_idx_l = unit_idx[rows].tolist()
-            sha256 = hashlib.sha256
-            for k, (pos, row_votes, text) in enumerate(
-                zip(rows.tolist(), votes.tolist(), contents, strict=True)
-            ):
-                received = times[pos]
-                assert received is not None
-                content = text.encode()
-                accepted.append(
-                    PreparedActa(
-                        line=first_line + pos,
-                        unit=units_list[k],
-                        unit_idx=unit_idx_l[k],
-                        contest=cid,
-                        source=sources_list[k],
-                        counts=(*row_votes, null_l[k], blank_l[k], voters_l[k]),
-                        has_blank=not absent_l[k],
-                        received_at=received,
-                        content=content,
-                        content_hash=sha256(content).hexdigest(),
-                    )
+            accepted.extend(
+                PreparedBatch.build(
+                    line=[first_line + p for p in positions],
+                    unit=units_list,
+                    unit_idx=unit_idx[rows].tolist(),
+                    contest=cid,
+                    source=sources_list,
+                    counts=np.column_stack((votes, null[rows], blank[rows], voters[rows])),
+                    has_blank=(~blank_absent[rows]).tolist(),
+                    received_at=received,
+                    content=contents,
                 )
-        accepted.sort(key=lambda p: p.line or 0)
-        return Screened(accepted, np.flatnonzero(recheck))
+            )
+        return Screened(accepted.in_file_order(), np.flatnonzero(recheck))

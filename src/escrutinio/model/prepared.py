@@ -1,14 +1,22 @@
-"""A validated acta ready to be stored: its counts, canonical content bytes and hash.
+"""Validated actas ready to be stored: counts, canonical content bytes and hash, and the
+log leaf of their first version.
 
 Building the canonical bytes with a per-contest template is several times faster than a
 general JSON encoder; ``tests/model/test_prepared.py`` checks the bytes equal RFC 8785.
+Large imports keep actas column-wise (:class:`PreparedBatch`), so no per-acta object is
+built between the CSV file and the database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
 
 from escrutinio.model.acta import Acta
 
@@ -35,7 +43,9 @@ class PreparedActa:
         if not self.blob:
             self.blob = pack_counts(self.counts)
         if not self.first_event:
-            self.first_event = acta_event(self, 1, "accepted", True)
+            self.first_event = acta_event(
+                self.content, self.content_hash, self.received_at, 1, "accepted"
+            )
             self.first_leaf = hashlib.sha256(b"\x00" + self.first_event).digest()
 
     @property
@@ -55,22 +65,33 @@ def pack_counts(row: tuple[int, ...]) -> bytes:
     return packer.pack(*row)
 
 
-def acta_event(acta: PreparedActa, version: int, status: str, counting: bool) -> bytes:
+EVENT_HEAD = b'{"acta":'
+EVENT_HASH = b',"content_hash":"'
+EVENT_COUNTING = b'","counting":'
+EVENT_RECEIVED = b',"kind":"acta","received_at":"'
+EVENT_STATUS = b'","status":"'
+EVENT_VERSION = b'","version":'
+
+
+def acta_event(
+    content: bytes, content_hash: str, received_at: str, version: int, status: str
+) -> bytes:
     """The log leaf of a stored acta version: canonical JSON (RFC 8785) with keys in order
-    acta, content_hash, counting, kind, received_at, status, version."""
+    acta, content_hash, counting, kind, received_at, status, version. Only a first version
+    counts from the moment it is stored."""
     return b"".join(
         (
-            b'{"acta":',
-            acta.content,
-            b',"content_hash":"',
-            acta.content_hash.encode(),
-            b'","counting":',
-            b"true" if counting else b"false",
-            b',"kind":"acta","received_at":"',
-            acta.received_at.encode(),
-            b'","status":"',
+            EVENT_HEAD,
+            content,
+            EVENT_HASH,
+            content_hash.encode(),
+            EVENT_COUNTING,
+            b"true" if version == 1 else b"false",
+            EVENT_RECEIVED,
+            received_at.encode(),
+            EVENT_STATUS,
             status.encode(),
-            b'","version":',
+            EVENT_VERSION,
             str(version).encode(),
             b"}",
         )
@@ -129,3 +150,130 @@ def prepare(acta: Acta, unit_idx: int, line: int | None, template: ContentTempla
         content=content,
         content_hash=hashlib.sha256(content).hexdigest(),
     )
+
+
+@dataclass
+class PreparedBatch:
+    """Many validated actas, column by column, in file order: what the store writes.
+
+    Column ``i`` of every list belongs to the same acta; ``first_event`` and ``first_leaf``
+    are the log leaf (and its RFC 9162 hash) the acta gets if it is the first version of
+    its slot.
+    """
+
+    line: list[int | None]
+    unit: list[str]
+    unit_idx: list[int]
+    contest: list[str]
+    source: list[str]
+    blob: list[bytes]
+    has_blank: list[bool]
+    received_at: list[str]
+    content: list[bytes]
+    content_hash: list[str]
+    first_event: list[bytes]
+    first_leaf: list[bytes]
+
+    def __len__(self) -> int:
+        return len(self.unit)
+
+    @classmethod
+    def empty(cls) -> PreparedBatch:
+        """A batch with no actas."""
+        return cls(*([] for _ in fields(cls)))
+
+    @classmethod
+    def of(cls, actas: list[PreparedActa]) -> PreparedBatch:
+        """The batch holding these actas, in this order."""
+        return cls(*([getattr(a, f.name) for a in actas] for f in fields(cls)))
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        line: list[int | None],
+        unit: list[str],
+        unit_idx: list[int],
+        contest: str,
+        source: list[str],
+        counts: npt.NDArray[np.int64],
+        has_blank: list[bool],
+        received_at: list[str],
+        content: pl.Series,
+    ) -> PreparedBatch:
+        """Prepare many actas of one contest at once from their counts matrix (options,
+        null, blank, voters) and canonical contents (a Polars string column)."""
+        n = len(unit)
+        data = np.ascontiguousarray(counts, dtype="<i8").tobytes()
+        width = counts.shape[1] * 8 if n else 0
+        blob = [data[i : i + width] for i in range(0, n * width, width)]
+        content_bytes: list[bytes] = content.cast(pl.Binary).to_list()
+        sha256 = hashlib.sha256
+        hashes = [sha256(c).hexdigest() for c in content_bytes]
+        text = pl.col
+        prefixed = (
+            pl.DataFrame({"c": content, "h": hashes, "r": received_at})
+            .select(
+                pl.concat_str(
+                    [
+                        pl.lit("\x00" + EVENT_HEAD.decode()),
+                        text("c"),
+                        pl.lit(EVENT_HASH.decode()),
+                        text("h"),
+                        pl.lit((EVENT_COUNTING + b"true" + EVENT_RECEIVED).decode()),
+                        text("r"),
+                        pl.lit((EVENT_STATUS + b"accepted" + EVENT_VERSION + b"1}").decode()),
+                    ]
+                ).cast(pl.Binary)
+            )
+            .to_series()
+            .to_list()
+        )
+        return cls(
+            line=line,
+            unit=unit,
+            unit_idx=unit_idx,
+            contest=[contest] * n,
+            source=source,
+            blob=blob,
+            has_blank=has_blank,
+            received_at=received_at,
+            content=content_bytes,
+            content_hash=hashes,
+            first_event=[p[1:] for p in prefixed],
+            first_leaf=[sha256(p).digest() for p in prefixed],
+        )
+
+    def extend(self, other: PreparedBatch) -> None:
+        """Append another batch's actas to this one."""
+        for f in fields(self):
+            getattr(self, f.name).extend(getattr(other, f.name))
+
+    def in_file_order(self) -> PreparedBatch:
+        """The same actas sorted by line number (a no-op when already in order)."""
+        lines = [line or 0 for line in self.line]
+        if all(a <= b for a, b in pairwise(lines)):
+            return self
+        order = sorted(range(len(lines)), key=lines.__getitem__)
+        return PreparedBatch(*([getattr(self, f.name)[i] for i in order] for f in fields(self)))
+
+    def actas(self) -> list[PreparedActa]:
+        """The batch as one :class:`PreparedActa` per acta (for inspection and tests)."""
+        return [
+            PreparedActa(
+                line=self.line[i],
+                unit=self.unit[i],
+                unit_idx=self.unit_idx[i],
+                contest=self.contest[i],
+                source=self.source[i],
+                counts=struct.unpack(f"<{len(self.blob[i]) // 8}q", self.blob[i]),
+                has_blank=self.has_blank[i],
+                received_at=self.received_at[i],
+                content=self.content[i],
+                content_hash=self.content_hash[i],
+                blob=self.blob[i],
+                first_event=self.first_event[i],
+                first_leaf=self.first_leaf[i],
+            )
+            for i in range(len(self))
+        ]

@@ -9,7 +9,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,22 @@ from escrutinio.model.definition import (
     UnitTable,
 )
 from escrutinio.model.errors import Issue
-from escrutinio.model.prepared import ContentTemplate, PreparedActa, acta_event, prepare
+from escrutinio.model.prepared import (
+    ContentTemplate,
+    PreparedActa,
+    PreparedBatch,
+    acta_event,
+    prepare,
+)
 from escrutinio.model.validation import ActaValidator
 from escrutinio.store import schema as t
-from escrutinio.store.database import lock_for_append, make_engine, migrate, resolve_url
+from escrutinio.store.database import (
+    background_checkpoints,
+    lock_for_append,
+    make_engine,
+    migrate,
+    resolve_url,
+)
 
 LEAF_PREFIX = b"\x00"
 
@@ -125,6 +137,9 @@ ACTA_COLUMNS = (
 )
 
 
+ROWS_PER_STATEMENT = 50
+
+
 def insert_many(
     conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
@@ -142,8 +157,21 @@ def insert_many(
         finally:
             cursor.close()
         return
-    marks = ", ".join(["?"] * len(columns))
-    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    width = len(columns)
+    row_marks = "(" + ", ".join(["?"] * width) + ")"
+    per_statement = max(1, min(ROWS_PER_STATEMENT, len(rows)))
+    whole = len(rows) - len(rows) % per_statement
+    if whole:
+        # many rows per INSERT: SQLite runs one statement instead of one per row
+        flat = list(chain.from_iterable(rows[:whole]))
+        step = width * per_statement
+        marks = ", ".join([row_marks] * per_statement)
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({names}) VALUES {marks}",
+            [tuple(flat[i : i + step]) for i in range(0, len(flat), step)],
+        )
+    if whole < len(rows):
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {row_marks}", rows[whole:])
 
 
 def fetch_raw(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -159,26 +187,23 @@ def fetch_raw(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[
 
 
 def _all_new_rows(
-    chunk: list[PreparedActa], hashes: list[str], next_idx: int
+    batch: PreparedBatch, next_idx: int
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Rows for a chunk of actas whose slots hold nothing yet: every one is version 1,
+    """Rows for a batch of actas whose slots hold nothing yet: every one is version 1,
     accepted and counting, and its leaf was prepared while screening."""
-    n = len(chunk)
-    idx = range(next_idx, next_idx + n)
-    log_rows = list(
-        zip(idx, repeat("acta"), [a.first_event for a in chunk], [a.first_leaf for a in chunk])
-    )
+    idx = range(next_idx, next_idx + len(batch))
+    log_rows = list(zip(idx, repeat("acta"), batch.first_event, batch.first_leaf))
     acta_rows = list(
         zip(
-            [a.unit for a in chunk],
-            [a.unit_idx for a in chunk],
-            [a.contest for a in chunk],
-            [a.source for a in chunk],
+            batch.unit,
+            batch.unit_idx,
+            batch.contest,
+            batch.source,
             repeat(1),
-            hashes,
-            [a.blob for a in chunk],
-            [a.has_blank for a in chunk],
-            [a.received_at for a in chunk],
+            batch.content_hash,
+            batch.blob,
+            batch.has_blank,
+            batch.received_at,
             repeat("accepted"),
             repeat(True),
             idx,
@@ -188,20 +213,19 @@ def _all_new_rows(
 
 
 def _mixed_rows(
-    chunk: list[PreparedActa],
+    batch: PreparedBatch,
     keys: list[tuple[str, str, str]],
-    hashes: list[str],
     next_idx: int,
     cache: VersionCache,
     report: IngestReport,
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Rows for a chunk with re-submissions or new versions: identical content is skipped,
+    """Rows for a batch with re-submissions or new versions: identical content is skipped,
     a different one becomes the next, conflicting, version of its slot."""
     log_rows: list[tuple[Any, ...]] = []
     acta_rows: list[tuple[Any, ...]] = []
     seen = cache.hashes
     added: set[str] = set()
-    for acta, key, chash in zip(chunk, keys, hashes, strict=True):
+    for i, (key, chash) in enumerate(zip(keys, batch.content_hash, strict=True)):
         if chash in seen or chash in added:
             report.duplicates += 1
             continue
@@ -210,23 +234,23 @@ def _mixed_rows(
         first = version == 1
         status = "accepted" if first else "conflicting"
         if first:
-            body, leaf = acta.first_event, acta.first_leaf
+            body, leaf = batch.first_event[i], batch.first_leaf[i]
         else:
-            body = acta_event(acta, version, status, first)
+            body = acta_event(batch.content[i], chash, batch.received_at[i], version, status)
             leaf = hashlib.sha256(LEAF_PREFIX + body).digest()
         idx = next_idx + len(log_rows)
         log_rows.append((idx, "acta", body, leaf))
         acta_rows.append(
             (
-                acta.unit,
-                acta.unit_idx,
-                acta.contest,
-                acta.source,
+                batch.unit[i],
+                batch.unit_idx[i],
+                batch.contest[i],
+                batch.source[i],
                 version,
                 chash,
-                acta.blob,
-                acta.has_blank,
-                acta.received_at,
+                batch.blob[i],
+                batch.has_blank[i],
+                batch.received_at[i],
                 status,
                 first,
                 idx,
@@ -479,20 +503,21 @@ class Store:
         report = IngestReport(file=file)
         cache = VersionCache()
         chunk: list[PreparedActa] = []
-        for row in rows:
-            report.read += 1
-            prepared = self._check_row(validator, templates, row, report, file)
-            if prepared is not None:
-                chunk.append(prepared)
-            if len(chunk) >= chunk_size:
-                self._store_chunk(chunk, report, cache)
+        with self.engine.connect() as conn:
+            for row in rows:
+                report.read += 1
+                prepared = self._check_row(validator, templates, row, report, file)
+                if prepared is not None:
+                    chunk.append(prepared)
+                if len(chunk) >= chunk_size:
+                    self._store_chunk(conn, PreparedBatch.of(chunk), report, cache)
+                    if progress:
+                        progress(len(chunk))
+                    chunk = []
+            if chunk:
+                self._store_chunk(conn, PreparedBatch.of(chunk), report, cache)
                 if progress:
                     progress(len(chunk))
-                chunk = []
-        if chunk:
-            self._store_chunk(chunk, report, cache)
-            if progress:
-                progress(len(chunk))
         return report
 
     @staticmethod
@@ -551,7 +576,7 @@ class Store:
         report = IngestReport(file=str(path))
         cache = VersionCache()
 
-        def check(lo: int) -> tuple[list[PreparedActa], IngestReport, int]:
+        def check(lo: int) -> tuple[PreparedBatch, IngestReport, int]:
             """Screen one slice (runs on a worker thread while the previous one is written)."""
             part = frame.slice(lo, chunk_size)
             screened = screen.screen(part, first_line=lo + 2)
@@ -564,11 +589,16 @@ class Store:
                     prepared = self._check_row(validator, templates, row, partial, str(path))
                     if prepared is not None:
                         rechecked.append(prepared)
-                accepted = sorted([*accepted, *rechecked], key=lambda p: p.line or 0)
+                accepted.extend(PreparedBatch.of(rechecked))
+                accepted = accepted.in_file_order()
             return accepted, partial, part.height
 
         starts = list(range(0, frame.height, chunk_size))
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with (
+            ThreadPoolExecutor(max_workers=1) as pool,
+            self.engine.connect() as conn,
+            background_checkpoints(self.engine, conn),
+        ):
             pending = pool.submit(check, starts[0]) if starts else None
             for i in range(len(starts)):
                 assert pending is not None
@@ -577,17 +607,17 @@ class Store:
                 report.read += partial.read
                 report.rejected_rows += partial.rejected_rows
                 report.issues.extend(partial.issues)
-                self._store_chunk(accepted, report, cache)
+                self._store_chunk(conn, accepted, report, cache)
                 if progress:
                     progress(height)
         report.issues.sort(key=lambda i: i.line or 0)
         return report
 
     def _store_chunk(
-        self, chunk: list[PreparedActa], report: IngestReport, cache: VersionCache | None = None
+        self, conn: Connection, batch: PreparedBatch, report: IngestReport, cache: VersionCache
     ) -> None:
-        cache = cache if cache is not None else VersionCache()
-        with self.engine.begin() as conn:
+        """Store one batch of actas and their log leaves in one transaction on ``conn``."""
+        with conn.begin():
             lock_for_append(conn)
             next_idx = int(
                 conn.execute(
@@ -599,19 +629,20 @@ class Store:
             elif cache.log_end != next_idx:
                 cache.complete = False  # another writer appended since our last chunk
             if not cache.complete:
-                cache.load(conn, sorted({a.unit_idx for a in chunk}))
-            keys = [(a.unit, a.contest, a.source) for a in chunk]
-            hashes = [a.content_hash for a in chunk]
+                cache.load(conn, sorted(set(batch.unit_idx)))
+            keys = list(zip(batch.unit, batch.contest, batch.source, strict=True))
+            hashes = batch.content_hash
+            new_slots = dict.fromkeys(keys, 1)
             if (
-                cache.top.keys().isdisjoint(keys)
-                and len(set(keys)) == len(keys)
+                len(new_slots) == len(keys)
+                and cache.top.keys().isdisjoint(new_slots)
                 and cache.hashes.isdisjoint(hashes)
             ):
-                log_rows, acta_rows = _all_new_rows(chunk, hashes, next_idx)
-                cache.top.update(dict.fromkeys(keys, 1))
-                report.accepted += len(chunk)
+                log_rows, acta_rows = _all_new_rows(batch, next_idx)
+                cache.top.update(new_slots)
+                report.accepted += len(batch)
             else:
-                log_rows, acta_rows = _mixed_rows(chunk, keys, hashes, next_idx, cache, report)
+                log_rows, acta_rows = _mixed_rows(batch, keys, next_idx, cache, report)
             cache.hashes.update(hashes)
             if log_rows:
                 insert_many(conn, "log_entries", ("idx", "kind", "body", "leaf_hash"), log_rows)
