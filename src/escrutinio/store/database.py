@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -95,17 +95,13 @@ def background_checkpoints(engine: Engine, writer: Connection) -> Iterator[None]
     failures: list[BaseException] = []
 
     def checkpoint_until_stopped() -> None:
-        reader = engine.raw_connection()
         try:
-            while not stop.wait(0.05):
-                try:
-                    reader.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.OperationalError:
-                    continue  # busy or locked: the next round (or the final one) catches up
+            with closing(engine.raw_connection()) as reader:
+                while not stop.wait(0.05):
+                    with suppress(sqlite3.OperationalError):  # busy: the next round catches up
+                        reader.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except BaseException as exc:  # reported to the importing thread below
             failures.append(exc)
-        finally:
-            reader.close()
 
     thread = threading.Thread(target=checkpoint_until_stopped, name="escrutinio-checkpoint")
     thread.start()
@@ -115,6 +111,7 @@ def background_checkpoints(engine: Engine, writer: Connection) -> Iterator[None]
         stop.set()
         thread.join()
         raw_writer.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
-        raw_writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with suppress(sqlite3.OperationalError):  # busy: a later commit checkpoints instead
+            raw_writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     if failures:
         raise failures[0]
