@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.publish.replay import Replay, acta_leaf_bytes
+from escrutinio.model.prepared import pack_counts
+from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes, content_templates
 from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import checkpoints
-from escrutinio.store.store import Store
+from escrutinio.store.store import Store, fetch_raw
 
 MAX_PROBLEMS = 50
 
@@ -51,58 +52,77 @@ def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list
         tree.append(digest)
 
 
+ACTA_FIELDS = (
+    "unit",
+    "contest",
+    "source",
+    "version",
+    "content_hash",
+    "counts",
+    "has_blank",
+    "received_at",
+    "status",
+    "counting",
+)
+
+
+def _logged_counts(rec: ActaRecord, options: list[str] | None) -> bytes | None:
+    """The packed counts row the store should hold for this leaf (None: it cannot hold one,
+    the leaf's contest or options are not the definition's)."""
+    if options is None or any(o not in rec.votes for o in options):
+        return None
+    return pack_counts((*[rec.votes[o] for o in options], rec.null, rec.blank or 0, rec.voters))
+
+
+def _unpacked(blob: bytes) -> tuple[int, ...]:
+    return struct.unpack(f"<{len(blob) // 8}q", blob)
+
+
 def _check_actas(store: Store, state: Replay, problems: list[str]) -> None:
     definition = store.definition()
     by_index = {rec.log_index: rec for rec in state.actas}
-    av = t.acta_versions.c
-    query = select(
-        av.unit,
-        av.contest,
-        av.source,
-        av.version,
-        av.content_hash,
-        av.counts,
-        av.has_blank,
-        av.received_at,
-        av.status,
-        av.counting,
-        av.log_idx,
-    )
-    seen = 0
+    options = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
     with store.engine.connect() as conn:
-        for row in conn.execute(query):
-            seen += 1
-            idx = int(row.log_idx)
-            rec = by_index.get(idx)
-            where = f"acta_versions (unit {row.unit}, contest {row.contest}, log index {idx})"
-            if rec is None:
-                problems.append(f"{where}: no acta leaf at that log index")
+        rows = fetch_raw(
+            conn,
+            "SELECT unit, contest, source, version, content_hash, counts, has_blank, "
+            "received_at, status, counting, log_idx FROM acta_versions",
+        )
+    for row in rows:
+        idx = int(row[10])
+        rec = by_index.get(idx)
+        where = f"acta_versions (unit {row[0]}, contest {row[1]}, log index {idx})"
+        if rec is None:
+            problems.append(f"{where}: no acta leaf at that log index")
+            continue
+        blob = bytes(row[5])
+        expected = _logged_counts(rec, options.get(rec.contest))
+        stored = (*row[:5], blob, bool(row[6]), row[7], row[8], bool(row[9]))
+        logged = (
+            rec.unit,
+            rec.contest,
+            rec.source,
+            rec.version,
+            rec.content_hash,
+            expected,
+            rec.blank is not None,
+            rec.received_at,
+            rec.status,
+            rec.counting,
+        )
+        if stored == logged:
+            continue
+        for name, mine, theirs in zip(ACTA_FIELDS, stored, logged, strict=True):
+            if mine == theirs:
                 continue
-            options = [o.id for o in definition.contests[rec.contest].options]
-            counts = struct.unpack(f"<{len(row.counts) // 8}q", bytes(row.counts))
-            expected = (
-                *(rec.votes[o] for o in options),
-                rec.null,
-                rec.blank or 0,
-                rec.voters,
-            )
-            fields = {
-                "unit": (row.unit, rec.unit),
-                "contest": (row.contest, rec.contest),
-                "source": (row.source, rec.source),
-                "version": (row.version, rec.version),
-                "content_hash": (row.content_hash, rec.content_hash),
-                "counts": (tuple(counts), expected),
-                "has_blank": (bool(row.has_blank), rec.blank is not None),
-                "received_at": (row.received_at, rec.received_at),
-                "status": (row.status, rec.status),
-                "counting": (bool(row.counting), rec.counting),
-            }
-            for name, (stored, logged) in fields.items():
-                if stored != logged:
-                    problems.append(f"{where}: {name} is {stored!r} but the log says {logged!r}")
-    if seen != len(state.actas):
-        problems.append(f"acta_versions has {seen} rows but the log has {len(state.actas)} actas")
+            shown: tuple[object, object] = (mine, theirs)
+            if name == "counts":
+                shown = (_unpacked(blob), None if expected is None else _unpacked(expected))
+            problems.append(f"{where}: {name} is {shown[0]!r} but the log says {shown[1]!r}")
+    if len(rows) != len(state.actas):
+        problems.append(
+            f"acta_versions has {len(rows)} rows but the log has {len(state.actas)} actas"
+        )
 
 
 def _check_others(store: Store, state: Replay, problems: list[str]) -> None:
@@ -168,7 +188,8 @@ def check_store(store: Store) -> list[str]:
 def check_store_state(store: Store) -> tuple[list[str], Replay, MerkleTree]:
     """`check_store` plus the replayed log and its tree (reused by `publish`)."""
     problems: list[str] = []
-    state = Replay()
+    templates = content_templates(store.definition()) if store.has_definition() else {}
+    state = Replay(templates=templates)
     tree = MerkleTree()
     _check_entries(store, state, tree, problems)
     for cp in checkpoints(store):
