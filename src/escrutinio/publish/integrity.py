@@ -20,7 +20,7 @@ from escrutinio.model.prepared import pack_counts
 from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes, content_templates
 from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import checkpoints
-from escrutinio.store.store import Store, fetch_raw
+from escrutinio.store.store import ACTA_COLUMNS, Store, fetch_raw
 
 MAX_PROBLEMS = 50
 
@@ -52,18 +52,8 @@ def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list
         tree.append(digest)
 
 
-ACTA_FIELDS = (
-    "unit",
-    "contest",
-    "source",
-    "version",
-    "content_hash",
-    "counts",
-    "has_blank",
-    "received_at",
-    "status",
-    "counting",
-)
+# the columns of an acta version row that its leaf determines, in the order compared
+ACTA_FIELDS = tuple(c for c in ACTA_COLUMNS if c not in ("unit_idx", "log_idx"))
 
 
 def _logged_counts(rec: ActaRecord, options: list[str] | None) -> bytes | None:
@@ -85,8 +75,7 @@ def _check_actas(store: Store, state: Replay, problems: list[str]) -> None:
     with store.engine.connect() as conn:
         rows = fetch_raw(
             conn,
-            "SELECT unit, contest, source, version, content_hash, counts, has_blank, "
-            "received_at, status, counting, log_idx FROM acta_versions",
+            f"SELECT {', '.join(ACTA_FIELDS)}, log_idx FROM acta_versions",
         )
     for row in rows:
         idx = int(row[10])
