@@ -62,19 +62,26 @@ def test_file_import_stores_every_acta_in_file_order_with_its_own_leaf(
         assert (leaf["acta"]["unit"], leaf["acta"]["source"], leaf["version"]) == (unit, source, 1)
 
 
+@pytest.mark.parametrize("resubmit", [False, True])
 def test_column_wise_and_row_wise_imports_write_the_same_log(
-    store: Store, db_kind: str, definition: Definition, tmp_path: Path
+    store: Store, db_kind: str, definition: Definition, tmp_path: Path, resubmit: bool
 ) -> None:
     path, _ = many_actas(tmp_path)
-    store.ingest_file(path, chunk_size=57)
+    if resubmit:  # identical copies and changed versions, in the same chunk and in later ones
+        lines = path.read_text().splitlines(keepends=True)
+        changed = [line.replace(",90,2,", ",90,3,") for line in lines[1:120:7]]
+        path.write_text("".join([*lines, *lines[1:40:3], *changed, *lines[100:]]))
+    columnar = store.ingest_file(path, chunk_size=57)
     with fresh_db_url(db_kind, tmp_path) as url:
         other = Store.open(url)
         try:
             other.load_definition(definition)
-            other.ingest(read_actas(path), chunk_size=33)
+            by_row = other.ingest(read_actas(path), chunk_size=33)
             assert log_bodies(other)[1:] == log_bodies(store)[1:]
         finally:
             other.close()
+    assert columnar.to_dict() | {"file": None} == by_row.to_dict() | {"file": None}
+    assert (columnar.accepted, columnar.conflicts > 0) == (120, resubmit)
 
 
 def test_interrupted_file_import_keeps_whole_chunks_and_rerun_is_safe(

@@ -320,7 +320,7 @@ class Definition:
                     "id": uid,
                     "region": regions.ids[region],
                     "registered": registered,
-                    "contests": sorted(explicit.get(i, ())),
+                    "contests": sorted(explicit[i]) if i in explicit else [],
                 }
                 for i, (uid, region, registered) in enumerate(
                     zip(units.ids, units.region.tolist(), units.registered.tolist(), strict=True)

@@ -412,17 +412,23 @@ class Store:
                 ],
             )
             u = definition.units
-            explicit = u.explicit_contests
+            contests = [""] * len(u.ids)  # most units vote in their regions' contests
+            for i, explicit in u.explicit_contests.items():
+                contests[i] = ";".join(sorted(explicit))
             insert_many(
                 conn,
                 "units",
                 ("idx", "id", "region", "registered", "contests"),
-                [
-                    (i, uid, region, registered, ";".join(sorted(explicit.get(i, ()))))
-                    for i, (uid, region, registered) in enumerate(
-                        zip(u.ids, u.region.tolist(), u.registered.tolist(), strict=True)
+                list(
+                    zip(
+                        range(len(u.ids)),
+                        u.ids,
+                        u.region.tolist(),
+                        u.registered.tolist(),
+                        contests,
+                        strict=True,
                     )
-                ],
+                ),
             )
         self._definition = definition
         return "loaded"
