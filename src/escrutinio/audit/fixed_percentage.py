@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import hypergeom
 
 from escrutinio.audit.macro import BatchContest, contest_error_bounds
 
@@ -69,5 +68,7 @@ def attained_risk(
             diff = (contest.reported[idx, w] - contest.reported[idx, lo]) - (act[:, w] - act[:, lo])
             over |= diff > 0
         d = int(over.sum())
+    from scipy.stats import hypergeom  # SciPy's stats module is slow to import
+
     risk = 0.0 if m > n_tables else float(hypergeom.cdf(d, n_tables, m, idx.size))
     return FixedPercentageRisk(contest.contest, n_tables, int(idx.size), m, d, min(1.0, risk))

@@ -11,10 +11,6 @@ from rich.table import Table
 
 from escrutinio import service
 from escrutinio.cli.common import DbOption, console, fail, open_store
-from escrutinio.forensics import UnitColumns, analyze
-from escrutinio.forensics import write_report as write_forensics_report
-from escrutinio.reconcile import reconcile as reconcile_collections
-from escrutinio.reconcile import write_report as write_reconcile_report
 from escrutinio.store.store import Store
 
 
@@ -37,6 +33,10 @@ def forensics(
 ) -> None:
     """Statistical forensics per contest: fingerprints, integer percentages, digit tests and
     outliers, each with what it can and cannot show. No test proves fraud."""
+    # imported here: SciPy and matplotlib would slow down every other command's start
+    from escrutinio.forensics import UnitColumns, analyze
+    from escrutinio.forensics import write_report as write_forensics_report
+
     with open_store(db) as store:
         definition = store.definition()
         chosen = _contests(store, contest)
@@ -126,6 +126,9 @@ def reconcile(
 ) -> None:
     """Compare two collections of actas unit by unit: identical, differing, only in A, only
     in B; the net effect on totals and margins; roll-ups and a map of where they differ."""
+    from escrutinio.reconcile import reconcile as reconcile_collections
+    from escrutinio.reconcile import write_report as write_reconcile_report
+
     if Path(a).is_file() and Path(b).is_file():
         _reconcile_files(Path(a), Path(b), out, counts, regions, unit)
         return
@@ -167,6 +170,9 @@ def reconcile(
 def _reconcile_files(
     a: Path, b: Path, out: Path, counts: str | None, regions: str | None, unit: str | None
 ) -> None:
+    from escrutinio.reconcile import reconcile as reconcile_collections
+    from escrutinio.reconcile import write_report as write_reconcile_report
+
     if not counts:
         raise fail("comparing two files needs --counts (the count columns to compare)")
     count_cols = tuple(c.strip() for c in counts.split(",") if c.strip())
