@@ -161,3 +161,22 @@ def test_unit_outside_listed_contest_scope(tmp_path: Path) -> None:
     units = UNITS + "u3,B,100,gov-A\n"
     with pytest.raises(DefinitionError, match="outside its scope 'A'"):
         load_definition(make(tmp_path, regions=regions, units=units))
+
+
+def test_fingerprint_and_canonical_parts_equal_the_reference_encoder(tmp_path: Path) -> None:
+    import hashlib
+
+    from escrutinio.model.canonical import canonical_json
+
+    (tmp_path / "election.yaml").write_text(DEF.replace("name: Test", 'name: "Elección «Sur»"'))
+    (tmp_path / "regions.csv").write_text(
+        'id,name,level,parent\nA,"Bolívar ""Sur""",state,\nA1,Parroquia Ñ,parish,A\n'
+    )
+    (tmp_path / "units.csv").write_text(
+        "id,region,registered,contests\nu1,A1,500,\nu2,A1,40,gov-A\nu3,A1,0,\n"
+    )
+    definition = load_definition(tmp_path / "election.yaml")
+    doc = definition.to_document()
+    assert definition.canonical_units == canonical_json(doc["units"])
+    assert definition.canonical_regions == canonical_json(doc["regions"])
+    assert definition.fingerprint == hashlib.sha256(canonical_json(doc)).hexdigest()

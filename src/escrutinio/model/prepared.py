@@ -205,7 +205,7 @@ class PreparedBatch:
         null, blank, voters) and canonical contents (a Polars string column)."""
         n = len(unit)
         data = np.ascontiguousarray(counts, dtype="<i8").tobytes()
-        width = counts.shape[1] * 8 if n else 0
+        width = counts.shape[1] * 8  # at least null, blank and voters: never 0
         blob = [data[i : i + width] for i in range(0, n * width, width)]
         content_bytes: list[bytes] = content.cast(pl.Binary).to_list()
         sha256 = hashlib.sha256

@@ -377,9 +377,8 @@ class Store:
                     f"this store already holds a different definition ({current[:12]}…); "
                     "definitions are immutable once loaded — use a new database"
                 )
-            doc = definition.to_document()
-            regions_bytes = canonical_json_fast(doc["regions"])
-            units_bytes = canonical_json_fast(doc["units"])
+            regions_bytes = definition.canonical_regions
+            units_bytes = definition.canonical_units
             meta_doc = definition.meta.model_dump(mode="json")
             event = canonical_json_fast(
                 {

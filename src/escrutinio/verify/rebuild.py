@@ -163,20 +163,7 @@ def rebuild_definition(files: dict[str, bytes], leaf: dict[str, Any]) -> tuple[D
     definition = Definition(meta, base.regions, units)
     _check_scopes(definition)
     meta_doc = meta.model_dump(mode="json")
-    regions = definition.regions
-    levels = meta.region_levels
-    parents = regions.parent.tolist()
-    region_doc = [
-        {
-            "id": rid,
-            "name": name,
-            "level": levels[level],
-            "parent": regions.ids[parents[i]] if parents[i] >= 0 else None,
-        }
-        for i, (rid, name, level) in enumerate(
-            zip(regions.ids, regions.names, regions.level.tolist(), strict=True)
-        )
-    ]
+    region_doc = definition.region_documents  # the pure model's rendering of the rows
     if any(key >= "units" for key in meta_doc):
         raise ValueError("definition/election.json: unexpected top-level key")
     head = canonical_json_fast({**meta_doc, "regions": region_doc})
