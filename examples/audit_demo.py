@@ -2,8 +2,10 @@
 governor races at 5% risk, run through the CLI as an audit team would, plus the risk that a
 54% fixed-percentage table audit attains for Bolívar if it finds no discrepancy.
 
-Usage: python examples/audit_demo.py DATABASE OUT_DIR
-(DATABASE: the 2017 store with both waves of actas imported; it is copied, not changed.)
+Usage: python examples/audit_demo.py DATABASE OUT_DIR [LOG_KEY]
+(DATABASE: the 2017 store with both waves of actas imported; it is copied, not changed.
+LOG_KEY: the log's key files without their .skey/.vkey suffix; when given, the audited
+record is published and verified, and the verifier re-derives every draw from the seed.)
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def needs_next_round(db: str, name: str) -> bool:
         store.close()
 
 
-def main(db_path: str, out_dir: str) -> None:
+def main(db_path: str, out_dir: str, log_key: str | None = None) -> None:
     """Run the demo against a copy of ``db_path``, writing documents under ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -103,9 +105,15 @@ def main(db_path: str, out_dir: str) -> None:
     run(db, "audit", "create", "fixed54-bolivar", "--contest", DISCREPANCY_CONTEST,
         "--method", "fixed-percentage", "--percent", "54", "--risk-limit", "0.05",
         "--seed", SEED)  # fmt: skip
+    if log_key is not None:
+        print("\nThe audit is part of the public record: publish it; the verifier re-derives")
+        print("every table drawn from the seed, so no table can have been hand-picked.")
+        site = str(out / "published")
+        run(db, "publish", site, "--key", f"{log_key}.skey")
+        run(db, "verify", site, "--log-key", f"{log_key}.vkey")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:])

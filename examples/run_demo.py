@@ -122,7 +122,13 @@ def main() -> None:
 
     banner("3. Risk-limiting audit of the 23 races (table comparison, 5% risk)")
     code = subprocess.call(
-        [python, str(HERE / "audit_demo.py"), str(out / "ve2017.db"), str(out / "audit-2017")],
+        [
+            python,
+            str(HERE / "audit_demo.py"),
+            str(out / "ve2017.db"),
+            str(out / "audit-2017"),
+            str(log_key),
+        ],
         env=env,
     )
     if code:

@@ -176,3 +176,37 @@ def test_draw_is_stable_across_reload(store: Store) -> None:
     # pending hand counts: nothing more to draw (re-running draw is a no-op)
     again = sa.load_audit(store, "d")
     assert wf.next_round_sizes(again, wf.status(again)) == {}
+
+
+def test_large_steps_are_split_over_leaves_a_published_log_can_carry(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sa, "LEAF_BYTES", 450)  # as if every step were a national one
+    state, _ = sa.create_audit(store, "big", "table-comparison", 0.1, SEED, ["gov-A", "gov-B"])
+    sa.add_round(store, state, wf.draw(state, {"gov-A": 4, "gov-B": 2}))
+    sa.record_counts(store, state, reported_hand_counts(state), "board")
+    sa.record_conclusion(store, state, wf.status(state))
+    entries = [e for e in store.log_entries() if e.kind == "audit"]
+    leaves = {e.idx: json.loads(e.body) for e in entries}
+    # a contest's conclusion alone is larger than this pretend limit; everything else fits
+    assert all(len(e.body) <= 450 for e in entries if leaves[e.idx]["step"] != "conclusion")
+    for step in ("record", "conclusion"):
+        parts = [leaf for leaf in leaves.values() if leaf["step"] == step]
+        assert len(parts) > 1 and [p["part"] for p in parts] == list(range(1, len(parts) + 1))
+        assert {p["parts"] for p in parts} == {len(parts)}
+    drawn: dict[str, list[str]] = {}
+    for leaf in leaves.values():
+        if leaf["step"] == "draw":
+            for cid, tables in leaf["draws"].items():
+                drawn.setdefault(cid, []).extend(tables)
+    assert drawn == state.rounds[0]
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.audit_counts.c.unit, t.audit_counts.c.contest, t.audit_counts.c.log_idx)
+        ).all()
+    for unit, contest, idx in rows:  # each row points at the leaf that holds it
+        assert {"unit": unit, "contest": contest} in [
+            {"unit": c["unit"], "contest": c["contest"]} for c in leaves[idx]["counts"]
+        ]
+    reloaded = sa.load_audit(store, "big")
+    assert reloaded.rounds == state.rounds and reloaded.counts == state.counts

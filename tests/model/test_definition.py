@@ -180,3 +180,9 @@ def test_fingerprint_and_canonical_parts_equal_the_reference_encoder(tmp_path: P
     assert definition.canonical_units == canonical_json(doc["units"])
     assert definition.canonical_regions == canonical_json(doc["regions"])
     assert definition.fingerprint == hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+def test_a_contest_whose_actas_could_not_be_published_is_refused(tmp_path: Path) -> None:
+    options = "".join(f"      - {{id: option-{i:04d}, candidate: a2}}\n" for i in range(2_000))
+    with pytest.raises(DefinitionError, match="has 2003 ballot options: its actas could not"):
+        load_definition(make(tmp_path, definition=DEF + options))

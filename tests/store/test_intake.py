@@ -223,3 +223,15 @@ def test_definition_is_immutable(store: Store) -> None:
 def test_definition_round_trips_through_the_store(store: Store, definition: Definition) -> None:
     fresh = Store(store.engine)
     assert fresh.definition().fingerprint == definition.fingerprint
+
+
+def test_a_leaf_too_large_to_publish_is_refused_before_anything_is_written(
+    store: Store, tmp_path: Path
+) -> None:
+    store.ingest(read_actas(write(tmp_path, "a.csv", GOOD_A)))
+    store.ingest(read_actas(write(tmp_path, "b.csv", GOOD_A.replace(",5,,", ",6,,"))))
+    before = table_counts(store), store.log_size()
+    with pytest.raises(StoreError, match=r"adjudication record: its log leaf would be [\d,]+ "):
+        store.adjudicate("u1", "gov-A", "official", 2, "x" * 70_000, "board")
+    assert (table_counts(store), store.log_size()) == before
+    assert store.conflicts()  # still undecided

@@ -607,6 +607,19 @@ def _check_explicit_scopes(
                 )
 
 
+MAX_LEAF_BYTES = 0xFFFF  # C2SP tlog-tiles entry bundles give each leaf a 16-bit length
+_COUNT_DIGITS = 19  # a 64-bit count
+_ACTA_LEAF_FIXED = 512  # keys, punctuation, content hash, time, status and version
+
+
+def largest_acta_leaf(contest: Contest) -> int:
+    """An upper bound on the bytes of an acta leaf of ``contest``: identifiers at their
+    longest (128 characters), every count at 19 digits."""
+    ids = 3 * 128  # contest, unit and source
+    per_option = sum(len(o.id) + 4 + _COUNT_DIGITS for o in contest.options)
+    return _ACTA_LEAF_FIXED + ids + 3 * _COUNT_DIGITS + per_option
+
+
 def _check_meta(meta: DefinitionMeta, file: str | None, issues: list[Issue]) -> None:
     def dupes(ids: Sequence[str], what: str) -> None:
         seen: set[str] = set()
@@ -632,6 +645,15 @@ def _check_meta(meta: DefinitionMeta, file: str | None, issues: list[Issue]) -> 
             )
     for c in meta.contests:
         where = f"contests.{c.id}"
+        if largest_acta_leaf(c) > MAX_LEAF_BYTES:
+            issues.append(
+                Issue(
+                    f"contest '{c.id}' has {len(c.options)} ballot options: its actas could "
+                    f"not be published as log entries (at most {MAX_LEAF_BYTES:,} bytes each)",
+                    f"{where}.options",
+                    file,
+                )
+            )
         dupes([x.id for x in c.candidates], f"{where}.candidates")
         dupes([o.id for o in c.options], f"{where}.options")
         cand_ids = {x.id for x in c.candidates}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from escrutinio.audit.workflow import BALLOT_LEVEL, METHODS, AuditState, AuditSt
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.canonical import canonical_json_fast, sha256_hex
 from escrutinio.store import schema as t
-from escrutinio.store.store import Store, StoreError
+from escrutinio.store.store import LEAF_BYTES, Store, StoreError
 
 KIND = "audit"
 
@@ -40,7 +40,56 @@ class RecordReport:
 
 
 def _leaf(store: Store, conn: Connection, body: dict[str, Any]) -> int:
-    return store.append_log(conn, [(KIND, canonical_json_fast(body))])
+    """Append an audit step's leaf; like every leaf it names its own kind, so a verifier
+    holding only the published log knows what it is."""
+    return store.append_log(conn, [(KIND, canonical_json_fast({**body, "kind": KIND}))])
+
+
+def _parted_leaves(
+    store: Store,
+    conn: Connection,
+    body: dict[str, Any],
+    key: str,
+    items: list[Any],
+    pack: Callable[[list[Any]], Any] = list,
+) -> list[int]:
+    """Append a step whose ``key`` holds ``items`` (``pack`` turns a run of items into the
+    field's value) as one leaf, or, when that leaf would exceed what a published log entry
+    holds (65,535 bytes), as several leaves with consecutive runs of items, numbered
+    ``part`` 1..``parts``. Returns, for each item, the log index of the leaf holding it."""
+    whole = canonical_json_fast({**body, key: pack(items), "kind": KIND})
+    if len(whole) <= LEAF_BYTES:
+        return [store.append_log(conn, [(KIND, whole)])] * max(len(items), 1)
+    budget = LEAF_BYTES * 3 // 4  # room for the body around the items and the part numbers
+    while True:
+        runs: list[list[Any]] = [[]]
+        size = 0
+        for item in items:
+            n = len(canonical_json_fast(item)) + 1
+            if runs[-1] and size + n > budget:
+                runs.append([])
+                size = 0
+            runs[-1].append(item)
+            size += n
+        leaves = [
+            canonical_json_fast(
+                {**body, key: pack(run), "kind": KIND, "part": i, "parts": len(runs)}
+            )
+            for i, run in enumerate(runs, start=1)
+        ]
+        if all(len(leaf) <= LEAF_BYTES for leaf in leaves) or budget < 64:
+            break  # (if still too large, append_log refuses it with a clear error)
+        budget //= 2
+    first = store.append_log(conn, [(KIND, leaf) for leaf in leaves])
+    return [first + i for i, run in enumerate(runs) for _ in run]
+
+
+def _draws_of(run: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Draws regrouped by contest, in draw order."""
+    out: dict[str, list[str]] = {}
+    for contest, drawn in run:
+        out.setdefault(contest, []).append(drawn)
+    return out
 
 
 def _audit_id(conn: Connection, name: str) -> int:
@@ -279,11 +328,14 @@ def add_round(store: Store, state: AuditState, draws: dict[str, list[str]]) -> i
         )
         if stored != len(state.rounds):
             raise StoreError("another round was drawn meanwhile; reload the audit")
-        idx = _leaf(
+        idx = _parted_leaves(
             store,
             conn,
-            {"step": "draw", "audit": state.name, "round": number, "draws": draws},
-        )
+            {"step": "draw", "audit": state.name, "round": number},
+            "draws",
+            [(contest, drawn) for contest, tables in draws.items() for drawn in tables],
+            _draws_of,
+        )[0]
         conn.execute(
             insert(t.audit_rounds).values(
                 audit_id=aid,
@@ -336,25 +388,24 @@ def record_counts(
             )
         if not new:
             return RecordReport(0, unchanged, 0, None)
-        idx = _leaf(
+        recorded = [
+            {
+                "unit": hc.unit,
+                "contest": hc.contest,
+                "version": v,
+                "votes": list(hc.votes),
+                "reason": hc.reason,
+            }
+            for hc, v in new
+        ]
+        leaf_of = _parted_leaves(
             store,
             conn,
-            {
-                "step": "record",
-                "audit": state.name,
-                "source": source,
-                "counts": [
-                    {
-                        "unit": hc.unit,
-                        "contest": hc.contest,
-                        "version": v,
-                        "votes": list(hc.votes),
-                        "reason": hc.reason,
-                    }
-                    for hc, v in new
-                ],
-            },
+            {"step": "record", "audit": state.name, "source": source},
+            "counts",
+            recorded,
         )
+        idx = leaf_of[0]
         now = utc_timestamp()
         conn.execute(
             insert(t.audit_counts),
@@ -367,9 +418,9 @@ def record_counts(
                     "counts": json.dumps(list(hc.votes)),
                     "reason": hc.reason,
                     "recorded_at": now,
-                    "log_idx": idx,
+                    "log_idx": leaf_of[k],
                 }
-                for hc, v in new
+                for k, (hc, v) in enumerate(new)
             ],
         )
     for hc, _ in new:
@@ -393,7 +444,10 @@ def record_conclusion(store: Store, state: AuditState, st: AuditStatus) -> tuple
         ).first()
         if row is not None:
             return int(row[0]), False
-        idx = _leaf(store, conn, body)
+        contests = body["contests"]
+        idx = _parted_leaves(
+            store, conn, {k: v for k, v in body.items() if k != "contests"}, "contests", contests
+        )[0]
         conn.execute(
             insert(t.audit_conclusions).values(
                 audit_id=aid,

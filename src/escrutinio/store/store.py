@@ -26,6 +26,7 @@ from escrutinio.io.actas_files import (
     row_from_values,
     use_columnar,
 )
+from escrutinio.ledger.tiles import MAX_ENTRY_SIZE
 from escrutinio.model.acta import Acta, utc_timestamp
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.columnar import ColumnScreen
@@ -54,6 +55,19 @@ from escrutinio.store.database import (
 )
 
 LEAF_PREFIX = b"\x00"
+LEAF_BYTES = MAX_ENTRY_SIZE  # C2SP tlog-tiles: entry bundles give each leaf a 16-bit length
+
+
+def check_leaf_sizes(bodies: Iterable[bytes], what: Callable[[int], str]) -> None:
+    """Refuse leaves the published log could not carry (more than 65,535 bytes), before
+    anything is written: an append-only log cannot drop them afterwards. ``what(i)`` names
+    the record behind the ``i``-th body in the error."""
+    for i, body in enumerate(bodies):
+        if len(body) > LEAF_BYTES:
+            raise StoreError(
+                f"{what(i)}: its log leaf would be {len(body):,} bytes; a published log "
+                f"entry holds at most {LEAF_BYTES:,} (C2SP tlog-tiles)"
+            )
 
 
 class StoreError(Exception):
@@ -316,6 +330,7 @@ class Store:
         """Append (kind, canonical JSON body) log entries inside the caller's transaction
         (``with store.engine.begin() as conn``), so a record and its leaf commit together.
         Returns the index of the first entry."""
+        check_leaf_sizes((body for _, body in entries), lambda i: f"{entries[i][0]} record")
         lock_for_append(conn)
         start = conn.execute(
             select(func.coalesce(func.max(t.log_entries.c.idx) + 1, 0))
@@ -648,6 +663,10 @@ class Store:
                 report.accepted += len(batch)
             else:
                 log_rows, acta_rows = _mixed_rows(batch, keys, next_idx, cache, report)
+            check_leaf_sizes(
+                (row[2] for row in log_rows),
+                lambda i: f"acta of unit {acta_rows[i][0]}, contest {acta_rows[i][2]}",
+            )
             cache.hashes.update(hashes)
             if log_rows:
                 insert_many(conn, "log_entries", ("idx", "kind", "body", "leaf_hash"), log_rows)

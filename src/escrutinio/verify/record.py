@@ -79,6 +79,16 @@ class Bulletin:
 
 
 @dataclass
+class AuditStep:
+    """An audit leaf; a ``create`` step also keeps the acta versions counting at its index
+    (the reported results the audit checks)."""
+
+    index: int
+    leaf: dict[str, Any]
+    counting: BoolArray | None = None
+
+
+@dataclass
 class VoteLayout:
     """Acta leaves whose votes objects have exactly these keys, in this order.
 
@@ -101,7 +111,7 @@ class Record:
     actas: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SCHEMA))
     bulletins: list[Bulletin] = field(default_factory=list)
     layouts: list[VoteLayout] = field(default_factory=list)
-    audits: int = 0
+    audits: list[AuditStep] = field(default_factory=list)
     size: int = 0
 
     def counting_now(self) -> BoolArray:
@@ -281,10 +291,8 @@ def read_record(entries: list[bytes]) -> Record:
                 record.definition = leaf
             elif kind == "acta":
                 slow_rows.append(_slow_acta(index, leaf))
-            elif kind in ("adjudication", "bulletin"):
+            elif kind in ("adjudication", "bulletin", "audit"):
                 events.append((index, leaf))
-            elif kind == "audit":  # audit records: authenticated by the tree, checked elsewhere
-                record.audits += 1
             else:
                 raise RecordProblem(f"log entry {index}: unknown kind {kind!r}")
         except RecordProblem:
@@ -314,7 +322,8 @@ def _check_sequence(actas: pl.DataFrame) -> None:
 
 
 def _replay(record: Record, events: list[tuple[int, dict[str, Any]]]) -> None:
-    """Apply adjudications in log order and keep the counting mask at every bulletin."""
+    """Apply adjudications in log order and keep the counting mask at every bulletin and
+    at the creation of every audit."""
     actas = record.actas
     counting = actas["counting"].to_numpy().astype(bool)
     index = actas["log_index"].to_numpy()
@@ -338,6 +347,10 @@ def _replay(record: Record, events: list[tuple[int, dict[str, Any]]]) -> None:
         try:
             if leaf["kind"] == "bulletin":
                 record.bulletins.append(Bulletin(at, leaf, counting & (index < at)))
+                continue
+            if leaf["kind"] == "audit":
+                mask = counting & (index < at) if leaf.get("step") == "create" else None
+                record.audits.append(AuditStep(at, leaf, mask))
                 continue
             slot = (leaf["unit"], leaf["contest"], leaf["source"])
             chosen = leaf["version"]

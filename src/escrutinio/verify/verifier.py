@@ -5,7 +5,8 @@ cosignatures (k of n, C2SP tlog-cosignature); the whole RFC 9162 tree rebuilt fr
 C2SP tlog-tiles entry bundles against the checkpoint root; consistency with every checkpoint
 seen before (kept in a state directory, so a rewritten history is caught even when it is
 internally consistent); the definition, actas, results and every bulletin recomputed from the
-log leaves and compared field by field and byte for byte with the published files.
+log leaves and compared field by field and byte for byte with the published files; every
+audit's table draws re-derived from its public seed.
 
 This package imports only `escrutinio.model` and `escrutinio.tally` from escrutinio.
 """
@@ -26,6 +27,7 @@ import polars as pl
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.tally import diff
 from escrutinio.verify import expected
+from escrutinio.verify.audits import check_audit_draws
 from escrutinio.verify.merkle import Tree, check_inclusion, hash_leaf
 from escrutinio.verify.notes import (
     CheckpointBody,
@@ -354,6 +356,10 @@ def verify_publication(
             raise Failed(f"{sorted(extra)[0]}: a published bulletin that is not in the log")
         return f"{len(ctx.record.bulletins)} bulletins recomputed and match"
 
+    def audits() -> str:
+        assert ctx.record is not None and ctx.snapshots is not None
+        return check_audit_draws(ctx.snapshots.definition, ctx.record).summary()
+
     def fields() -> str:
         assert ctx.files is not None
         doc = json.loads(ctx.files.get("fields.json"))
@@ -371,6 +377,7 @@ def verify_publication(
         ("actas", actas),
         ("results", results),
         ("bulletins", bulletins),
+        ("audits", audits),
         ("fields", fields),
     ]
     for name, step in steps:

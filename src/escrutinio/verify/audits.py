@@ -1,0 +1,147 @@
+"""Audit draws re-derived from their public seed.
+
+An audit's value rests on a sample nobody chose: the tables come from Rivest's consistent
+sampler (arXiv:1808.10016; the ``consistent_sampler`` package, as Arlo and Colorado use)
+keyed by a seed announced before the draw. For every audit in the log that samples tables
+(table comparison, fixed percentage, full hand count), this module rebuilds each contest's
+population (the tables whose official acta counted when the audit was created, from the
+acta leaves) and checks that every round's draws are exactly the next tables of the
+consistent sample for the published seed, so a hand-picked table is caught. Audits whose
+draws need the audit's own arithmetic (MACRO's error bounds, ballot manifests) are listed as
+not re-derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import numpy as np
+from consistent_sampler import sampler
+
+from escrutinio.model.definition import Definition
+from escrutinio.verify.record import AuditStep, Record, RecordProblem
+
+TABLE_SAMPLES = ("table-comparison", "fixed-percentage", "full-hand-count")
+
+
+@dataclass
+class AuditCheck:
+    """What the audit check found: rounds re-derived and audits it could not re-derive."""
+
+    audits: int = 0
+    rounds: int = 0
+    tables: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the verifier's report."""
+        if not self.audits:
+            return "no audit records"
+        text = (
+            f"{self.audits} audit(s): {self.rounds} round(s), {self.tables} table draws "
+            "re-derived from their seeds"
+        )
+        if self.skipped:
+            text += f"; not re-derived: {', '.join(self.skipped)}"
+        return text
+
+
+def consistent_sample(population: Sequence[str], seed: str, skip: int, size: int) -> list[str]:
+    """Draws ``skip+1 .. skip+size`` of the consistent sample without replacement."""
+    draws = sampler(list(population), seed=seed, with_replacement=False, output="id")
+    return [str(x) for x in islice(draws, skip, skip + size)]
+
+
+def _population(definition: Definition, record: Record, create: AuditStep, cid: str) -> list[str]:
+    """Tables whose official acta for ``cid`` counted when the audit was created."""
+    assert create.counting is not None
+    actas = record.actas
+    mask = (
+        create.counting
+        & (actas["contest"] == cid).to_numpy()
+        & (actas["source"] == definition.info.official_source).to_numpy()
+    )
+    return sorted(actas["unit"].to_numpy()[np.flatnonzero(mask)].tolist())
+
+
+def _text(leaf: dict[str, Any], key: str) -> str:
+    value = leaf.get(key)
+    if not isinstance(value, str):
+        raise RecordProblem(f"audit leaf: '{key}' is not a string")
+    return value
+
+
+def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
+    """Check every table-sampling audit's draws against its seed; raises
+    :class:`RecordProblem` naming the audit, round and contest that differ."""
+    result = AuditCheck()
+    created: dict[str, AuditStep] = {}
+    drawn: dict[str, dict[str, int]] = {}
+    rounds: dict[str, int] = {}
+    parts_seen: dict[str, int] = {}
+    for step in record.audits:
+        leaf = step.leaf
+        name = _text(leaf, "audit")
+        kind = leaf.get("step")
+        if kind == "create":
+            if name in created:
+                raise RecordProblem(f"log entry {step.index}: audit '{name}' created twice")
+            created[name] = step
+            drawn[name], rounds[name] = {}, 0
+            result.audits += 1
+            method = _text(leaf, "method")
+            if method not in TABLE_SAMPLES:
+                result.skipped.append(f"{name} ({method})")
+            continue
+        if name not in created:
+            raise RecordProblem(f"log entry {step.index}: audit '{name}' used before created")
+        if kind != "draw":
+            continue
+        part = leaf.get("part", 1)  # a large round is split over consecutive leaves
+        if part == 1:
+            rounds[name] += 1
+            result.rounds += 1
+        elif part != parts_seen.get(name, 0) + 1:
+            raise RecordProblem(
+                f"log entry {step.index}: audit '{name}' draw part {part!r} out of sequence"
+            )
+        parts_seen[name] = part
+        if leaf.get("round") != rounds[name]:
+            raise RecordProblem(
+                f"log entry {step.index}: audit '{name}' round {leaf.get('round')!r} out of "
+                f"sequence (expected {rounds[name]})"
+            )
+        create = created[name]
+        if _text(create.leaf, "method") not in TABLE_SAMPLES:
+            continue
+        draws = leaf.get("draws")
+        if not isinstance(draws, dict):
+            raise RecordProblem(f"log entry {step.index}: audit '{name}' draws are not a mapping")
+        seed = _text(create.leaf, "seed")
+        contests = create.leaf.get("contests")
+        for cid, tables in draws.items():
+            if not isinstance(contests, list) or cid not in contests:
+                raise RecordProblem(
+                    f"log entry {step.index}: audit '{name}' draws for '{cid}', "
+                    "a contest it does not audit"
+                )
+            skip = drawn[name].get(cid, 0)
+            want = consistent_sample(
+                _population(definition, record, create, cid), seed, skip, len(tables)
+            )
+            if tables != want:
+                first = next(
+                    (i for i, (a, b) in enumerate(zip(tables, want, strict=False)) if a != b),
+                    min(len(tables), len(want)),
+                )
+                raise RecordProblem(
+                    f"log entry {step.index}: audit '{name}' round {rounds[name]}, {cid}: draw "
+                    f"{skip + first + 1} is {tables[first] if first < len(tables) else None!r} "
+                    f"but the seed gives {want[first] if first < len(want) else None!r}"
+                )
+            drawn[name][cid] = skip + len(tables)
+            result.tables += len(tables)
+    return result
