@@ -14,6 +14,7 @@ from escrutinio.audit import ballot_audit as ba
 from escrutinio.audit import workflow as wf
 from escrutinio.audit.handcounts import HandCount
 from escrutinio.model import Definition
+from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
@@ -106,6 +107,7 @@ def test_ballot_comparison_round_trip(store: Store) -> None:
     assert st.pending == 0 and all(c.confirmed and not c.discrepancies for c in st.contests)
     sa.record_conclusion(store, reloaded, st)
     assert [leaf["step"] for leaf in leaves(store)] == ["create", "draw", "record", "conclusion"]
+    assert check_store(store) == []  # the audit's leaves can be published
 
 
 def test_ballot_audit_parameters_are_checked(store: Store) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from escrutinio.audit import workflow as wf
 from escrutinio.audit.handcounts import HandCount
 from escrutinio.model import Definition
+from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
@@ -71,6 +72,7 @@ def test_table_comparison_round_trip(store: Store) -> None:
     assert new and sa.record_conclusion(store, reloaded, st) == (idx, False)
     steps = [leaf["step"] for leaf in audit_leaves(store)]
     assert steps == ["create", "draw", "record", "conclusion"]
+    assert check_store(store) == []  # the audit's leaves can be published
     assert audit_leaves(store)[0]["log_size"] == 7  # definition + 6 actas
 
 
