@@ -52,12 +52,14 @@ def _parted_leaves(
     key: str,
     items: list[Any],
     pack: Callable[[list[Any]], Any] = list,
+    value: Any = None,
 ) -> list[int]:
-    """Append a step whose ``key`` holds ``items`` (``pack`` turns a run of items into the
-    field's value) as one leaf, or, when that leaf would exceed what a published log entry
-    holds (65,535 bytes), as several leaves with consecutive runs of items, numbered
+    """Append a step whose ``key`` holds ``value`` (default: ``pack(items)``) as one leaf,
+    or, when that leaf would exceed what a published log entry holds (65,535 bytes), as
+    several leaves whose ``key`` holds ``pack`` of consecutive runs of ``items``, numbered
     ``part`` 1..``parts``. Returns, for each item, the log index of the leaf holding it."""
-    whole = canonical_json_fast({**body, key: pack(items), "kind": KIND})
+    whole_value = pack(items) if value is None else value
+    whole = canonical_json_fast({**body, key: whole_value, "kind": KIND})
     if len(whole) <= LEAF_BYTES:
         return [store.append_log(conn, [(KIND, whole)])] * max(len(items), 1)
     budget = LEAF_BYTES * 3 // 4  # room for the body around the items and the part numbers
@@ -335,6 +337,7 @@ def add_round(store: Store, state: AuditState, draws: dict[str, list[str]]) -> i
             "draws",
             [(contest, drawn) for contest, tables in draws.items() for drawn in tables],
             _draws_of,
+            draws,
         )[0]
         conn.execute(
             insert(t.audit_rounds).values(

@@ -58,6 +58,10 @@ LEAF_PREFIX = b"\x00"
 LEAF_BYTES = MAX_ENTRY_SIZE  # C2SP tlog-tiles: entry bundles give each leaf a 16-bit length
 
 
+class StoreError(Exception):
+    """A request the store cannot carry out (no definition loaded, unknown acta, ...)."""
+
+
 def check_leaf_sizes(bodies: Iterable[bytes], what: Callable[[int], str]) -> None:
     """Refuse leaves the published log could not carry (more than 65,535 bytes), before
     anything is written: an append-only log cannot drop them afterwards. ``what(i)`` names
@@ -68,10 +72,6 @@ def check_leaf_sizes(bodies: Iterable[bytes], what: Callable[[int], str]) -> Non
                 f"{what(i)}: its log leaf would be {len(body):,} bytes; a published log "
                 f"entry holds at most {LEAF_BYTES:,} (C2SP tlog-tiles)"
             )
-
-
-class StoreError(Exception):
-    """A request the store cannot carry out (no definition loaded, unknown acta, ...)."""
 
 
 @dataclass

@@ -103,7 +103,6 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
         part = leaf.get("part", 1)  # a large round is split over consecutive leaves
         if part == 1:
             rounds[name] += 1
-            result.rounds += 1
         elif part != parts_seen.get(name, 0) + 1:
             raise RecordProblem(
                 f"log entry {step.index}: audit '{name}' draw part {part!r} out of sequence"
@@ -117,6 +116,7 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
         create = created[name]
         if _text(create.leaf, "method") not in TABLE_SAMPLES:
             continue
+        result.rounds += part == 1
         draws = leaf.get("draws")
         if not isinstance(draws, dict):
             raise RecordProblem(f"log entry {step.index}: audit '{name}' draws are not a mapping")
