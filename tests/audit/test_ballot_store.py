@@ -4,31 +4,19 @@ with the create leaf, idempotent re-creation, draws, readings, reload and resume
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from store_kit import SEED
 
 from escrutinio.audit import ballot_audit as ba
 from escrutinio.audit import workflow as wf
 from escrutinio.audit.handcounts import HandCount
-from escrutinio.model import Definition
 from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
 
-HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
-ROWS = [
-    "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n",
-    "u2,gov-A,,2017-10-15T20:00:00Z,300,0,,160,10,120,0,,\n",
-    "u3,gov-A,,2017-10-15T20:00:00Z,200,0,,90,10,90,0,,\n",
-    "u4,gov-A,,2017-10-15T20:00:00Z,150,0,,70,5,60,5,,\n",
-    "u5,gov-B,,2017-10-15T20:05:00Z,400,2,1,,,,,300,90\n",
-    "u6,gov-B,,2017-10-15T20:05:00Z,90,0,0,,,,,60,30\n",
-]
-SEED = "12345678901234567890"
 MANIFEST = {"u1": 300, "u2": 300, "u3": 200, "u4": 150, "u5": 400, "u6": 90}
 VOTES = {
     "u1": ("gov-A", [100, 20, 150, 5]),
@@ -53,17 +41,6 @@ def paper(ballot: str) -> tuple[str, tuple[int, ...]]:
 
 
 CVRS = {f"{b}:{p}": dict([paper(f"{b}:{p}")]) for b, n in MANIFEST.items() for p in range(1, n + 1)}
-
-
-@pytest.fixture
-def store(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(db_url)
-    s.load_definition(definition)
-    path = tmp_path / "actas.csv"
-    path.write_text(HEADER + "".join(ROWS), encoding="utf-8")
-    s.ingest_file(path)
-    yield s
-    s.close()
 
 
 def leaves(store: Store) -> list[dict[str, object]]:

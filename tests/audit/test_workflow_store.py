@@ -4,11 +4,11 @@ corrections as new versions, resuming after interruption."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from store_kit import HEADER, ROWS, SEED
 
 from escrutinio.audit import workflow as wf
 from escrutinio.audit.handcounts import HandCount
@@ -17,28 +17,6 @@ from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
-
-HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
-ROWS = [
-    "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n",
-    "u2,gov-A,,2017-10-15T20:00:00Z,300,0,,160,10,120,0,,\n",
-    "u3,gov-A,,2017-10-15T20:00:00Z,200,0,,90,10,90,0,,\n",
-    "u4,gov-A,,2017-10-15T20:00:00Z,150,0,,70,5,60,5,,\n",
-    "u5,gov-B,,2017-10-15T20:05:00Z,400,2,1,,,,,300,90\n",
-    "u6,gov-B,,2017-10-15T20:05:00Z,90,0,0,,,,,60,30\n",
-]
-SEED = "12345678901234567890"
-
-
-@pytest.fixture
-def store(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(db_url)
-    s.load_definition(definition)
-    path = tmp_path / "actas.csv"
-    path.write_text(HEADER + "".join(ROWS), encoding="utf-8")
-    s.ingest_file(path)
-    yield s
-    s.close()
 
 
 def audit_leaves(store: Store) -> list[dict[str, object]]:
