@@ -136,3 +136,26 @@ def table_counts(store: Store) -> tuple[int, int]:
         actas = conn.execute(select(func.count()).select_from(t.acta_versions)).scalar_one()
         logs = conn.execute(select(func.count()).select_from(t.log_entries)).scalar_one()
     return int(actas), int(logs)
+
+
+ACTAS_HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
+REPORTED_ROWS = [
+    "u1,gov-A,,2017-10-15T20:00:00Z,300,3,,100,20,150,5,,\n",
+    "u2,gov-A,,2017-10-15T20:00:00Z,300,0,,160,10,120,0,,\n",
+    "u3,gov-A,,2017-10-15T20:00:00Z,200,0,,90,10,90,0,,\n",
+    "u4,gov-A,,2017-10-15T20:00:00Z,150,0,,70,5,60,5,,\n",
+    "u5,gov-B,,2017-10-15T20:05:00Z,400,2,1,,,,,300,90\n",
+    "u6,gov-B,,2017-10-15T20:05:00Z,90,0,0,,,,,60,30\n",
+]
+AUDIT_SEED = "12345678901234567890"
+
+
+def reported_store(db_url: str, definition: Definition, directory: Path) -> Store:
+    """A store with the small definition and one official acta per table (the audit
+    tests' election)."""
+    store = Store.open(db_url)
+    store.load_definition(definition)
+    path = directory / "actas.csv"
+    path.write_text(ACTAS_HEADER + "".join(REPORTED_ROWS), encoding="utf-8")
+    store.ingest_file(path)
+    return store

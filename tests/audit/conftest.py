@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_kit import reported_store
 
 from escrutinio.model import Definition
 from escrutinio.store.store import Store
+from support import reported_store
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from sqlalchemy import func, select
-from store_kit import SEED
 
 from escrutinio.audit import ballot_audit as ba
 from escrutinio.audit import workflow as wf
@@ -16,6 +15,7 @@ from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
+from support import AUDIT_SEED as SEED
 
 MANIFEST = {"u1": 300, "u2": 300, "u3": 200, "u4": 150, "u5": 400, "u6": 90}
 VOTES = {

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from store_kit import HEADER, ROWS, SEED
 
 from escrutinio.audit import workflow as wf
 from escrutinio.audit.handcounts import HandCount
@@ -17,6 +16,8 @@ from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
+from support import ACTAS_HEADER, REPORTED_ROWS
+from support import AUDIT_SEED as SEED
 
 
 def audit_leaves(store: Store) -> list[dict[str, object]]:
@@ -74,7 +75,7 @@ def test_incomplete_results_are_refused(
     try:
         s.load_definition(definition)
         path = tmp_path / "actas.csv"
-        path.write_text(HEADER + "".join(ROWS[:3]), encoding="utf-8")
+        path.write_text(ACTAS_HEADER + "".join(REPORTED_ROWS[:3]), encoding="utf-8")
         s.ingest_file(path)
         with pytest.raises(StoreError, match="gov-A: 1 tables have no counting acta"):
             sa.create_audit(s, "a", "table-comparison", 0.05, SEED, ["gov-A"])
