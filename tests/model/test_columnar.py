@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from escrutinio.io.actas_files import read_actas, read_frame
 from escrutinio.model import ActaValidator, Definition
 from escrutinio.model.columnar import ColumnScreen
-from escrutinio.model.prepared import ContentTemplate, prepare
+from escrutinio.model.prepared import content_templates, prepare
 
 HEADER = [
     "unit",
@@ -46,10 +46,7 @@ def test_screen_matches_row_validator(
     path = tmp_path / "actas.csv"
     path.write_text("\n".join([",".join(HEADER), *(",".join(r) for r in rows)]) + "\n")
     validator = ActaValidator(definition, default_received_at="2017-10-15T23:00:00Z")
-    templates = {
-        cid: ContentTemplate(cid, tuple(o.id for o in c.options))
-        for cid, c in definition.contests.items()
-    }
+    templates = content_templates(definition)
     reference = {}
     for read in read_actas(path):
         assert read.acta is not None

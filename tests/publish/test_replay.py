@@ -16,8 +16,9 @@ from sqlalchemy import text
 
 from escrutinio.model import Definition
 from escrutinio.model.canonical import canonical_json
+from escrutinio.model.prepared import content_templates
 from escrutinio.publish.integrity import check_store
-from escrutinio.publish.replay import _content, _scalar, content_templates
+from escrutinio.publish.replay import _content, _scalar
 from support import small_definition
 
 TEMPLATES = content_templates(small_definition())

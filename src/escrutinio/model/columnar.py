@@ -17,7 +17,7 @@ import polars as pl
 
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.definition import ID_RE
-from escrutinio.model.prepared import ContentTemplate, PreparedBatch
+from escrutinio.model.prepared import PreparedBatch, content_templates
 from escrutinio.model.validation import ActaValidator
 
 DIGITS = r"^[0-9]{1,15}$"
@@ -74,10 +74,7 @@ class ColumnScreen:
         self.validator = validator
         d = validator.definition
         self.definition = d
-        self.templates = {
-            cid: ContentTemplate(cid, tuple(o.id for o in c.options))
-            for cid, c in d.contests.items()
-        }
+        self.templates = content_templates(d)
         self._times: dict[str, str | None] = {}
 
     def _time(self, value: str | None) -> str | None:

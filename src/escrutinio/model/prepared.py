@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from escrutinio.model.acta import Acta
+from escrutinio.model.definition import Definition
 
 
 @dataclass(slots=True)
@@ -131,6 +132,14 @@ class ContentTemplate:
             self.fmt
             % ("null" if blank is None else str(blank), null, source, unit, voters, *ordered)
         ).encode()
+
+
+def content_templates(definition: Definition) -> dict[str, ContentTemplate]:
+    """The content template of every contest of ``definition``."""
+    return {
+        cid: ContentTemplate(cid, tuple(o.id for o in c.options))
+        for cid, c in definition.contests.items()
+    }
 
 
 def prepare(acta: Acta, unit_idx: int, line: int | None, template: ContentTemplate) -> PreparedActa:

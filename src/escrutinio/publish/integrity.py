@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.prepared import pack_counts
-from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes, content_templates
+from escrutinio.model.prepared import content_templates, pack_counts
+from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes
 from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import checkpoints
 from escrutinio.store.store import ACTA_COLUMNS, Store, fetch_raw

@@ -50,15 +50,6 @@ class ActaRecord:
     content_bytes: bytes = b""
 
 
-def content_templates(definition: Definition) -> dict[str, ContentTemplate]:
-    """Per contest, the template that writes an acta's canonical content (see
-    :class:`Replay`)."""
-    return {
-        cid: ContentTemplate(cid, tuple(o.id for o in c.options))
-        for cid, c in definition.contests.items()
-    }
-
-
 def _content(acta: dict[str, Any], templates: dict[str, ContentTemplate]) -> bytes:
     """RFC 8785 bytes of an acta's content: the contest's template when the acta has
     exactly the contest's options, plain identifiers and integer counts (several times

@@ -42,6 +42,7 @@ from escrutinio.model.prepared import (
     PreparedActa,
     PreparedBatch,
     acta_event,
+    content_templates,
     prepare,
 )
 from escrutinio.model.validation import ActaValidator
@@ -492,13 +493,6 @@ class Store:
         return self._definition
 
     # ---------------------------------------------------------------- actas
-    def _templates(self) -> dict[str, ContentTemplate]:
-        d = self.definition()
-        return {
-            cid: ContentTemplate(cid, tuple(o.id for o in c.options))
-            for cid, c in d.contests.items()
-        }
-
     def ingest(
         self,
         rows: Iterable[ReadRow],
@@ -519,7 +513,7 @@ class Store:
         validator = ActaValidator(
             definition, default_source=source, default_received_at=received_at or utc_timestamp()
         )
-        templates = self._templates()
+        templates = content_templates(self.definition())
         report = IngestReport(file=file)
         cache = VersionCache()
         chunk: list[PreparedActa] = []
@@ -590,7 +584,7 @@ class Store:
         validator = ActaValidator(
             definition, default_source=source, default_received_at=received_at or utc_timestamp()
         )
-        templates = self._templates()
+        templates = content_templates(self.definition())
         screen = ColumnScreen(validator)
         frame = read_frame(path)
         report = IngestReport(file=str(path))
