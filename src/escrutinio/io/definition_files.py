@@ -14,7 +14,6 @@ import yaml
 from pydantic import ValidationError
 
 from escrutinio.model.definition import (
-    ID_PATTERN,
     Definition,
     DefinitionMeta,
     RegionRow,
@@ -24,6 +23,7 @@ from escrutinio.model.definition import (
     with_units,
 )
 from escrutinio.model.errors import DefinitionError, Issue
+from escrutinio.model.text import ID_PATTERN
 
 REGION_COLUMNS = ("id", "name", "level", "parent")
 UNIT_COLUMNS = ("id", "region", "registered")

@@ -57,7 +57,6 @@ from escrutinio.io.actas_files import write_actas_csv
 from escrutinio.io.definition_files import write_regions_csv, write_units_csv
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.definition import (
-    ID_RE,
     Alliance,
     Contest,
     DefinitionMeta,
@@ -67,6 +66,7 @@ from escrutinio.model.definition import (
     UnitRow,
 )
 from escrutinio.model.errors import DefinitionError, InputError, Issue
+from escrutinio.model.text import is_identifier
 
 
 class _Strict(BaseModel):
@@ -209,7 +209,7 @@ def load_mapping(path: str | Path) -> Mapping:
                 str(path),
             )
         )
-    if not ID_RE.match(mapping.source):
+    if not is_identifier(mapping.source):
         issues.append(Issue(f"'{mapping.source}' is not a valid source name", "source", str(path)))
     if mapping.election.registered_known and not mapping.units.registered_column:
         issues.append(
@@ -354,7 +354,7 @@ def _convert_row(
     builder.ordinals[region] = builder.ordinals.get(region, 0) + 1
     if mapping.units.id_column:
         unit_id = row[pos[mapping.units.id_column]].strip()
-        if not ID_RE.match(unit_id):
+        if not is_identifier(unit_id):
             issues.append(Issue(f"'{unit_id}' is not a valid unit id", mapping.units.id_column))
     else:
         unit_id = f"{region}/{builder.ordinals[region]}"

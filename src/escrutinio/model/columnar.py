@@ -16,8 +16,8 @@ import numpy.typing as npt
 import polars as pl
 
 from escrutinio.model.acta import utc_timestamp
-from escrutinio.model.definition import ID_RE
 from escrutinio.model.prepared import PreparedBatch, content_templates
+from escrutinio.model.text import is_identifier
 from escrutinio.model.validation import ActaValidator
 
 DIGITS = r"^[0-9]{1,15}$"
@@ -152,7 +152,7 @@ class ColumnScreen:
             for i, s in enumerate(raw_sources):
                 if s:
                     sources[i] = s
-                    if not ID_RE.match(s):
+                    if not is_identifier(s):
                         recheck[i] = True
         times: list[str | None] = [self.validator.default_received_at] * n
         if "received_at" in frame.columns:

@@ -7,7 +7,6 @@ Everything here is pure: reading files is ``escrutinio.io.definition_files``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,12 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from escrutinio.model.canonical import canonical_json_fast, sha256_hex
 from escrutinio.model.errors import DefinitionError, Issue
+from escrutinio.model.text import ID_MAX_LENGTH, ID_PATTERN, is_identifier
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:+/\-]*$"
-"""Identifiers are ASCII without spaces, so canonical JSON and CSV columns stay simple."""
-ID_RE = re.compile(ID_PATTERN)
-
-Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=128)]
+Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
 
 IntArray = npt.NDArray[np.int64]
 IdxArray = npt.NDArray[np.int32]
@@ -418,7 +414,7 @@ def _make_layout(definition: Definition, contest: Contest) -> ContestLayout:
 def _check_id(
     value: str, what: str, file: str | None, line: int | None, issues: list[Issue]
 ) -> bool:
-    if not ID_RE.match(value):
+    if not is_identifier(value):
         issues.append(
             Issue(
                 f"'{value}' is not a valid identifier (ASCII letters, digits and ._:+/- only, "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from escrutinio.model.definition import ID_PATTERN, DefinitionMeta
+from escrutinio.model.definition import DefinitionMeta
+from escrutinio.model.text import ID_PATTERN
 
 REGION_SCHEMA: dict[str, Any] = {
     "type": "object",

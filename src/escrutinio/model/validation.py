@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from escrutinio.model.acta import Acta, utc_timestamp
-from escrutinio.model.definition import ID_RE, Definition
+from escrutinio.model.definition import Definition
 from escrutinio.model.errors import Issue
+from escrutinio.model.text import is_identifier
 
 RawCount = str | int | None
 
@@ -119,7 +120,7 @@ class ActaValidator:
             )
 
         source = raw.source or self.default_source
-        if not ID_RE.match(source):
+        if not is_identifier(source):
             issues.append(Issue(f"'{source}' is not a valid source name", "source", code="invalid"))
         received_at = self.default_received_at
         if raw.received_at:

@@ -24,13 +24,13 @@ import polars as pl
 
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import (
-    ID_PATTERN,
     Definition,
     DefinitionMeta,
     RegionRow,
     UnitTable,
     build_definition,
 )
+from escrutinio.model.text import ID_PATTERN
 
 UNITS_HEADER = ("id", "region", "registered", "contests")
 REGIONS_HEADER = ("id", "name", "level", "parent")
