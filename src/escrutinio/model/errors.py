@@ -37,7 +37,13 @@ class Issue:
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
-class InputError(Exception):
+class EscrutinioError(Exception):
+    """Base of every error the project expects and explains (bad input, a refused operation,
+    a failed check). The CLI and the API catch this one family and show its message; anything
+    else is a bug."""
+
+
+class InputError(EscrutinioError):
     """Raised when an input file cannot be accepted; carries every issue found."""
 
     def __init__(self, issues: list[Issue]) -> None:

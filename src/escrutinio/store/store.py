@@ -36,7 +36,7 @@ from escrutinio.model.definition import (
     RegionTable,
     UnitTable,
 )
-from escrutinio.model.errors import Issue
+from escrutinio.model.errors import EscrutinioError, Issue
 from escrutinio.model.prepared import (
     ContentTemplate,
     PreparedActa,
@@ -59,7 +59,7 @@ LEAF_PREFIX = b"\x00"
 LEAF_BYTES = MAX_ENTRY_SIZE  # C2SP tlog-tiles: entry bundles give each leaf a 16-bit length
 
 
-class StoreError(Exception):
+class StoreError(EscrutinioError):
     """A request the store cannot carry out (no definition loaded, unknown acta, ...)."""
 
 
