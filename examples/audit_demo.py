@@ -62,7 +62,7 @@ def fill_hand_counts(retrieval_dir: Path, out: Path, round_no: int, *, discrepan
 
 def needs_next_round(db: str, name: str) -> bool:
     """Whether the audit asks for another round (read from the store, as ``status`` shows)."""
-    from escrutinio.audit.workflow import next_round_sizes, status
+    from escrutinio.audit.workflow.rounds import next_round_sizes, status
     from escrutinio.store.audits import load_audit
     from escrutinio.store.store import Store
 

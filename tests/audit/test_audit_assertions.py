@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from escrutinio.audit.assertions import (
+from escrutinio.audit.stats.assertions import (
     ballot_overstatement,
     comparison_assorter,
     min_margin_assertion,

@@ -5,17 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escrutinio.audit.assertions import plurality_assertions
-from escrutinio.audit.batch_assorter import batch_assorter
-from escrutinio.audit.fixed_percentage import attained_risk, min_outcome_changing_tables
-from escrutinio.audit.macro import (
+from escrutinio.audit.stats.assertions import plurality_assertions
+from escrutinio.audit.stats.batch_assorter import batch_assorter
+from escrutinio.audit.stats.hypergeometric import attained_risk, min_outcome_changing_tables
+from escrutinio.audit.stats.macro import (
     error_bounds,
     make_batch_contest,
     overstatements,
     ppeb_expected_size,
     ppeb_pvalues,
 )
-from escrutinio.audit.reconcile import reconcile_contest
+from escrutinio.audit.stats.reconcile import reconcile_contest
 
 
 def _tables(rng: np.random.Generator, n: int, shares: list[float]) -> np.ndarray:

@@ -22,32 +22,36 @@ import math
 import numpy as np
 import pytest
 
-from escrutinio.audit.alpha import Estimator, alpha_log_terms, alpha_pvalues
-from escrutinio.audit.assertions import (
+from escrutinio.audit.stats.alpha import Estimator, alpha_log_terms, alpha_pvalues
+from escrutinio.audit.stats.assertions import (
     comparison_assorter,
     min_margin_assertion,
     plurality_assertions,
     polling_assorter,
 )
-from escrutinio.audit.bravo import bravo_pvalues
-from escrutinio.audit.comparison import comparison_pvalues, overstatements
-from escrutinio.audit.kaplan_markov import (
+from escrutinio.audit.stats.bravo import bravo_pvalues
+from escrutinio.audit.stats.comparison import comparison_pvalues, overstatements
+from escrutinio.audit.stats.kaplan_markov import (
     SUPER_SIMPLE_GAMMA,
     kaplan_markov_pvalues,
     super_simple_sample_size,
 )
-from escrutinio.audit.macro import (
+from escrutinio.audit.stats.macro import (
     BatchContest,
     contest_error_bounds,
     error_bounds,
     make_batch_contest,
     ppeb_pvalues,
 )
-from escrutinio.audit.macro import (
+from escrutinio.audit.stats.macro import (
     overstatements as batch_overstatements,
 )
-from escrutinio.audit.martingale import stopping_sizes
-from escrutinio.audit.sample_size import bravo_sample_size, macro_sample_size, super_simple_drift
+from escrutinio.audit.stats.martingale import stopping_sizes
+from escrutinio.audit.stats.sample_size import (
+    bravo_sample_size,
+    macro_sample_size,
+    super_simple_drift,
+)
 
 ALPHA = 0.1
 

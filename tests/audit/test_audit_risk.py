@@ -5,17 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escrutinio.audit.assertions import plurality_assertions
-from escrutinio.audit.batch_assorter import batch_assorter
-from escrutinio.audit.bravo import bravo_asn
-from escrutinio.audit.macro import error_bounds, make_batch_contest
-from escrutinio.audit.risk import (
+from escrutinio.audit.stats.assertions import plurality_assertions
+from escrutinio.audit.stats.batch_assorter import batch_assorter
+from escrutinio.audit.stats.bravo import bravo_asn
+from escrutinio.audit.stats.macro import error_bounds, make_batch_contest
+from escrutinio.audit.stats.risk import (
     batch_alpha_risk,
     comparison_risk,
     macro_risk,
     polling_risk,
 )
-from escrutinio.audit.sample_size import (
+from escrutinio.audit.stats.sample_size import (
     alpha_batch_sample_size,
     alpha_comparison_sample_size,
     alpha_polling_sample_size,
@@ -113,7 +113,7 @@ def test_sample_size_ordering() -> None:
 def test_alpha_comparison_risk_grows_with_overstatement(
     omega: list[float], i: int, replacement: bool
 ) -> None:
-    from escrutinio.audit.comparison import comparison_pvalues
+    from escrutinio.audit.stats.comparison import comparison_pvalues
 
     a = plurality_assertions("c", [5300, 4700], 1, 10_000)[0]
     om = np.array(omega)
@@ -129,8 +129,8 @@ def test_alpha_comparison_risk_grows_with_overstatement(
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=50), st.integers(0, 49))
 def test_macro_risk_grows_with_taint(taints: list[float], i: int) -> None:
-    from escrutinio.audit.macro import ppeb_pvalues
-    from escrutinio.audit.martingale import stopping_sizes
+    from escrutinio.audit.stats.macro import ppeb_pvalues
+    from escrutinio.audit.stats.martingale import stopping_sizes
 
     t = np.array(taints)
     base = ppeb_pvalues(t, 40.0)
@@ -146,8 +146,8 @@ def test_macro_risk_grows_with_taint(taints: list[float], i: int) -> None:
 
 
 def test_next_round_size() -> None:
-    from escrutinio.audit.kaplan_markov import super_simple_pvalues
-    from escrutinio.audit.sample_size import additional_draws, bravo_drift, super_simple_drift
+    from escrutinio.audit.stats.kaplan_markov import super_simple_pvalues
+    from escrutinio.audit.stats.sample_size import additional_draws, bravo_drift, super_simple_drift
 
     mu = 0.04
     g = 1.03905

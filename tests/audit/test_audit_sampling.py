@@ -1,6 +1,6 @@
 from collections import Counter
 
-from escrutinio.audit.sampling import manifest_ids, ppeb_sample, sample_ballots, sample_ids
+from escrutinio.audit.stats.sampling import manifest_ids, ppeb_sample, sample_ballots, sample_ids
 
 
 def test_consistent_sampler_published_example() -> None:

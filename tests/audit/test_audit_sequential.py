@@ -5,16 +5,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escrutinio.audit.alpha import alpha_pvalues
-from escrutinio.audit.assertions import plurality_assertions
-from escrutinio.audit.bravo import bravo_asn, bravo_pvalues
-from escrutinio.audit.kaplan_markov import (
+from escrutinio.audit.stats.alpha import alpha_pvalues
+from escrutinio.audit.stats.assertions import plurality_assertions
+from escrutinio.audit.stats.bravo import bravo_asn, bravo_pvalues
+from escrutinio.audit.stats.kaplan_markov import (
     kaplan_markov_pvalues,
     super_simple_expected_size,
     super_simple_pvalues,
     super_simple_sample_size,
 )
-from escrutinio.audit.martingale import stopping_sizes
+from escrutinio.audit.stats.martingale import stopping_sizes
 
 
 def test_bravo_factors() -> None:

@@ -10,17 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escrutinio.audit import ballot_audit as ba
-from escrutinio.audit import workflow as wf
-from escrutinio.audit.ballot_files import (
-    in_manifest,
+from escrutinio.audit.files.ballot_files import (
     parse_ballot_readings,
     parse_manifest,
     parse_marks,
 )
-from escrutinio.audit.reported import ReportedContest
-from escrutinio.audit.risk import comparison_risk, polling_risk
-from escrutinio.audit.sampling import sample_ballots
+from escrutinio.audit.stats.risk import comparison_risk, polling_risk
+from escrutinio.audit.stats.sampling import in_manifest, sample_ballots
+from escrutinio.audit.workflow import rounds as ba
+from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.model.errors import InputError
 
 SEED = "27182818284590452353"

@@ -8,9 +8,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from escrutinio.audit import ballot_audit as ba
-from escrutinio.audit import workflow as wf
-from escrutinio.audit.handcounts import HandCount
+from escrutinio.audit.errors import AuditError, AuditParameterError
+from escrutinio.audit.workflow import rounds as ba
+from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.state import HandCount
 from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
@@ -88,9 +89,9 @@ def test_ballot_comparison_round_trip(store: Store) -> None:
 
 
 def test_ballot_audit_parameters_are_checked(store: Store) -> None:
-    with pytest.raises(StoreError, match="manifest"):
+    with pytest.raises(AuditParameterError, match="manifest"):
         sa.create_audit(store, "p", "ballot-polling", 0.05, SEED, ["gov-A"])
-    with pytest.raises(StoreError, match="with replacement"):
+    with pytest.raises(AuditParameterError, match="with replacement"):
         sa.create_audit(
             store,
             "p",
@@ -101,9 +102,9 @@ def test_ballot_audit_parameters_are_checked(store: Store) -> None:
             manifest=MANIFEST,
             replacement=False,
         )
-    with pytest.raises(StoreError, match="--cvrs"):
+    with pytest.raises(AuditParameterError, match="cast vote records"):
         sa.create_audit(store, "p", "ballot-comparison", 0.05, SEED, ["gov-A"], manifest=MANIFEST)
-    with pytest.raises(StoreError, match="manifest has 100 ballots"):
+    with pytest.raises(AuditError, match="manifest has 100 ballots"):
         sa.create_audit(store, "p", "ballot-polling", 0.05, SEED, ["gov-A"], manifest={"u1": 100})
     create_comparison(store)
     with pytest.raises(StoreError, match="other parameters"):

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escrutinio.audit import workflow as wf
-from escrutinio.audit.fixed_percentage import attained_risk
-from escrutinio.audit.handcounts import parse_hand_counts
-from escrutinio.audit.reported import ReportedContest
-from escrutinio.audit.sampling import sample_ids
+from escrutinio.audit.files.handcounts import parse_hand_counts
+from escrutinio.audit.stats.hypergeometric import attained_risk
+from escrutinio.audit.stats.sampling import sample_ids
+from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.reported import ReportedContest
+from escrutinio.audit.workflow.tables import stats_contest
 from escrutinio.model.errors import InputError
 
 SEED = "31415926535897932384"
@@ -145,7 +146,7 @@ def test_fixed_percentage_attained_risk() -> None:
     assert wf.next_round_sizes(state, wf.status(state)) == {}
     assert c1.risk == pytest.approx(
         attained_risk(
-            wf._batch_contest(rc, list(rc.units)), np.arange(60), rc.candidate_counts[:60]
+            stats_contest(rc, list(rc.units)), np.arange(60), rc.candidate_counts[:60]
         ).risk
     )
 

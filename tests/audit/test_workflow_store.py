@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from escrutinio.audit import workflow as wf
-from escrutinio.audit.handcounts import HandCount
+from escrutinio.audit.errors import AuditParameterError
+from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.state import HandCount
 from escrutinio.model import Definition
 from escrutinio.publish.integrity import check_store
 from escrutinio.store import audits as sa
@@ -61,9 +62,9 @@ def test_create_is_idempotent_and_guards_parameters(store: Store) -> None:
     assert not created
     with pytest.raises(StoreError, match="already exists with other parameters"):
         sa.create_audit(store, "a", "table-comparison", 0.05, "other seed", ["gov-A"])
-    with pytest.raises(StoreError, match="unknown contest"):
+    with pytest.raises(AuditParameterError, match="unknown contest"):
         sa.create_audit(store, "b", "table-comparison", 0.05, SEED, ["gov-Z"])
-    with pytest.raises(StoreError, match="--percent"):
+    with pytest.raises(AuditParameterError, match="percentage between 0 and 100"):
         sa.create_audit(store, "b", "fixed-percentage", 0.05, SEED, ["gov-A"])
     assert len(audit_leaves(store)) == 1
 

@@ -8,9 +8,9 @@ import random
 import pytest
 from ledger_pubkit import Pub
 
-from escrutinio.audit import workflow as wf
-from escrutinio.audit.handcounts import HandCount
-from escrutinio.audit.sampling import sample_ids
+from escrutinio.audit.stats.sampling import sample_ids
+from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.state import HandCount
 from escrutinio.publish.integrity import check_store
 from escrutinio.publish.site import publish
 from escrutinio.store import audits as sa

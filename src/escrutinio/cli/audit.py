@@ -3,7 +3,8 @@
 Table methods audit polling tables against their actas; ballot methods (``ballot-polling``,
 ``ballot-comparison``) draw ballots from a ballot manifest (``--manifest``) and, for
 comparison, check them against cast vote records (``--cvrs``); file formats in
-:mod:`escrutinio.audit.handcounts` and :mod:`escrutinio.audit.ballot_files`.
+:mod:`escrutinio.audit.files.handcounts` and :mod:`escrutinio.audit.files.ballot_files`.
+Parameter errors come from the audit package in its own terms; this module names the flag.
 
 Every state-changing step (create, draw, record, conclusion) is one transparency-log leaf
 stored with its rows; re-running a step with the same input changes nothing.
@@ -12,23 +13,26 @@ stored with its rows; re-running a step with the same input changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from escrutinio.audit import workflow as wf
-from escrutinio.audit.ballot_files import (
-    in_manifest,
-    parse_ballot_readings,
-    parse_manifest,
-    parse_marks,
-)
-from escrutinio.audit.handcounts import HandCount, parse_hand_counts
-from escrutinio.audit.workflow import BALLOT_LEVEL, AuditState, AuditStatus
+from escrutinio.audit.errors import AuditError, AuditParameterError
+from escrutinio.audit.files.ballot_files import parse_ballot_readings, parse_manifest, parse_marks
+from escrutinio.audit.files.handcounts import parse_hand_counts
+from escrutinio.audit.files.text import read_input
+from escrutinio.audit.stats.sampling import in_manifest
+from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.registry import METHODS
+from escrutinio.audit.workflow.state import AuditState, AuditStatus, HandCount
 from escrutinio.cli.common import DbOption, console, fail, open_store, write_out
 from escrutinio.model.definition import Definition
+from escrutinio.model.errors import InputError, Issue
+from escrutinio.model.text import text_problem
 from escrutinio.store import audits as store_audits
 
 audit_app = typer.Typer(
@@ -38,6 +42,36 @@ audit_app = typer.Typer(
 )
 
 NameArg = Annotated[str, typer.Argument(help="Audit name.")]
+
+FLAGS = {
+    "method": "--method",
+    "risk_limit": "--risk-limit",
+    "seed": "--seed",
+    "contest": "--contest",
+    "percent": "--percent",
+    "test": "--test",
+    "replacement": "--test",
+    "manifest": "--manifest",
+    "cvrs": "--cvrs",
+}
+"""The flag of each audit parameter named by :class:`AuditParameterError`."""
+
+
+@contextmanager
+def audit_errors() -> Iterator[None]:
+    """Turn the audit package's errors into a clean exit; a parameter error names its flag."""
+    try:
+        yield
+    except AuditParameterError as exc:
+        raise fail(f"{exc.message} ({FLAGS.get(exc.parameter, exc.parameter)})") from None
+    except AuditError as exc:
+        raise fail(str(exc)) from None
+
+
+def _ballot_level(method: str) -> bool:
+    """Whether the method draws ballots (an unknown method is refused later)."""
+    known = METHODS.get(method)
+    return known is not None and known.unit == "ballots"
 
 
 def _show_status(st: AuditStatus, risk_limit: float) -> None:
@@ -98,7 +132,7 @@ def create(
     """Create an audit (snapshot of the reported actas) and show sample-size estimates."""
     if not seed.strip():
         raise fail("give the public random seed with --seed")
-    with open_store(db) as store:
+    with open_store(db) as store, audit_errors():
         definition = store.definition()
         contests = list(definition.contests) if all_contests else list(contest or [])
         ballot_args = _ballot_inputs(definition, method, contests, manifest, cvrs)
@@ -119,8 +153,8 @@ def create(
             f"risk limit {risk_limit:g}, {len(contests)} contests, seed {seed.strip()}"
         )
         table = Table(title="Expected work before drawing (no discrepancies assumed)")
-        unit = "batches" if method in BALLOT_LEVEL else "tables"
-        pop = "ballots" if method in BALLOT_LEVEL else "tables"
+        unit = "batches" if _ballot_level(method) else "tables"
+        pop = "ballots" if _ballot_level(method) else "tables"
         for col in ("contest", pop, "margin", f"{unit} to retrieve", "ballots"):
             table.add_column(col, justify="left" if col == "contest" else "right")
         table.add_column("note")
@@ -141,10 +175,8 @@ def create(
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"cannot read {path}: {exc}") from None
+    """The file's text (UTF-8, bounded); an :class:`InputError` says why it cannot be read."""
+    return read_input(path)
 
 
 def _ballot_inputs(
@@ -155,7 +187,7 @@ def _ballot_inputs(
     cvrs: Path | None,
 ) -> dict[str, Any]:
     """Parsed ``--manifest`` and ``--cvrs`` of a ballot-level audit (empty otherwise)."""
-    if method not in BALLOT_LEVEL:
+    if not _ballot_level(method):
         if manifest or cvrs:
             raise fail("--manifest and --cvrs are for ballot-polling and ballot-comparison")
         return {}
@@ -194,7 +226,7 @@ def draw_cmd(
     db: DbOption = None,
 ) -> None:
     """Draw the next round from the public seed (consistent sampler) and store it."""
-    with open_store(db) as store:
+    with open_store(db) as store, audit_errors():
         state = store_audits.load_audit(store, name)
         st = wf.status(state)
         sizes = wf.next_round_sizes(state, st, size)
@@ -212,7 +244,7 @@ def draw_cmd(
             return
         number = store_audits.add_round(store, state, draws)
         n = sum(len(set(v)) for v in draws.values())
-        what = "distinct ballots" if state.method in BALLOT_LEVEL else "tables"
+        what = "distinct ballots" if _ballot_level(state.method) else "tables"
         console.print(f"round {number} drawn: {n} {what}")
         for key, units in draws.items():
             console.print(f"  {key}: {len(units)} draws", highlight=False)
@@ -232,20 +264,20 @@ def retrieval(
     db: DbOption = None,
 ) -> None:
     """Write retrieval lists (CSV), a printable page per table and a hand-count template."""
-    with open_store(db) as store:
+    with open_store(db) as store, audit_errors():
         state = store_audits.load_audit(store, name)
         if not state.rounds:
             raise fail("no round drawn yet: run 'escrutinio audit draw' first")
         chosen = None if all_rounds else (round_no or len(state.rounds))
-        if state.method in BALLOT_LEVEL:
-            from escrutinio.audit.ballot_documents import write_ballot_retrieval
+        if _ballot_level(state.method):
+            from escrutinio.audit.files.ballot_documents import write_ballot_retrieval
 
             paths = write_ballot_retrieval(state, store.definition(), out, round_no=chosen)
             console.print(
                 f"{len(paths) - 2} batch pages, retrieval.csv, ballot_marks_template.csv in {out}"
             )
             return
-        from escrutinio.audit.documents import write_retrieval  # jinja2 only when needed
+        from escrutinio.audit.files.documents import write_retrieval  # jinja2 when needed
 
         paths = write_retrieval(
             state, store.definition(), out, show_reported=show_reported, round_no=chosen
@@ -269,15 +301,20 @@ def record(
 ) -> None:
     """Import hand counts or ballot readings from a CSV (all rows or none; re-importing is a
     no-op)."""
-    with open_store(db) as store:
+    with open_store(db) as store, audit_errors():
         state = store_audits.load_audit(store, name)
         text = _read(file)
-        if state.method in BALLOT_LEVEL:
+        if _ballot_level(state.method):
             rows = parse_ballot_readings(text, state, str(file))
         else:
             rows = parse_hand_counts(text, state, str(file))
+        problem = text_problem(file.name)
+        if problem:
+            raise InputError(
+                [Issue(f"the file name cannot enter the log: {problem}", file=str(file))]
+            )
         rep = store_audits.record_counts(store, state, rows, file.name)
-        what = "ballot readings" if state.method in BALLOT_LEVEL else "hand counts"
+        what = "ballot readings" if _ballot_level(state.method) else "hand counts"
         console.print(
             f"{file}: {rep.new} new {what}, {rep.corrected} corrections, "
             f"{rep.unchanged} already recorded",
@@ -316,7 +353,7 @@ def enter(
 ) -> None:
     """Type hand counts (ballot methods: marked options) interactively, each twice (double
     entry); one table or ballot at a time."""
-    with open_store(db) as store:
+    with open_store(db) as store, audit_errors():
         state = store_audits.load_audit(store, name)
         pending = state.missing()
         if not pending:
@@ -326,7 +363,7 @@ def enter(
             if limit is not None and done >= limit:
                 break
             rc = state.reported[cid]
-            if state.method in BALLOT_LEVEL:
+            if _ballot_level(state.method):
                 console.print(f"[bold]ballot {unit}[/], {cid}: options {', '.join(rc.option_ids)}")
                 chosen = _ask_marks_twice(rc.option_ids)
                 marks = tuple(int(o in chosen) for o in rc.option_ids)
@@ -348,7 +385,7 @@ def status_cmd(
     db: DbOption = None,
 ) -> None:
     """Measured risk per contest, discrepancies, and the next round's size if needed."""
-    with open_store(db) as store:
+    with open_store(db) as store, audit_errors():
         state = store_audits.load_audit(store, name)
         st = wf.status(state)
         if fmt == "json":
@@ -364,12 +401,12 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Record the conclusion (a log leaf) and write the final report (HTML and JSON)."""
-    with open_store(db) as store:
+    with open_store(db) as store, audit_errors():
         state: AuditState = store_audits.load_audit(store, name)
         st = wf.status(state)
         idx, new = store_audits.record_conclusion(store, state, st)
         info = store_audits.audit_info(store, name)
-        from escrutinio.audit.documents import write_report
+        from escrutinio.audit.files.documents import write_report
 
         paths = write_report(state, st, info, out)
         console.print(

@@ -1,5 +1,8 @@
 """Persistence of audits: each step's rows and its transparency-log leaf (kind ``audit``)
-commit in one transaction, so a crash leaves either the whole step or nothing.
+commit in one transaction, so a crash leaves either the whole step or nothing. Module
+functions taking the store; what the parameters must be is the audit package's business
+(:func:`escrutinio.audit.workflow.rounds.check_parameters`), which raises
+:class:`~escrutinio.audit.errors.AuditParameterError` in the audit's own terms.
 
 Steps: create (definition of the audit and a snapshot of the reported counts; ballot-level
 audits also store the ballot manifest and the CVRs, whose SHA-256 enter the leaf), draw (one
@@ -18,9 +21,11 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from escrutinio.audit.handcounts import HandCount
-from escrutinio.audit.reported import ReportedContest, reported_contests
-from escrutinio.audit.workflow import BALLOT_LEVEL, METHODS, AuditState, AuditStatus
+from escrutinio.audit.errors import AuditError
+from escrutinio.audit.workflow.method import AuditParameters
+from escrutinio.audit.workflow.reported import ReportedContest, reported_contests
+from escrutinio.audit.workflow.rounds import check_parameters, method_of
+from escrutinio.audit.workflow.state import AuditState, AuditStatus, HandCount
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.canonical import canonical_json_fast, sha256_hex
 from escrutinio.store import schema as t
@@ -123,21 +128,26 @@ def create_audit(
     ``replacement`` False draws without replacement (ALPHA only). Re-creating an audit with
     the same name and parameters returns the stored one.
     """
-    if method not in METHODS:
-        raise StoreError(f"unknown method '{method}' (expected one of {', '.join(METHODS)})")
-    if not 0 < risk_limit < 1:
-        raise StoreError("the risk limit must be between 0 and 1")
-    if method == "fixed-percentage" and not (percent and 0 < percent <= 100):
-        raise StoreError("a fixed-percentage audit needs --percent between 0 and 100")
     definition = store.definition()
-    unknown = [c for c in contests if c not in definition.contests]
-    if unknown or not contests:
-        raise StoreError(f"unknown contest(s): {', '.join(unknown) or '(none given)'}")
+    params = check_parameters(
+        AuditParameters(
+            method,
+            risk_limit,
+            seed,
+            tuple(contests),
+            percent,
+            manifest=manifest,
+            cvrs=cvrs,
+            test=test or "",
+            replacement=replacement,
+        ),
+        definition.contests,
+    )
     spec: dict[str, Any] = {"contests": list(contests), "percent": percent}
     ballot_blobs: tuple[bytes, bytes | None] | None = None
-    if method in BALLOT_LEVEL:
-        tables = {b for b in manifest or {} if b in definition.units.index}
-        spec, ballot_blobs = _ballot_spec(method, spec, manifest, cvrs, test, replacement, tables)
+    if params.manifest is not None:
+        tables = {b for b in params.manifest if b in definition.units.index}
+        spec, ballot_blobs = _ballot_spec(params, spec, tables)
     with store.engine.connect() as conn:
         row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
     if row is not None:
@@ -153,15 +163,17 @@ def create_audit(
     snapshot, problems = reported_contests(
         definition, store.counting_arrays(definition.info.official_source), contests
     )
-    if method in BALLOT_LEVEL and not problems:
-        from escrutinio.audit.ballot_audit import check_inputs
-
-        probe = AuditState(name, method, risk_limit, seed, tuple(contests), snapshot)
-        probe.manifest, probe.cvrs = dict(manifest or {}), dict(cvrs or {})
-        probe.table_batches = frozenset(b for b in probe.manifest if b in definition.units.index)
-        problems = check_inputs(probe)
     if problems:
         raise StoreError("reported results are incomplete: " + "; ".join(problems))
+    probe = AuditState(name, method, risk_limit, seed, tuple(contests), snapshot)
+    probe.manifest = dict(params.manifest or {})
+    probe.cvrs = {b: dict(per) for b, per in (params.cvrs or {}).items()}
+    probe.table_batches = frozenset(b for b in probe.manifest if b in definition.units.index)
+    problems = method_of(probe).input_problems(probe)
+    if problems:
+        raise AuditError(
+            "the ballot manifest or CVRs do not fit the reported results: " + "; ".join(problems)
+        )
     blob = canonical_json_fast({c: r.to_dict() for c, r in snapshot.items()})
     digest = sha256_hex(blob)
     with store.engine.begin() as conn:
@@ -210,36 +222,19 @@ def create_audit(
 
 
 def _ballot_spec(
-    method: str,
-    spec: dict[str, Any],
-    manifest: dict[str, int] | None,
-    cvrs: dict[str, dict[str, tuple[int, ...]]] | None,
-    test: str | None,
-    replacement: bool,
-    tables: set[str],
+    params: AuditParameters, spec: dict[str, Any], tables: set[str]
 ) -> tuple[dict[str, Any], tuple[bytes, bytes | None]]:
     """Spec and canonical blobs (manifest, CVRs) of a ballot-level audit; manifest rows are
     ``[batch, ballots, 1 if the batch is a polling table else 0]``."""
-    from escrutinio.audit.ballot_audit import TESTS
-
-    allowed = TESTS[method]
-    test = test or allowed[0]
-    if test not in allowed:
-        raise StoreError(f"{method} audits use --test {' or '.join(allowed)}, not '{test}'")
-    if not replacement and test in ("bravo", "kaplan-markov"):
-        raise StoreError(f"{test} samples with replacement; use --test alpha")
-    if not manifest or sum(manifest.values()) <= 0:
-        raise StoreError(f"a {method} audit needs a ballot manifest with ballots (--manifest)")
-    if method == "ballot-comparison" and not cvrs:
-        raise StoreError("a ballot-comparison audit needs cast vote records (--cvrs)")
+    manifest = params.manifest or {}
     m_blob = canonical_json_fast([[b, n, int(b in tables)] for b, n in manifest.items()])
     c_blob = None
-    out = {**spec, "test": test, "replacement": replacement}
+    out = {**spec, "test": params.test, "replacement": params.replacement}
     out["manifest_sha256"] = sha256_hex(m_blob)
     out["manifest_ballots"] = sum(manifest.values())
-    if method == "ballot-comparison" and cvrs:
+    if params.cvrs:
         c_blob = canonical_json_fast(
-            {b: {c: list(m) for c, m in per.items()} for b, per in cvrs.items()}
+            {b: {c: list(m) for c, m in per.items()} for b, per in params.cvrs.items()}
         )
         out["cvrs_sha256"] = sha256_hex(c_blob)
     return out, (m_blob, c_blob)
@@ -295,7 +290,7 @@ def load_audit(store: Store, name: str) -> AuditState:
         test=spec.get("test", ""),
         replacement=bool(spec.get("replacement", True)),
     )
-    if row.method in BALLOT_LEVEL:
+    if "manifest_sha256" in spec:
         _load_ballot_data(store, aid, state)
     return state
 

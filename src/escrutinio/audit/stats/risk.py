@@ -16,14 +16,14 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from escrutinio.audit.alpha import alpha_pvalues
-from escrutinio.audit.assertions import Assertion, polling_assorter
-from escrutinio.audit.batch_assorter import BatchAssorter
-from escrutinio.audit.bravo import bravo_pvalues
-from escrutinio.audit.comparison import ComparisonMethod, comparison_pvalues, overstatements
-from escrutinio.audit.macro import BatchContest, ppeb_pvalues
-from escrutinio.audit.macro import overstatements as macro_overstatements
-from escrutinio.audit.martingale import FloatArray
+from escrutinio.audit.stats.alpha import alpha_pvalues
+from escrutinio.audit.stats.assertions import Assertion, polling_assorter
+from escrutinio.audit.stats.batch_assorter import BatchAssorter
+from escrutinio.audit.stats.bravo import bravo_pvalues
+from escrutinio.audit.stats.comparison import ComparisonMethod, comparison_pvalues, overstatements
+from escrutinio.audit.stats.macro import BatchContest, ppeb_pvalues
+from escrutinio.audit.stats.macro import overstatements as macro_overstatements
+from escrutinio.audit.stats.martingale import FloatArray
 
 PollingMethod = Literal["bravo", "alpha"]
 

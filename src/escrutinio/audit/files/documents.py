@@ -1,6 +1,7 @@
 """Audit documents: retrieval lists (CSV), printable hand-count pages per table (HTML), the
 hand-count template and the final report (HTML and JSON). Rendering only; the numbers come
-from :mod:`escrutinio.audit.workflow` (see its references).
+from :mod:`escrutinio.audit.workflow` (see its references). Page names come from
+:func:`page_name`, so no id can write outside the output folder.
 """
 
 from __future__ import annotations
@@ -13,15 +14,23 @@ from typing import Any
 
 import jinja2
 
-from escrutinio.audit.handcounts import COLUMNS, template_rows
-from escrutinio.audit.reported import region_names
-from escrutinio.audit.workflow import POOLED, AuditState, AuditStatus
+from escrutinio.audit.files.handcounts import COLUMNS, template_rows
+from escrutinio.audit.workflow.reported import region_names
+from escrutinio.audit.workflow.state import POOLED, AuditState, AuditStatus
 from escrutinio.model.definition import Definition
 
 
-def _env() -> jinja2.Environment:
+def page_name(unit: str) -> str:
+    """The file name of a unit's page: the id with ``%``, ``/`` and ``\\`` percent-encoded,
+    so the page stays inside its folder."""
+    safe = unit.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+    return f"{safe}.html"
+
+
+def env() -> jinja2.Environment:
+    """The templates of the audit documents (HTML autoescaped)."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("escrutinio.audit", "templates"),
+        loader=jinja2.PackageLoader("escrutinio.audit.files", "templates"),
         autoescape=True,
         keep_trailing_newline=True,
     )
@@ -99,7 +108,7 @@ def write_retrieval(
     written[1].write_text(_csv(template_rows(state), list(COLUMNS)), encoding="utf-8")
     pages = out / "tables"
     pages.mkdir(exist_ok=True)
-    template = _env().get_template("retrieval.html.j2")
+    template = env().get_template("retrieval.html.j2")
     for row in rows:
         contests = []
         for cid in row["contests"].split():
@@ -115,7 +124,7 @@ def write_retrieval(
                     ],
                 }
             )
-        path = pages / f"{row['unit']}.html"
+        path = pages / page_name(row["unit"])
         path.write_text(
             template.render(
                 audit=state.name,
@@ -166,7 +175,7 @@ def write_report(state: AuditState, st: AuditStatus, info: dict[str, Any], out: 
     json_path, html_path = out / "report.json", out / "report.html"
     json_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     html_path.write_text(
-        _env()
+        env()
         .get_template("report.html.j2")
         .render(info=info, status=doc["status"], rounds=state.rounds, discrepancies=discrepancies),
         encoding="utf-8",

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from escrutinio.audit.alpha import COMPARISON_D, alpha_pvalues, comparison_eta0
-from escrutinio.audit.assertions import Assertion
-from escrutinio.audit.martingale import FloatArray
+from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_pvalues, comparison_eta0
+from escrutinio.audit.stats.assertions import Assertion
+from escrutinio.audit.stats.martingale import FloatArray
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from escrutinio.audit.martingale import FloatArray, sequential_pvalues
+from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
 
 SUPER_SIMPLE_GAMMA = 1.03905
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from escrutinio.audit.assertions import reported_winners
-from escrutinio.audit.martingale import FloatArray
+from escrutinio.audit.stats.assertions import reported_winners
+from escrutinio.audit.stats.martingale import FloatArray
 
 IntArray = NDArray[np.int64]
 

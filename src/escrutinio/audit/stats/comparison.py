@@ -13,10 +13,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from escrutinio.audit.alpha import COMPARISON_D, alpha_pvalues, comparison_eta0
-from escrutinio.audit.assertions import Assertion, ballot_overstatement, comparison_assorter
-from escrutinio.audit.kaplan_markov import SUPER_SIMPLE_GAMMA, super_simple_pvalues
-from escrutinio.audit.martingale import FloatArray
+from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_pvalues, comparison_eta0
+from escrutinio.audit.stats.assertions import Assertion, ballot_overstatement, comparison_assorter
+from escrutinio.audit.stats.kaplan_markov import SUPER_SIMPLE_GAMMA, super_simple_pvalues
+from escrutinio.audit.stats.martingale import FloatArray
 
 ComparisonMethod = Literal["alpha", "kaplan_markov"]
 

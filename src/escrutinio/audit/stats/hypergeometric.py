@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from escrutinio.audit.macro import BatchContest, contest_error_bounds
+from escrutinio.audit.stats.macro import BatchContest, contest_error_bounds
 
 
 @dataclass(frozen=True)

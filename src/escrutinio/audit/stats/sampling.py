@@ -54,3 +54,12 @@ def ppeb_sample(bounds: ArrayLike, seed: str, size: int, *, skip: int = 0) -> li
         raise ValueError("error bounds must have a positive sum")
     u = np.array([_uniform(seed, k) for k in range(skip + 1, skip + size + 1)]) * cum[-1]
     return [int(i) for i in np.searchsorted(cum, u, side="right")]
+
+
+def in_manifest(manifest: Mapping[str, int], ballot_id: str) -> bool:
+    """True when ``ballot_id`` is ``batch:position`` with 1 ≤ position ≤ the batch's ballots
+    (position in ASCII digits, no sign)."""
+    batch, sep, pos = ballot_id.rpartition(":")
+    if not (sep and pos.isascii() and pos.isdigit() and len(pos) <= 18):
+        return False
+    return 1 <= int(pos) <= manifest.get(batch, 0)

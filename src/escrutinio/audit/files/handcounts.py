@@ -8,24 +8,25 @@ recorded hand count (a correction becomes a new version; nothing is overwritten)
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
-
-from escrutinio.audit.workflow import AuditState
+from escrutinio.audit.files.text import csv_rows
+from escrutinio.audit.workflow.state import AuditState, HandCount
 from escrutinio.model.errors import InputError, Issue
+from escrutinio.model.text import shown, text_problem
 
 COLUMNS = ("unit", "contest", "option", "votes")
 
+MAX_COUNT = 999_999_999
+"""The largest count accepted in an audit file (nine digits)."""
 
-@dataclass(frozen=True)
-class HandCount:
-    """The hand count of one table in one contest, votes per option in contest order."""
 
-    unit: str
-    contest: str
-    votes: tuple[int, ...]
-    reason: str = ""
+def count_problem(raw: str, what: str) -> str | None:
+    """Why ``raw`` is not a count (ASCII digits, optional ``+``, 0..MAX_COUNT), or None."""
+    digits = raw.removeprefix("+")
+    if not (digits.isascii() and digits.isdigit()):
+        return f"{what} must be a non-negative integer, got {shown(raw)}"
+    if len(digits.lstrip("0")) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+        return f"{what} must be at most {MAX_COUNT:,}, got {shown(raw)}"
+    return None
 
 
 def parse_hand_counts(text: str, state: AuditState, file: str = "<input>") -> list[HandCount]:
@@ -33,29 +34,21 @@ def parse_hand_counts(text: str, state: AuditState, file: str = "<input>") -> li
 
     Raises :class:`InputError` listing every problem with its line number: unknown table or
     contest, a table not in the sample, an unknown, repeated or missing option, a vote that is
-    not a non-negative integer.
+    not a non-negative integer, a reason that cannot enter the log.
     """
     issues: list[Issue] = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
-    absent = [c for c in COLUMNS if c not in header]
-    if absent:
-        raise InputError([Issue(f"missing column(s): {', '.join(absent)}", file=file, line=1)])
     sample = set(state.required())
     known_units = {u for rc in state.reported.values() for u in rc.units}
     found: dict[tuple[str, str], dict[str, int]] = {}
     first_line: dict[tuple[str, str], int] = {}
     reasons: dict[tuple[str, str], str] = {}
-    for line, row in enumerate(reader, start=2):
-        clean = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+    for line, clean in csv_rows(text, file, COLUMNS):
         unit, cid, opt, raw = (clean.get(c, "") for c in COLUMNS)
-        if not any(clean.values()):
-            continue
         if cid not in state.reported:
-            issues.append(Issue(f"contest '{cid}' is not audited", "contest", file, line))
+            issues.append(Issue(f"contest {shown(cid)} is not audited", "contest", file, line))
             continue
         if unit not in known_units:
-            issues.append(Issue(f"unknown table '{unit}'", "unit", file, line))
+            issues.append(Issue(f"unknown table {shown(unit)}", "unit", file, line))
             continue
         if (unit, cid) not in sample:
             issues.append(
@@ -64,16 +57,18 @@ def parse_hand_counts(text: str, state: AuditState, file: str = "<input>") -> li
             continue
         rc = state.reported[cid]
         if opt not in rc.option_ids:
-            issues.append(Issue(f"option '{opt}' is not on the {cid} ballot", "option", file, line))
-            continue
-        try:
-            votes = int(raw)
-            if votes < 0 or not raw.lstrip("+").isdigit():
-                raise ValueError(raw)
-        except ValueError:
             issues.append(
-                Issue(f"votes must be a non-negative integer, got '{raw}'", "votes", file, line)
+                Issue(f"option {shown(opt)} is not on the {cid} ballot", "option", file, line)
             )
+            continue
+        problem = count_problem(raw, "votes")
+        if problem:
+            issues.append(Issue(problem, "votes", file, line))
+            continue
+        reason = clean.get("reason", "")
+        problem = text_problem(reason)
+        if problem:
+            issues.append(Issue(problem, "reason", file, line))
             continue
         key = (unit, cid)
         first_line.setdefault(key, line)
@@ -81,9 +76,9 @@ def parse_hand_counts(text: str, state: AuditState, file: str = "<input>") -> li
         if opt in options:
             issues.append(Issue(f"option '{opt}' repeated for {unit}", "option", file, line))
             continue
-        options[opt] = votes
-        if clean.get("reason"):
-            reasons[key] = clean["reason"]
+        options[opt] = int(raw)
+        if reason:
+            reasons[key] = reason
     out: list[HandCount] = []
     for key, options in found.items():
         rc = state.reported[key[1]]

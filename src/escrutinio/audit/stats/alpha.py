@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from escrutinio.audit.martingale import FloatArray, sequential_pvalues
+from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
 
 COMPARISON_D = 10_000.0
 

@@ -16,14 +16,14 @@ from typing import Literal
 
 import numpy as np
 
-from escrutinio.audit.alpha import alpha_log_terms
-from escrutinio.audit.assertions import Assertion, min_margin_assertion
-from escrutinio.audit.batch_assorter import BatchAssorter
-from escrutinio.audit.bravo import bravo_asn
-from escrutinio.audit.comparison import comparison_pvalues
-from escrutinio.audit.kaplan_markov import SUPER_SIMPLE_GAMMA, super_simple_expected_size
-from escrutinio.audit.macro import ppeb_expected_size
-from escrutinio.audit.martingale import FloatArray, stopping_sizes
+from escrutinio.audit.stats.alpha import alpha_log_terms
+from escrutinio.audit.stats.assertions import Assertion, min_margin_assertion
+from escrutinio.audit.stats.batch_assorter import BatchAssorter
+from escrutinio.audit.stats.bravo import bravo_asn
+from escrutinio.audit.stats.comparison import comparison_pvalues
+from escrutinio.audit.stats.kaplan_markov import SUPER_SIMPLE_GAMMA, super_simple_expected_size
+from escrutinio.audit.stats.macro import ppeb_expected_size
+from escrutinio.audit.stats.martingale import FloatArray, stopping_sizes
 
 Unit = Literal["ballots", "tables"]
 

@@ -1,7 +1,7 @@
 """Retrieval documents of ballot-level audits: ``retrieval.csv`` (one row per drawn ballot),
 a printable page per batch listing the ballot positions to pull, and a template for the
-audit board's readings (format in :mod:`escrutinio.audit.ballot_files`). Rendering only; the
-draw comes from :mod:`escrutinio.audit.ballot_audit` (Rivest's consistent sampler,
+audit board's readings (format in :mod:`escrutinio.audit.files.ballot_files`). Rendering only; the
+draw comes from :mod:`escrutinio.audit.workflow.ballots` (Rivest's consistent sampler,
 arXiv:1808.10016).
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 import jinja2
 
-from escrutinio.audit.ballot_audit import contest_lookup
-from escrutinio.audit.ballot_files import MARK_COLUMNS
-from escrutinio.audit.workflow import POOLED, AuditState
+from escrutinio.audit.files.ballot_files import MARK_COLUMNS
+from escrutinio.audit.files.documents import page_name
+from escrutinio.audit.workflow.state import POOLED, AuditState, ballot_contest_lookup
 from escrutinio.model.definition import Definition
 
 RETRIEVAL_COLUMNS = ["round", "order", "ballot_id", "batch", "position", "times_drawn", "contests"]
@@ -32,7 +32,7 @@ def ballot_retrieval_rows(state: AuditState, round_no: int | None = None) -> lis
             times[b] = times.get(b, 0) + 1
             first.setdefault(b, (number, order))
     rows = []
-    lookup = contest_lookup(state)
+    lookup = ballot_contest_lookup(state)
     for b, (number, order) in first.items():
         if round_no is not None and number != round_no:
             continue
@@ -77,7 +77,7 @@ def write_ballot_retrieval(
     for r in rows:
         by_batch.setdefault(r["batch"], []).append(r)
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("escrutinio.audit", "templates"), autoescape=True
+        loader=jinja2.PackageLoader("escrutinio.audit.files", "templates"), autoescape=True
     )
     template = env.get_template("ballot_retrieval.html.j2")
     pages = out / "batches"
@@ -90,7 +90,7 @@ def write_ballot_retrieval(
             for c in state.contests
             if c in contests
         }
-        path = pages / f"{batch}.html"
+        path = pages / page_name(batch)
         path.write_text(
             template.render(
                 audit=state.name,

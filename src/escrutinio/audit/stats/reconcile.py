@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from escrutinio.audit.assertions import reported_winners
+from escrutinio.audit.stats.assertions import reported_winners
 
 IntArray = NDArray[np.int64]
 

@@ -14,8 +14,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from escrutinio.audit.assertions import Assertion
-from escrutinio.audit.martingale import FloatArray, sequential_pvalues
+from escrutinio.audit.stats.assertions import Assertion
+from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
 
 
 def bravo_pvalues(assertion: Assertion, outcomes: ArrayLike) -> FloatArray:

@@ -1,0 +1,284 @@
+"""What the ballot methods share: one sample of ballots from the manifest for every contest.
+
+Ballots are drawn with Rivest's consistent sampler (arXiv:1808.10016) over the ids
+``batch:position`` of the manifest, so anyone can reproduce the sample from the seed; round
+r continues the same sequence. The population of every contest is the whole manifest
+(N ballots): a ballot that does not carry the contest counts as no vote, which only dilutes
+the margin (v = (w − l)/N).
+
+Only the longest prefix of the draws whose ballots are all read enters a test. When a round
+ends above the risk limit, the next round is sized from the reported shares at the current
+P-value (``sample_size.additional_draws``); when the total would reach N, a full hand count
+is required. Each ballot method supplies its assertions, the log-factors of its test
+martingale, its drift and its expected sample size (:class:`BallotMethod`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+
+from escrutinio.audit.errors import AuditParameterError
+from escrutinio.audit.stats.assertions import Assertion, plurality_assertions
+from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
+from escrutinio.audit.stats.sample_size import additional_draws
+from escrutinio.audit.stats.sampling import manifest_ids, sample_ids
+from escrutinio.audit.workflow.method import AuditParameters, escalating_conclusion
+from escrutinio.audit.workflow.reported import ReportedContest
+from escrutinio.audit.workflow.state import (
+    POOLED,
+    AuditState,
+    AuditStatus,
+    ContestStatus,
+    Discrepancy,
+    Estimate,
+    IntArray,
+    ballot_contest_lookup,
+)
+
+
+def total_ballots(state: AuditState) -> int:
+    """Ballots in the manifest (N, the population of every contest)."""
+    return sum(state.manifest.values())
+
+
+def ballot_contests(state: AuditState, ballot_id: str) -> list[str]:
+    """Audited contests to read on a ballot: when its batch is a polling table, the audited
+    contests of that table (maybe none); otherwise every audited contest."""
+    return ballot_contest_lookup(state)(ballot_id)
+
+
+def draws(state: AuditState) -> list[str]:
+    """Every ballot drawn so far, in draw order (with repeats when sampling with replacement)."""
+    return [b for r in state.rounds for b in r.get(POOLED, [])]
+
+
+def audited_prefix(state: AuditState) -> list[str]:
+    """Longest prefix of the draws whose ballots are read in all their contests."""
+    out: list[str] = []
+    lookup = ballot_contest_lookup(state)
+    for b in draws(state):
+        if any((b, c) not in state.counts for c in lookup(b)):
+            break
+        out.append(b)
+    return out
+
+
+def candidate_marks(rc: ReportedContest, option_marks: IntArray) -> IntArray:
+    """0/1 marks per candidate from 0/1 marks per option; an overvote becomes no vote."""
+    cand = np.minimum(rc.by_candidate(option_marks), 1)
+    cand[cand.sum(axis=1) > rc.seats] = 0
+    return cand
+
+
+def option_rows(
+    rc: ReportedContest, ballots: list[str], source: Mapping[tuple[str, str], tuple[int, ...]]
+) -> IntArray:
+    """0/1 marks per option of ``ballots`` in the contest (no row: no vote)."""
+    zero = (0,) * len(rc.option_ids)
+    rows = [source.get((b, rc.contest), zero) for b in ballots]
+    return np.asarray(rows, dtype=np.int64).reshape(-1, len(rc.option_ids))
+
+
+def manifest_problems(state: AuditState) -> list[str]:
+    """Contests with more ballots cast than the manifest holds."""
+    problems = []
+    n = total_ballots(state)
+    for cid in state.contests:
+        cast = int(state.reported[cid].ballots.sum())
+        if n < cast:
+            problems.append(f"contest {cid}: the manifest has {n} ballots but {cast} were cast")
+    return problems
+
+
+def expected_batches(state: AuditState, n: float) -> float:
+    """Expected number of distinct batches opened by n ballot draws."""
+    sizes = np.asarray(list(state.manifest.values()), dtype=np.float64)
+    total = sizes.sum()
+    if not math.isfinite(n) or n >= total:
+        return float(np.count_nonzero(sizes))
+    if state.replacement:
+        return float(np.sum(1 - (1 - sizes / total) ** n))
+    return float(np.sum(1 - np.exp(n * np.log1p(-sizes / total))))
+
+
+class BallotMethod:
+    """The ballot methods' shared rounds; a subclass supplies the statistics hooks."""
+
+    name = ""
+    unit = "ballots"
+    tests: tuple[str, ...] = ()
+    with_replacement_only: tuple[str, ...] = ()  # tests valid only with replacement
+
+    # ------------------------------------------------------------- hooks of each method
+    def assertion_totals(self, state: AuditState, cid: str) -> IntArray:
+        """Votes per candidate the assertions are built from."""
+        raise NotImplementedError
+
+    def expected(self, state: AuditState, asr: list[Assertion]) -> float:
+        """Expected ballots to sample for one contest if the reported results are right."""
+        raise NotImplementedError
+
+    def log_terms(
+        self, state: AuditState, rc: ReportedContest, asr: list[Assertion], sample: list[str]
+    ) -> list[FloatArray]:
+        """Per assertion, the log of each draw's factor of the test martingale."""
+        raise NotImplementedError
+
+    def drift(self, state: AuditState, a: Assertion) -> float:
+        """Expected growth of ln(1/P) per draw if the reported results are right."""
+        raise NotImplementedError
+
+    def discrepancies(self, state: AuditState, cid: str, ballots: list[str]) -> list[Discrepancy]:
+        """Audited ballots whose reading differs from what was reported."""
+        return []
+
+    def input_problems(self, state: AuditState) -> list[str]:
+        """Why the manifest does not fit the reported results."""
+        return manifest_problems(state)
+
+    # -------------------------------------------------------------- the shared contract
+    def check(self, params: AuditParameters) -> AuditParameters:
+        """A test the method offers (default: its first), replacement as the test needs,
+        a manifest with ballots."""
+        test = params.test or self.tests[0]
+        if test not in self.tests:
+            raise AuditParameterError(
+                "test", f"{self.name} audits use the {' or '.join(self.tests)} test, not '{test}'"
+            )
+        if not params.replacement and test in self.with_replacement_only:
+            raise AuditParameterError(
+                "replacement", f"{test} samples with replacement; use the alpha test"
+            )
+        if not params.manifest or sum(params.manifest.values()) <= 0:
+            raise AuditParameterError(
+                "manifest", f"a {self.name} audit needs a ballot manifest with ballots"
+            )
+        return replace(params, test=test)
+
+    def assertions(self, state: AuditState, cid: str) -> list[Assertion]:
+        """Winner–loser assertions over the manifest."""
+        rc = state.reported[cid]
+        totals = self.assertion_totals(state, cid)
+        return plurality_assertions(cid, totals, rc.seats, max(total_ballots(state), 1))
+
+    def expected_ballots(self, state: AuditState, rc: ReportedContest) -> float:
+        """Expected ballots for one contest (0 uncontested, ∞ when it cannot stop)."""
+        if len(rc.candidate_ids) <= rc.seats:
+            return 0.0
+        asr = self.assertions(state, rc.contest)
+        if min(a.diluted_margin for a in asr) <= 0:
+            return math.inf
+        return self.expected(state, asr)
+
+    def estimates(self, state: AuditState) -> list[Estimate]:
+        """Per contest: expected ballots and batches to retrieve."""
+        n_all = total_ballots(state)
+        out = []
+        for cid in state.contests:
+            rc = state.reported[cid]
+            n = self.expected_ballots(state, rc)
+            note = "uncontested" if n == 0 else ""
+            if n >= n_all:
+                n, note = float(n_all), "full hand count expected"
+            asr = self.assertions(state, cid) if len(rc.candidate_ids) > rc.seats else []
+            margin = min((a.diluted_margin for a in asr), default=1.0)
+            out.append(
+                Estimate(cid, n_all, margin, expected_batches(state, n), n, note or "ballots")
+            )
+        return out
+
+    def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
+        """Ballots to draw in round 1 (key ``"*"``): the largest contest estimate (or
+        ``size``), at most N without replacement."""
+        n_all = total_ballots(state)
+        if size is not None:
+            return {POOLED: min(size, n_all) if not state.replacement else size}
+        worst = max(
+            (self.expected_ballots(state, state.reported[c]) for c in state.contests),
+            default=0.0,
+        )
+        return {POOLED: n_all if not math.isfinite(worst) else min(n_all, math.ceil(worst))}
+
+    def draw(self, state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
+        """The next ballots of the consistent sample of the manifest's ballot ids."""
+        size = sizes.get(POOLED, 0)
+        if size <= 0:
+            return {}
+        done = len(draws(state))
+        if not state.replacement:
+            size = min(size, total_ballots(state) - done)
+            if size <= 0:
+                return {}
+        ids = manifest_ids(state.manifest)
+        return {POOLED: sample_ids(ids, state.seed, size, replacement=state.replacement, skip=done)}
+
+    def pvalues(
+        self, state: AuditState, rc: ReportedContest, asr: list[Assertion], sample: list[str]
+    ) -> tuple[list[float], list[float]]:
+        """Per assertion: the sequential P-value (1 / max T) and the current 1/T_n, which
+        sizes the next round."""
+        if not sample:
+            return [1.0] * len(asr), [1.0] * len(asr)
+        running, current = [], []
+        for lt in self.log_terms(state, rc, asr, sample):
+            running.append(float(sequential_pvalues(lt)[-1]))
+            with np.errstate(invalid="ignore"):
+                total = float(np.nan_to_num(np.sum(lt), nan=-np.inf))
+            current.append(1.0 if total <= 0 else math.exp(-total))
+        return running, current
+
+    def contest_status(self, state: AuditState, cid: str, sample: list[str]) -> ContestStatus:
+        """Measured risk of one contest after the audited prefix ``sample``, and escalation."""
+        rc = state.reported[cid]
+        n_all = total_ballots(state)
+        drawn = draws(state)
+        st = ContestStatus(cid, n_all, len(drawn), len(sample), 1.0, False, [], unit="ballots")
+        st.discrepancies = self.discrepancies(state, cid, sample)
+        if len(rc.candidate_ids) <= rc.seats:
+            st.risk, st.confirmed, st.note = 0.0, True, "uncontested"
+            return st
+        asr = self.assertions(state, cid)
+        pvals, current = self.pvalues(state, rc, asr, sample)
+        st.risk = max(pvals)
+        st.confirmed = st.risk <= state.risk_limit
+        if st.confirmed or not sample or len(sample) < len(drawn):
+            return st
+        extra = 0
+        for a, p, now in zip(asr, pvals, current, strict=True):
+            if p <= state.risk_limit:
+                continue
+            p = max(p, now)
+            drift = self.drift(state, a)
+            if drift <= 0 or not math.isfinite(drift):
+                extra = n_all
+                break
+            extra = max(extra, additional_draws(p, state.risk_limit, drift))
+        extra = max(extra, 1)
+        if len(drawn) + extra >= n_all:
+            st.next_size, st.full_hand_count = max(n_all - len(drawn), 0), True
+        else:
+            st.next_size = extra
+        return st
+
+    def statuses(self, state: AuditState) -> list[ContestStatus]:
+        """Status of every audited contest."""
+        sample = audited_prefix(state)
+        return [self.contest_status(state, cid, sample) for cid in state.contests]
+
+    def next_round_sizes(
+        self, state: AuditState, st: AuditStatus, size: int | None
+    ) -> dict[str, int]:
+        """More ballots while a contest is not confirmed (none once a full hand count is
+        required)."""
+        if any(c.full_hand_count for c in st.contests):
+            return {}
+        extra = max((c.next_size for c in st.contests if not c.confirmed), default=0)
+        return {POOLED: size if size is not None else extra} if extra else {}
+
+    def conclusion(self, state: AuditState, contests: list[ContestStatus], pending: int) -> str:
+        """Confirmed, escalating, or a full hand count required."""
+        return escalating_conclusion(state, contests, pending)

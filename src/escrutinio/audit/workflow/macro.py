@@ -1,0 +1,167 @@
+"""``macro``: one sample for all contests, tables drawn with replacement with probability
+proportional to their MACRO error bound (PPEB) and tested with the Kaplan–Markov P-value
+(Stark, Ann. Appl. Stat. 2(3), 2008; IEEE TIFS 4(4), 2009). MACRO draw k uses the first 8
+bytes of SHA-256(``"SEED,k"``) as a uniform number against the cumulative error bounds
+(``stats.sampling.ppeb_sample``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from escrutinio.audit.stats.macro import BatchContest, error_bounds
+from escrutinio.audit.stats.risk import macro_risk
+from escrutinio.audit.stats.sample_size import additional_draws, macro_sample_size, ppeb_drift
+from escrutinio.audit.stats.sampling import ppeb_sample
+from escrutinio.audit.workflow import tables as tb
+from escrutinio.audit.workflow.method import (
+    AuditParameters,
+    escalating_conclusion,
+    no_ballot_inputs,
+)
+from escrutinio.audit.workflow.state import (
+    POOLED,
+    AuditState,
+    AuditStatus,
+    ContestStatus,
+    Estimate,
+)
+
+
+def pooled_units(state: AuditState) -> list[str]:
+    """Sorted union of the audited contests' tables (the MACRO population)."""
+    return sorted({u for c in state.contests for u in state.reported[c].units})
+
+
+def macro_bounds(state: AuditState) -> tuple[list[str], list[BatchContest], NDArray[np.float64]]:
+    """MACRO population, the contests as the statistics see them, and error bounds u_p."""
+    units = pooled_units(state)
+    bcs = [tb.stats_contest(state.reported[c], units) for c in state.contests]
+    return units, bcs, error_bounds([b for b in bcs if b.pairs()])
+
+
+def statuses(state: AuditState) -> list[ContestStatus]:
+    """The joint MACRO risk of every contest and the escalation of the pooled sample."""
+    units, bcs, bounds = macro_bounds(state)
+    draws = [u for r in state.rounds for u in r.get(POOLED, [])]
+    prefix: list[str] = []
+    for u in draws:
+        if any((u, c) not in state.counts for c in state.contests_of(u)):
+            break
+        prefix.append(u)
+    pos = {u: i for i, u in enumerate(units)}
+    risk = 1.0
+    active = [(b, state.reported[b.contest]) for b in bcs if b.pairs()]
+    if prefix:
+        idx = np.array([pos[u] for u in prefix], dtype=np.int64)
+        actual = []
+        for b, rc in active:
+            rows = np.zeros((len(prefix), len(rc.candidate_ids)), dtype=np.int64)
+            for k, u in enumerate(prefix):
+                if (u, b.contest) in state.counts:
+                    rows[k] = rc.by_candidate(state.counts[(u, b.contest)])[0]
+            actual.append(rows)
+        risk = macro_risk([b for b, _ in active], bounds, idx, actual)
+    confirmed = risk <= state.risk_limit and len(prefix) == len(draws)
+    extra = 0
+    if not confirmed and len(prefix) == len(draws):
+        extra = additional_draws(risk, state.risk_limit, ppeb_drift(float(bounds.sum())))
+    out = []
+    for cid in state.contests:
+        rc = state.reported[cid]
+        drawn = state.drawn(cid)
+        st = ContestStatus(
+            cid,
+            len(rc.units),
+            len(set(drawn)),
+            len({u for u in prefix if u in rc.position}),
+            0.0 if tb.uncontested(rc) else risk,
+            confirmed or tb.uncontested(rc),
+            tb.discrepancies(state, cid),
+            note="joint MACRO risk of all audited contests",
+        )
+        if not st.confirmed and extra:
+            st.next_size = extra
+            st.full_hand_count = len(set(draws)) + extra >= len(units)
+        out.append(st)
+    return out
+
+
+class Macro:
+    """The ``macro`` method (see the module's docstring)."""
+
+    name = "macro"
+    unit = "tables"
+    tests: tuple[str, ...] = ()
+
+    def check(self, params: AuditParameters) -> AuditParameters:
+        """No ballot inputs; nothing else to choose."""
+        return no_ballot_inputs(params)
+
+    def input_problems(self, state: AuditState) -> list[str]:
+        """None: the actas are the only input."""
+        return []
+
+    def estimates(self, state: AuditState) -> list[Estimate]:
+        """Expected PPEB draws with no error, and each contest's expected distinct tables."""
+        out: list[Estimate] = []
+        units, _, bounds = macro_bounds(state)
+        total = float(bounds.sum())
+        n = macro_sample_size(total, state.risk_limit).expected
+        prob = bounds / total
+        distinct = float(np.sum(1 - (1 - prob) ** n)) if math.isfinite(n) else len(units)
+        pos = {u: i for i, u in enumerate(units)}
+        for cid in state.contests:
+            rc = state.reported[cid]
+            idx = np.array([pos[u] for u in rc.units], dtype=np.int64)
+            share = float(np.sum(1 - (1 - prob[idx]) ** n)) if math.isfinite(n) else len(idx)
+            ballots = float(np.sum((1 - (1 - prob[idx]) ** n) * rc.ballots)) if idx.size else 0.0
+            out.append(
+                Estimate(
+                    cid,
+                    len(rc.units),
+                    tb.margin(rc),
+                    share,
+                    ballots,
+                    f"pooled PPEB: {n:.0f} draws, {distinct:.0f} distinct tables, U={total:.2f}",
+                )
+            )
+        return out
+
+    def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
+        """Draws of the pooled sample (key ``"*"``): the no-error estimate or ``size``."""
+        if size is None:
+            _, _, bounds = macro_bounds(state)
+            n = macro_sample_size(float(bounds.sum()), state.risk_limit).expected
+            size = math.ceil(n) if math.isfinite(n) else len(pooled_units(state))
+        return {POOLED: size}
+
+    def draw(self, state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
+        """The next PPEB draws of the pooled sample."""
+        size = sizes.get(POOLED, 0)
+        if size <= 0:
+            return {}
+        units, _, bounds = macro_bounds(state)
+        skip = sum(len(r.get(POOLED, [])) for r in state.rounds)
+        return {POOLED: [units[i] for i in ppeb_sample(bounds, state.seed, size, skip=skip)]}
+
+    def statuses(self, state: AuditState) -> list[ContestStatus]:
+        """The joint MACRO risk, shared by every contest."""
+        return statuses(state)
+
+    def next_round_sizes(
+        self, state: AuditState, st: AuditStatus, size: int | None
+    ) -> dict[str, int]:
+        """More pooled draws while a contest is not confirmed."""
+        extra = max((c.next_size for c in st.contests if not c.confirmed), default=0)
+        return {POOLED: size if size is not None else extra} if extra else {}
+
+    def conclusion(self, state: AuditState, contests: list[ContestStatus], pending: int) -> str:
+        """Confirmed, escalating, or a full hand count required."""
+        return escalating_conclusion(state, contests, pending)
+
+
+METHOD = Macro()

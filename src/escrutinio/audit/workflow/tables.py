@@ -1,0 +1,139 @@
+"""What the table methods share: margins, assorters, the audited prefix of the draws,
+discrepancies and the reconciliation of a contest whose tables are all hand counted."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from escrutinio.audit.stats.assertions import plurality_assertions, reported_winners
+from escrutinio.audit.stats.batch_assorter import BatchAssorter, batch_assorter
+from escrutinio.audit.stats.macro import BatchContest, make_batch_contest
+from escrutinio.audit.stats.reconcile import reconcile_contest
+from escrutinio.audit.stats.sample_size import alpha_batch_sample_size
+from escrutinio.audit.workflow.reported import ReportedContest
+from escrutinio.audit.workflow.state import AuditState, ContestStatus, Discrepancy, IntArray
+
+
+def margin(rc: ReportedContest) -> float:
+    """Smallest reported winner–loser margin over the ballots cast (1 when uncontested)."""
+    totals = rc.candidate_counts.sum(axis=0)
+    n = int(rc.ballots.sum())
+    if totals.size < 2 or n == 0:
+        return 1.0
+    winners = reported_winners(totals, rc.seats)
+    losers = [i for i in range(totals.size) if i not in winners]
+    if not losers:
+        return 1.0
+    return float(min(totals[w] for w in winners) - max(totals[lo] for lo in losers)) / n
+
+
+def assorters(rc: ReportedContest) -> list[BatchAssorter]:
+    """SHANGRLA batch assorters of every winner–loser pair, tables as batches."""
+    cand = rc.candidate_counts
+    totals = cand.sum(axis=0)
+    assertions = plurality_assertions(rc.contest, totals, rc.seats, max(int(rc.ballots.sum()), 1))
+    return [batch_assorter(a, cand[:, a.winner], cand[:, a.loser], rc.ballots) for a in assertions]
+
+
+def stats_contest(rc: ReportedContest, units: list[str]) -> BatchContest:
+    """The contest as the statistics see it, over ``units`` (zero rows for tables outside it)."""
+    pos = rc.position
+    cand = rc.candidate_counts
+    rep = np.zeros((len(units), cand.shape[1]), dtype=np.int64)
+    bal = np.zeros(len(units), dtype=np.int64)
+    for i, u in enumerate(units):
+        j = pos.get(u)
+        if j is not None:
+            rep[i] = cand[j]
+            bal[i] = rc.ballots[j]
+    return make_batch_contest(rc.contest, rep, bal, rc.seats)
+
+
+def uncontested(rc: ReportedContest) -> bool:
+    """No more candidates than seats: nothing to audit."""
+    return len(rc.candidate_ids) <= rc.seats
+
+
+def tied(rc: ReportedContest) -> bool:
+    """A reported tie (or worse) between a winner and a loser."""
+    return not uncontested(rc) and margin(rc) <= 0
+
+
+def expected_tables(state: AuditState, rc: ReportedContest) -> float:
+    """Expected tables for a table-comparison audit with no discrepancy (∞ if it cannot stop)."""
+    if uncontested(rc):
+        return 0.0
+    if tied(rc):
+        return math.inf
+    return alpha_batch_sample_size(assorters(rc), state.risk_limit).expected
+
+
+def audited_prefix(state: AuditState, cid: str) -> list[str]:
+    """Longest prefix of the contest's draws with hand counts for every table in it."""
+    out: list[str] = []
+    for u in state.drawn(cid):
+        if (u, cid) not in state.counts:
+            break
+        out.append(u)
+    return out
+
+
+def discrepancies(state: AuditState, cid: str) -> list[Discrepancy]:
+    """Every hand-counted table of the contest whose count differs from its acta."""
+    rc = state.reported[cid]
+    pos = rc.position
+    out = []
+    for (u, c), hand in sorted(state.counts.items()):
+        if c != cid:
+            continue
+        diff = tuple(int(h - r) for h, r in zip(hand, rc.counts[pos[u]], strict=True))
+        if any(diff):
+            out.append(Discrepancy(u, cid, diff))
+    return out
+
+
+def hand_matrix(state: AuditState, cid: str, units: list[str]) -> IntArray:
+    """Hand counts of ``units`` per candidate, one row per table."""
+    rc = state.reported[cid]
+    rows = [state.counts[(u, cid)] for u in units]
+    return rc.by_candidate(np.asarray(rows, dtype=np.int64).reshape(-1, len(rc.option_ids)))
+
+
+def escalate(st: ContestStatus, extra: int) -> None:
+    """Set the next round's size, or a full hand count when it would reach every table."""
+    if st.drawn + extra >= st.tables:
+        st.next_size = st.tables - st.drawn
+        st.full_hand_count = True
+    else:
+        st.next_size = extra
+
+
+def reconciled(state: AuditState, cid: str) -> ContestStatus:
+    """Status of a contest from its hand-counted tables reconciled with the actas; complete
+    (risk 0) when every table is counted."""
+    rc = state.reported[cid]
+    n_tab = len(rc.units)
+    pos = rc.position
+    counted = {pos[u]: state.counts[(u, cid)] for (u, c) in state.counts if c == cid and u in pos}
+    rec = reconcile_contest(
+        rc.candidate_counts, {i: rc.by_candidate(h)[0] for i, h in counted.items()}, rc.seats
+    )
+    st = ContestStatus(cid, n_tab, len(state.drawn(cid)), len(counted), 1.0, False, [])
+    st.discrepancies = discrepancies(state, cid)
+    st.reported_totals = rec.reported_totals
+    st.corrected_totals = rec.corrected_totals
+    st.outcome_changed = rec.winners_changed
+    if len(counted) == n_tab:
+        st.risk = 0.0
+        st.confirmed = not rec.winners_changed
+        st.note = "hand count complete" + ("; OUTCOME CHANGED" if rec.winners_changed else "")
+    return st
+
+
+def sample_positions(rc: ReportedContest, units: list[str]) -> NDArray[np.int64]:
+    """Row indices of ``units`` in the reported contest."""
+    pos = rc.position
+    return np.array([pos[u] for u in units], dtype=np.int64)
