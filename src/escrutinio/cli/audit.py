@@ -68,10 +68,15 @@ def audit_errors() -> Iterator[None]:
         raise fail(str(exc)) from None
 
 
-def _ballot_level(method: str) -> bool:
-    """Whether the method draws ballots (an unknown method is refused later)."""
+def _inputs(method: str) -> tuple[str, ...]:
+    """The files the method takes besides the actas (an unknown method is refused later)."""
     known = METHODS.get(method)
-    return known is not None and known.unit == "ballots"
+    return known.inputs if known is not None else ()
+
+
+def _ballot_level(method: str) -> bool:
+    """Whether the method draws ballots from a manifest."""
+    return "manifest" in _inputs(method)
 
 
 def _show_status(st: AuditStatus, risk_limit: float) -> None:
@@ -195,9 +200,9 @@ def _ballot_inputs(
         raise fail(f"a {method} audit needs --manifest FILE.csv (batch,ballots)")
     batches = parse_manifest(_read(manifest), str(manifest))
     out: dict[str, Any] = {"manifest": batches}
-    if method == "ballot-comparison":
+    if "cvrs" in _inputs(method):
         if cvrs is None:
-            raise fail("a ballot-comparison audit needs --cvrs FILE.csv")
+            raise fail(f"a {method} audit needs --cvrs FILE.csv")
         missing = [c for c in contests if c not in definition.contests]
         if missing:
             raise fail(f"unknown contest(s): {', '.join(missing)}")

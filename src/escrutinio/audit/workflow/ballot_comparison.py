@@ -58,6 +58,7 @@ class BallotComparison(BallotMethod):
     name = "ballot-comparison"
     tests: tuple[str, ...] = ("alpha", "kaplan-markov")
     with_replacement_only: tuple[str, ...] = ("kaplan-markov",)
+    inputs: tuple[str, ...] = ("manifest", "cvrs")
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """The ballot methods' checks, and cast vote records."""

@@ -33,6 +33,7 @@ class BallotPolling(BallotMethod):
     name = "ballot-polling"
     tests: tuple[str, ...] = ("bravo", "alpha")
     with_replacement_only: tuple[str, ...] = ("bravo",)
+    inputs: tuple[str, ...] = ("manifest",)
 
     def assertion_totals(self, state: AuditState, cid: str) -> IntArray:
         """The reported votes per candidate."""

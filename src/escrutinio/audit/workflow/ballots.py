@@ -111,6 +111,7 @@ class BallotMethod:
     name = ""
     unit = "ballots"
     tests: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ("manifest",)
     with_replacement_only: tuple[str, ...] = ()  # tests valid only with replacement
 
     # ------------------------------------------------------------- hooks of each method

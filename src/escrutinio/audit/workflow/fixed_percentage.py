@@ -60,6 +60,7 @@ class FixedPercentage:
     name = "fixed-percentage"
     unit = "tables"
     tests: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """A percentage in (0, 100]; no ballot inputs."""

@@ -15,6 +15,7 @@ class FullHandCount:
     name = "full-hand-count"
     unit = "tables"
     tests: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """No ballot inputs; nothing else to choose."""

@@ -96,6 +96,7 @@ class Macro:
     name = "macro"
     unit = "tables"
     tests: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """No ballot inputs; nothing else to choose."""

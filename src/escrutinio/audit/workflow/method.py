@@ -40,12 +40,14 @@ class Method(Protocol):
     """One audit method: how it sizes, draws, measures and concludes.
 
     ``unit`` names what it draws (``tables`` or ``ballots``); ``tests`` the risk-measuring
-    tests it accepts, the first being the default (empty when it has no choice).
+    tests it accepts, the first being the default (empty when it has no choice); ``inputs``
+    the files it takes besides the actas (``manifest``, ``cvrs``).
     """
 
     name: str
     unit: str
     tests: tuple[str, ...]
+    inputs: tuple[str, ...]
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """The parameters with defaults filled in; raises :class:`AuditParameterError`

@@ -111,6 +111,7 @@ class TableComparison:
     name = "table-comparison"
     unit = "tables"
     tests: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """No ballot inputs; nothing else to choose."""
