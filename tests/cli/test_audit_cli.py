@@ -239,3 +239,35 @@ def test_ballot_comparison_with_cvrs_and_double_entry(db: str, tmp_path: Path) -
     bad.write_text("ballot_id,contest,option\nu5:9999,gov-B,b1\nx,gov-B,zz\n", encoding="utf-8")
     code, out = cli(db, "record", "bc", str(bad))
     assert code != 0 and "line 2" in out and "line 3" in out and "not in the sample" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--method", "fixed-percentage"], "percentage between 0 and 100 (--percent)"),
+        (["--method", "sortition"], "unknown method 'sortition'"),
+        (["--risk-limit", "1.5"], "risk limit must be between 0 and 1 (--risk-limit)"),
+        (["--method", "ballot-polling", "--test", "kaplan-markov"], "(--test)"),
+        (["--method", "ballot-polling", "--without-replacement"], "use the alpha test (--test)"),
+    ],
+)
+def test_parameter_errors_name_the_flag(
+    db: str, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    if "ballot-polling" in args:
+        args = [*args, "--manifest", str(write_manifest(tmp_path / "manifest.csv"))]
+    code, out = cli(db, "create", "p", "--contest", "gov-B", "--seed", "42", *args)
+    assert code == 2 and expected in out.replace("\n", " "), out
+    assert "Traceback" not in out
+    assert "no audit named" in cli(db, "status", "p")[1]  # nothing was created
+
+
+def test_record_refuses_a_file_that_is_not_utf8(db: str, tmp_path: Path) -> None:
+    cli(db, "create", "h", "--contest", "gov-B", "--method", "full-hand-count", "--seed", "42")
+    cli(db, "draw", "h")
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("unit,contest,option,votes,reason\nu5,gov-B,b1,300,Bolívar\n".encode("latin-1"))
+    code, out = cli(db, "record", "h", str(bad))
+    flat = out.replace("\n", " ")
+    assert code == 2 and "line 2" in flat and "byte offset 52" in flat and "UTF-8" in flat, out
+    assert json.loads(cli(db, "status", "h", "--format", "json")[1])["pending_hand_counts"] == 2
