@@ -12,11 +12,11 @@ from typing import TypeVar
 
 import numpy as np
 
-from escrutinio.audit.assertions import plurality_assertions
-from escrutinio.audit.batch_assorter import batch_assorter
-from escrutinio.audit.macro import error_bounds, make_batch_contest
-from escrutinio.audit.risk import batch_alpha_risk, comparison_risk, macro_risk, polling_risk
-from escrutinio.audit.sample_size import (
+from escrutinio.audit.stats.assertions import plurality_assertions
+from escrutinio.audit.stats.batch_assorter import batch_assorter
+from escrutinio.audit.stats.macro import error_bounds, make_batch_contest
+from escrutinio.audit.stats.risk import batch_alpha_risk, comparison_risk, macro_risk, polling_risk
+from escrutinio.audit.stats.sample_size import (
     alpha_batch_sample_size,
     alpha_comparison_sample_size,
     alpha_polling_sample_size,

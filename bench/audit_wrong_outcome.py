@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import beta
 
-from escrutinio.audit.alpha import COMPARISON_D, alpha_log_terms, comparison_eta0
-from escrutinio.audit.assertions import Assertion, comparison_assorter, plurality_assertions
-from escrutinio.audit.batch_assorter import batch_assorter
-from escrutinio.audit.fixed_percentage import attained_risk
-from escrutinio.audit.macro import error_bounds, make_batch_contest, overstatements
+from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_log_terms, comparison_eta0
+from escrutinio.audit.stats.assertions import Assertion, comparison_assorter, plurality_assertions
+from escrutinio.audit.stats.batch_assorter import batch_assorter
+from escrutinio.audit.stats.hypergeometric import attained_risk
+from escrutinio.audit.stats.macro import error_bounds, make_batch_contest, overstatements
 
 RISK = 0.05
 GAMMA = 1.03905
