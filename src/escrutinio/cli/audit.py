@@ -23,7 +23,7 @@ from rich.table import Table
 
 from escrutinio.audit.errors import AuditError, AuditParameterError
 from escrutinio.audit.files.ballot_files import parse_ballot_readings, parse_manifest, parse_marks
-from escrutinio.audit.files.handcounts import parse_hand_counts
+from escrutinio.audit.files.handcounts import MAX_COUNT, parse_hand_counts
 from escrutinio.audit.files.text import read_input
 from escrutinio.audit.stats.sampling import in_manifest
 from escrutinio.audit.workflow import rounds as wf
@@ -331,9 +331,9 @@ def _ask_twice(prompt: str) -> int:
     while True:
         first = typer.prompt(prompt, type=int)
         second = typer.prompt(f"{prompt} (again)", type=int)
-        if first == second and first >= 0:
+        if first == second and 0 <= first <= MAX_COUNT:
             return int(first)
-        console.print("[red]entries differ (or are negative): enter this count again[/]")
+        console.print("[red]entries differ (or are out of range): enter this count again[/]")
 
 
 def _ask_marks_twice(options: tuple[str, ...]) -> set[str]:

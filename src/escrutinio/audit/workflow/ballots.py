@@ -144,7 +144,7 @@ class BallotMethod:
     # -------------------------------------------------------------- the shared contract
     def check(self, params: AuditParameters) -> AuditParameters:
         """A test the method offers (default: its first), replacement as the test needs,
-        a manifest with ballots."""
+        a manifest with ballots; CVRs dropped unless the method takes them."""
         test = params.test or self.tests[0]
         if test not in self.tests:
             raise AuditParameterError(
@@ -158,7 +158,8 @@ class BallotMethod:
             raise AuditParameterError(
                 "manifest", f"a {self.name} audit needs a ballot manifest with ballots"
             )
-        return replace(params, test=test)
+        cvrs = params.cvrs if "cvrs" in self.inputs else None
+        return replace(params, test=test, cvrs=cvrs)
 
     def assertions(self, state: AuditState, cid: str) -> list[Assertion]:
         """Winner–loser assertions over the manifest."""

@@ -69,7 +69,9 @@ class AuditState:
         return [c for c in self.contests if unit in self.reported[c].position]
 
     def required(self) -> list[tuple[str, str]]:
-        """(unit, contest) pairs that need a hand count, in draw order, without repeats."""
+        """(unit, contest) pairs that need a hand count, in draw order, without repeats: a
+        contest's own draws for that contest; a pooled draw for the contests it carries
+        (a table: :meth:`contests_of`; a ballot of the manifest: its batch's contests)."""
         seen: set[tuple[str, str]] = set()
         out: list[tuple[str, str]] = []
         pooled = ballot_contest_lookup(self) if self.manifest else self.contests_of
