@@ -284,8 +284,7 @@ def test_nothing_imports_upward() -> None:
         found.add((a, b))
         if (a, b) not in KNOWN_UPWARD:
             problems.extend(
-                f"{where(i)}: {a} (layer {BY_NAME[a].layer}) imports {b} "
-                f"(layer {BY_NAME[b].layer})"
+                f"{where(i)}: {a} (layer {BY_NAME[a].layer}) imports {b} (layer {BY_NAME[b].layer})"
                 for i in imps
             )
     stale = sorted(set(KNOWN_UPWARD) - found)
@@ -391,9 +390,7 @@ def test_finds_function_level_imports_and_cycles(tmp_path: Path) -> None:
         ("escrutinio.store.schema", 3),
         ("escrutinio.tally", 4),
     ]
-    assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
-        {"a", "b", "c"}
-    ]
+    assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
     assert strongly_connected({"a": {"a"}}) == [{"a"}]
     assert strongly_connected({"a": {"b"}}) == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,7 +46,7 @@ def test_totals_equal_sum_of_counting_versions(
     db_kind: str,
     definition: Definition,
     pool: list[tuple[int, ...]],
-    steps: list[tuple[str, tuple]],
+    steps: list[tuple[str, tuple[Any, ...]]],
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_db_url(db_kind, Path(tmp)) as url:
         store = Store.open(url)
