@@ -72,7 +72,7 @@ def test_convert_refuses_a_file_missing_a_column(tmp_path: Path) -> None:
     assert not (tmp_path / "native" / "actas.csv").exists()
 
 
-def _write(path: Path, rows: list[dict[str, object]]) -> Path:
+def _write(path: Path, rows: list[dict[str, int | str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
