@@ -121,6 +121,13 @@ def main() -> None:
     )
 
     banner("3. Risk-limiting audit of the 23 races (table comparison, 5% risk)")
+    print(
+        "This part is a simulation. No paper was counted: the 'hand counts' below are\n"
+        "simulated, equal to the actas except for one planted error (2 votes moved from the\n"
+        "winner to the runner-up in the first Bolívar table drawn). The seed is a fixed demo\n"
+        "seed written in examples/audit_demo.py; a real audit rolls its seed in public after\n"
+        "the results are published, so that no one can know the tables in advance."
+    )
     code = subprocess.call(
         [
             python,
