@@ -124,9 +124,9 @@ def main() -> None:
     print(
         "This part is a simulation. No paper was counted: the 'hand counts' below are\n"
         "simulated, equal to the actas except for one planted error (2 votes moved from the\n"
-        "winner to the runner-up in the first Bolívar table drawn). The seed is a fixed demo\n"
-        "seed written in examples/audit_demo.py; a real audit rolls its seed in public after\n"
-        "the results are published, so that no one can know the tables in advance."
+        "table's leading option to the second in the first Bolívar table drawn). The seed is\n"
+        "a fixed demo seed written in examples/audit_demo.py; a real audit rolls its seed in\n"
+        "public after the results are published, so that no one can know the tables in advance."
     )
     code = subprocess.call(
         [
