@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test lint typecheck check bench clean venv
+.PHONY: demo test test-fast lint typecheck check bench clean venv
 
 venv: $(STAMP)
 
@@ -23,6 +23,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# everything but the tests marked slow (make test runs them all)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
