@@ -11,5 +11,4 @@ from escrutinio.model import Definition
 @pytest.fixture
 def definition() -> Definition:
     """The small test election with default rules."""
-    built: Definition = make_definition()  # tally_fixtures is untyped for mypy
-    return built
+    return make_definition()

@@ -25,8 +25,7 @@ def pub(tmp_path: Path, definition: Definition) -> Iterator[Pub]:
 
 
 def _verifier(pub: Pub) -> CosignatureVerifier:
-    verifier: CosignatureVerifier = pub.witness.verifier()  # Pub is untyped for mypy
-    return verifier
+    return pub.witness.verifier()
 
 
 def test_cosigns_growth_with_consistency_proof(pub: Pub, tmp_path: Path) -> None:
