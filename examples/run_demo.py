@@ -121,6 +121,13 @@ def main() -> None:
     )
 
     banner("3. Risk-limiting audit of the 23 races (table comparison, 5% risk)")
+    print(
+        "This part is a simulation. No paper was counted: the 'hand counts' below are\n"
+        "simulated, equal to the actas except for one planted error (2 votes moved from the\n"
+        "table's leading option to the second in the first Bolívar table drawn). The seed is\n"
+        "a fixed demo seed written in examples/audit_demo.py; a real audit rolls its seed in\n"
+        "public after the results are published, so that no one can know the tables in advance."
+    )
     code = subprocess.call(
         [
             python,

@@ -186,6 +186,7 @@ def test_inputs_are_checked() -> None:
     assert any("winners differ" in p for p in ba.check_inputs(flipped))
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     st.sampled_from(["kaplan-markov", "alpha"]),

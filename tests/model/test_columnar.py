@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from escrutinio.io.actas_files import read_actas, read_frame
 from escrutinio.model import ActaValidator, Definition
 from escrutinio.model.columnar import ColumnScreen
-from escrutinio.model.prepared import content_templates, prepare
+from escrutinio.model.prepared import PreparedActa, content_templates, prepare
 
 HEADER = [
     "unit",
@@ -47,7 +47,7 @@ def test_screen_matches_row_validator(
     path.write_text("\n".join([",".join(HEADER), *(",".join(r) for r in rows)]) + "\n")
     validator = ActaValidator(definition, default_received_at="2017-10-15T23:00:00Z")
     templates = content_templates(definition)
-    reference = {}
+    reference: dict[int | None, PreparedActa] = {}
     for read in read_actas(path):
         assert read.acta is not None
         result = validator.validate(read.acta)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +56,9 @@ def test_scalar_is_always_the_reference_encoding(value: Any) -> None:
 
 
 @pytest.fixture
-def pub(db_url: str, definition: Definition, tmp_path: Path) -> Pub:
+def pub(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Pub]:
     p = wave1(db_url, definition, tmp_path)
-    yield p  # type: ignore[misc]
+    yield p
     p.store.close()
 
 

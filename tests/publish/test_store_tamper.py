@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,9 @@ def _sql(pub: Pub, statement: str, **params: object) -> None:
 
 
 @pytest.fixture
-def pub(db_url: str, definition: Definition, tmp_path: Path) -> Pub:
+def pub(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Pub]:
     p = wave1(db_url, definition, tmp_path)
-    yield p  # type: ignore[misc]
+    yield p
     p.store.close()
 
 

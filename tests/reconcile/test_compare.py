@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -100,17 +101,17 @@ def test_totals_margins_and_rollups(pair: Pair) -> None:
     totals = {r[0]: r[1:] for r in rec.totals().rows()}
     assert totals["nm"][0] == a["nm"].sum()
     assert totals["nm"][1] == b["nm"].sum()
-    assert totals["nm"][2] == b["nm"].sum() - a["nm"].sum()
+    assert totals["nm"][2] == int(b["nm"].sum()) - int(a["nm"].sum())
     margins = rec.margins()
     assert margins["leader_a"] == "egu" and margins["runner_up_a"] == "nm"
-    assert margins["margin_a"] == a["egu"].sum() - a["nm"].sum()
-    assert margins["margin_b_same_pair"] == b["egu"].sum() - b["nm"].sum()
-    assert margins["margin_change"] == margins["margin_b"] - margins["margin_a"]
+    assert margins["margin_a"] == int(a["egu"].sum()) - int(a["nm"].sum())
+    assert margins["margin_b_same_pair"] == int(b["egu"].sum()) - int(b["nm"].sum())
+    assert margins["margin_change"] == cast(int, margins["margin_b"]) - margins["margin_a"]
     by_state = rec.margins_by("state")
     assert by_state["state"].to_list() == sorted(STATES)
     zulia_units = rec.units.filter(pl.col("state") == "ZULIA")
     zulia_margin = by_state.filter(pl.col("state") == "ZULIA")["margin_a"][0]
-    assert zulia_margin == zulia_units["egu_a"].sum() - zulia_units["nm_a"].sum()
+    assert zulia_margin == int(zulia_units["egu_a"].sum()) - int(zulia_units["nm_a"].sum())
     roll = rec.rollup("state")
     assert roll["discrepancies"].sum() == 15
     zulia = roll.filter(pl.col("state") == "ZULIA").row(0, named=True)

@@ -41,8 +41,8 @@ def test_every_row_accounted_for_once(
     totals = rec.totals()
     assert totals["total_a"].to_list() == [int(a["x"].sum()), int(a["y"].sum())]
     assert totals["diff"].to_list() == [
-        int(b["x"].sum() - a["x"].sum()),
-        int(b["y"].sum() - a["y"].sum()),
+        int(b["x"].sum()) - int(a["x"].sum()),
+        int(b["y"].sum()) - int(a["y"].sum()),
     ]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +39,7 @@ def _raw(unit: str, source: str, counts: tuple[int, ...]) -> RawActa:
     return RawActa(unit, "gov-A", source, None, voters, counts[4], None, votes)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -45,7 +48,7 @@ def test_totals_equal_sum_of_counting_versions(
     db_kind: str,
     definition: Definition,
     pool: list[tuple[int, ...]],
-    steps: list[tuple[str, tuple]],
+    steps: list[tuple[str, tuple[Any, ...]]],
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_db_url(db_kind, Path(tmp)) as url:
         store = Store.open(url)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 from ledger_pubkit import Pub
 
 from escrutinio.model.canonical import canonical_json_fast
@@ -112,6 +113,7 @@ def _field_mutation(rel: str, data: bytes, rng: random.Random) -> bytes | None:
     return None
 
 
+@pytest.mark.slow
 def test_random_mutations_are_all_detected(pub: Pub, tmp_path: Path) -> None:
     rng = random.Random(SEED)
     pristine = tmp_path / "pristine"
