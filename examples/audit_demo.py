@@ -18,7 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-SEED = "83920174650218374629"  # 20 dice digits rolled in public
+SEED = (
+    "83920174650218374629"  # a fixed demo seed; a real audit rolls it in public after the results
+)
 DISCREPANCY_CONTEST = "gov-VE07"  # Bolívar: the 0.26% margin
 
 
@@ -48,7 +50,9 @@ def fill_hand_counts(retrieval_dir: Path, out: Path, round_no: int, *, discrepan
                     votes[top[0]] -= moved
                     votes[top[1]] += moved
                     changed = True
-                    print(f"  (audit board finds {moved} votes misattributed at {r['unit']})")
+                    print(
+                        f"  (simulated hand count: {moved} votes planted as misattributed at {r['unit']})"
+                    )
                 for option, v in votes.items():
                     rows.append(
                         {"unit": r["unit"], "contest": contest, "option": option, "votes": v}
@@ -94,7 +98,10 @@ def main(db_path: str, out_dir: str, log_key: str | None = None) -> None:
         run(db, "audit", "retrieval", name, "--out", str(ret), "--show-reported")
         counts = out / f"hand_counts_round{round_no}.csv"
         n = fill_hand_counts(ret, counts, round_no, discrepancy=round_no == 1)
-        print(f"  (audit boards wrote {n} option counts to {counts.name})")
+        print(
+            f"  (simulated hand counts, equal to the actas but for the planted error: "
+            f"{n} option counts in {counts.name})"
+        )
         run(db, "audit", "record", name, str(counts))
         if round_no == 1:
             run(db, "audit", "record", name, str(counts))  # re-import: a no-op
