@@ -51,7 +51,8 @@ def fill_hand_counts(retrieval_dir: Path, out: Path, round_no: int, *, discrepan
                     votes[top[1]] += moved
                     changed = True
                     print(
-                        f"  (simulated hand count: {moved} votes planted as misattributed at {r['unit']})"
+                        f"  (simulated hand count: {moved} votes planted as misattributed "
+                        f"at {r['unit']})"
                     )
                 for option, v in votes.items():
                     rows.append(
