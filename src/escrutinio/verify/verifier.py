@@ -52,6 +52,7 @@ from escrutinio.verify.tiles import TileProblem, read_entries
 MANIFEST_FORMAT = "escrutinio-publication/1"
 MANIFEST_NOTE = "manifest.note"
 MANIFEST_NOTE_FORMAT = "escrutinio-manifest/1"
+INTERNAL = "unexpected content the check could not interpret"
 _HEX = frozenset("0123456789abcdef")
 REQUIRED = (
     "checkpoint",
@@ -159,7 +160,8 @@ def _run(report: Report, name: str, step: Callable[[], str]) -> bool:
         report.checks.append(Check(name, False, "a published JSON document is nested too deep"))
         return False
     except Exception as exc:  # any error inside a check means that check failed
-        report.checks.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
+        detail = f"{INTERNAL} ({type(exc).__name__}: {str(exc)[:200]})"
+        report.checks.append(Check(name, False, detail))
         return False
     report.checks.append(Check(name, True, detail, time.perf_counter() - start))
     return True
@@ -245,9 +247,10 @@ def _witness_note(
     """The checkpoint note with the cosignatures witnesses dropped in ``cosignatures/``.
 
     Every copy by a known witness (trusted or published key) must carry that witness's valid
-    cosignature and no signature but the log's and the witness's, on the published checkpoint or on an earlier checkpoint of the same
-    log (appended to ``older``, to be checked against the tree); checked copies are added to
-    ``covered``. Copies by unknown witnesses are left for the coverage report."""
+    cosignature and no signature but the log's and the witness's, on the published checkpoint
+    or on an earlier checkpoint of the same log (appended to ``older``, to be checked against
+    the tree); checked copies are added to ``covered``. Copies by unknown witnesses are left
+    for the coverage report."""
     sigs = list(note.signatures)
     for w in witnesses:
         rel = f"cosignatures/{w.name}.note"
@@ -299,7 +302,7 @@ class _Context:
 
 
 def verify_publication(
-    location: str | Path,
+    location: str | Path | Source,
     log_key: PublicKey,
     witnesses: Sequence[PublicKey] = (),
     min_witnesses: int = 0,
@@ -310,7 +313,7 @@ def verify_publication(
 
     No file larger than ``max_file_bytes`` is read (tiles, notes and the manifest have
     smaller fixed limits, see `escrutinio.verify.source`)."""
-    source = Source(location, max_file_bytes)
+    source = location if isinstance(location, Source) else Source(location, max_file_bytes)
     report = Report(source.location)
     ctx = _Context()
     state = Path(state_dir) if state_dir is not None else None
