@@ -48,7 +48,7 @@ def test_confined_paths_pass(rel: str) -> None:
 def test_hostile_paths_are_refused_with_the_reason(rel: object, reason: str) -> None:
     problem = path_problem(rel)
     assert problem is not None and reason in problem
-    with pytest.raises(PathError, match="^manifest.json: "):
+    with pytest.raises(PathError, match=r"^manifest\.json: "):
         confined(rel, "manifest.json")
 
 

@@ -179,7 +179,7 @@ def test_edited_definition_fingerprint_is_caught(pub: Pub) -> None:
         f"{pub.store.definition().fingerprint[:16]}…"
     ]
     before = _snapshot(pub.out)
-    with pytest.raises(StoreError, match="meta.definition_fingerprint"):
+    with pytest.raises(StoreError, match=r"meta\.definition_fingerprint"):
         publish(pub.store, pub.out, pub.signer)
     assert _snapshot(pub.out) == before
 

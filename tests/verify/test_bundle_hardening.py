@@ -15,6 +15,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from ledger_pubkit import Pub
@@ -287,13 +288,13 @@ def test_witness_key_changed_by_the_operator_is_caught(pub: Pub) -> None:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    endless: set[str] = set()
-    declared: set[str] = set()
+    endless: ClassVar[set[str]] = set()
+    declared: ClassVar[set[str]] = set()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         name = self.path.lstrip("/")
         if name in self.endless:
             self.send_response(200)
