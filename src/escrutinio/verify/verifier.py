@@ -14,7 +14,9 @@ This package imports only `escrutinio.model` and `escrutinio.tally` from escruti
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
+import io
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +27,8 @@ from typing import Any
 import polars as pl
 
 from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.errors import EscrutinioError
+from escrutinio.model.fields import FIELDS, field_dictionary_json
 from escrutinio.model.paths import path_problem
 from escrutinio.tally import diff
 from escrutinio.verify import expected
@@ -426,7 +430,10 @@ def verify_publication(
         assert ctx.files is not None and ctx.record is not None
         assert ctx.record.definition is not None
         files = {p: ctx.files.get(p) for p in REQUIRED if p.startswith("definition/")}
-        rebuilt, fingerprint = rebuild_definition(files, ctx.record.definition)
+        try:
+            rebuilt, fingerprint = rebuild_definition(files, ctx.record.definition)
+        except (ValueError, EscrutinioError, csv.Error, pl.exceptions.PolarsError) as exc:
+            raise Failed(f"definition/: does not rebuild: {_first(exc)}") from exc
         ctx.snapshots = Snapshots(rebuilt, fingerprint, ctx.record)
         return f"fingerprint {fingerprint[:16]}… matches the log"
 
@@ -436,9 +443,12 @@ def verify_publication(
             "actas.csv", ctx.files.get("actas.csv"), expected.actas_csv(ctx.record.actas)
         )
         ctx.files.cache.pop("actas.csv", None)
-        frame = pl.read_parquet(ctx.files.get("actas.parquet"))
-        ctx.files.cache.pop("actas.parquet", None)
-        bad = expected.actas_frame_matches(frame, ctx.record.actas)
+        try:
+            frame = pl.read_parquet(io.BytesIO(ctx.files.get("actas.parquet")))
+            ctx.files.cache.pop("actas.parquet", None)
+            bad = expected.actas_frame_matches(frame, ctx.record.actas)
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            raise Failed(f"actas.parquet: not the expected Parquet table ({_first(exc)})") from exc
         if bad is not None:
             raise Failed(f"actas.parquet: differs from the acta leaves (row {bad})")
         return f"{ctx.record.actas.height} acta versions match their leaves"
@@ -446,7 +456,7 @@ def verify_publication(
     def results() -> str:
         assert ctx.files is not None and ctx.record is not None and ctx.body is not None
         assert ctx.snapshots is not None
-        published = json.loads(ctx.files.get("results/results.json"))
+        published = _json("results/results.json", ctx.files.get("results/results.json"))
         snap = ctx.snapshots.snapshot(
             ctx.record.counting_now(),
             ctx.snapshots.definition.info.official_source,
@@ -469,7 +479,7 @@ def verify_publication(
             data = ctx.files.get(rel)
             if hashlib.sha256(data).hexdigest() != leaf["sha256"]:
                 raise Failed(f"{rel}: SHA-256 differs from the bulletin's log leaf {idx}")
-            doc = json.loads(data)
+            doc = _json(rel, data)
             snap = ctx.snapshots.snapshot(bulletin.counting, leaf["source"], idx)
             want = {
                 **snap,
@@ -500,13 +510,8 @@ def verify_publication(
 
     def fields() -> str:
         assert ctx.files is not None
-        try:
-            doc = json.loads(ctx.files.get("fields.json"))
-        except ValueError as exc:
-            raise Failed(f"fields.json: not valid JSON ({exc})") from exc
-        if not isinstance(doc, dict) or "actas.csv / actas.parquet" not in doc:
-            raise Failed("fields.json: not a field dictionary")
-        return f"{len(doc)} files described (bound by the signed manifest)"
+        _compare_bytes("fields.json", ctx.files.get("fields.json"), field_dictionary_json())
+        return f"{len(FIELDS)} files described, rebuilt byte for byte"
 
     def coverage() -> str:
         covered = {"manifest.json", MANIFEST_NOTE, *ctx.manifest.get("files", {}), *ctx.covered}
@@ -568,6 +573,22 @@ def _check_published_keys(files: _Files, trusted: Sequence[PublicKey]) -> list[P
             raise Failed(f"{rel}: differs from the trusted key of witness {key.name}")
         out.append(key)
     return out
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of an exception's message, at most 200 characters."""
+    text = str(exc).strip().split("\n", 1)[0]
+    return text[:200] or type(exc).__name__
+
+
+def _json(rel: str, data: bytes) -> Any:
+    """``data`` parsed as JSON; `Failed` naming ``rel`` when it is not JSON."""
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        raise Failed(f"{rel}: nested too deep") from exc
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise Failed(f"{rel}: not valid JSON ({_first(exc)})") from exc
 
 
 def _compare_bytes(name: str, actual: bytes, want: bytes) -> None:
