@@ -163,7 +163,7 @@ def _run(report: Report, name: str, step: Callable[[], str]) -> bool:
     except RecursionError:
         report.checks.append(Check(name, False, "a published JSON document is nested too deep"))
         return False
-    except Exception as exc:  # any error inside a check means that check failed
+    except (Exception, pl.exceptions.PanicException) as exc:  # a failed check, never a crash
         detail = f"{INTERNAL} ({type(exc).__name__}: {str(exc)[:200]})"
         report.checks.append(Check(name, False, detail))
         return False
@@ -432,7 +432,13 @@ def verify_publication(
         files = {p: ctx.files.get(p) for p in REQUIRED if p.startswith("definition/")}
         try:
             rebuilt, fingerprint = rebuild_definition(files, ctx.record.definition)
-        except (ValueError, EscrutinioError, csv.Error, pl.exceptions.PolarsError) as exc:
+        except (
+            ValueError,
+            EscrutinioError,
+            csv.Error,
+            pl.exceptions.PolarsError,
+            pl.exceptions.PanicException,
+        ) as exc:
             raise Failed(f"definition/: does not rebuild: {_first(exc)}") from exc
         ctx.snapshots = Snapshots(rebuilt, fingerprint, ctx.record)
         return f"fingerprint {fingerprint[:16]}… matches the log"
@@ -447,7 +453,12 @@ def verify_publication(
             frame = pl.read_parquet(io.BytesIO(ctx.files.get("actas.parquet")))
             ctx.files.cache.pop("actas.parquet", None)
             bad = expected.actas_frame_matches(frame, ctx.record.actas)
-        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        except (
+            pl.exceptions.PolarsError,
+            pl.exceptions.PanicException,
+            OSError,
+            ValueError,
+        ) as exc:
             raise Failed(f"actas.parquet: not the expected Parquet table ({_first(exc)})") from exc
         if bad is not None:
             raise Failed(f"actas.parquet: differs from the acta leaves (row {bad})")
