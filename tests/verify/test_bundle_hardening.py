@@ -366,3 +366,35 @@ def test_cli_exit_status_and_warnings(pub: Pub, tmp_path: Path) -> None:
     gone = runner.invoke(app, ["verify", str(tmp_path / "nowhere"), "--log-key", str(vkey)])
     assert gone.exit_code == 2 and "COULD NOT RUN" in gone.output
     assert gone.exception is None or isinstance(gone.exception, SystemExit)
+
+
+def test_unreadable_verifier_state_could_not_run(pub: Pub, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    assert verify_publication(pub.out, pub.log_key, [], 0, state).ok
+    (state_file,) = state.iterdir()
+    state_file.write_text('{"checkpoints": [{"size": "x"}]}', encoding="utf-8")
+    report = verify_publication(pub.out, pub.log_key, [], 0, state)
+    assert report.exit_code == 2
+    assert report.failures()[0].detail == (
+        f"{state_file}: the verifier's state is not a list of checkpoints"
+    )
+    state_file.write_text("{", encoding="utf-8")
+    detail = verify_publication(pub.out, pub.log_key, [], 0, state).failures()[0].detail
+    assert detail.startswith(f"{state_file}: the verifier's state cannot be read (")
+
+
+def test_acta_lookup_in_a_missing_folder_could_not_run(pub: Pub, tmp_path: Path) -> None:
+    vkey = tmp_path / "log.vkey"
+    vkey.write_text(pub.signer.verifier().verifier_key() + "\n", encoding="ascii")
+    acta = tmp_path / "acta.json"
+    acta.write_text("{}", encoding="utf-8")
+    args = ["verify", str(tmp_path / "nowhere"), "--log-key", str(vkey), "--acta", str(acta)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "nowhere: no such folder" in " ".join(result.output.split())
+    (pub.out / "checkpoint").unlink()
+    (pub.out / "checkpoint").symlink_to("/dev/zero")
+    result = CliRunner().invoke(app, ["verify", str(pub.out), *args[2:]])
+    assert result.exit_code == 1
+    assert "checkpoint: a symbolic link that leads outside the publication" in " ".join(
+        result.output.split()
+    )

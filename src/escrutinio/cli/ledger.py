@@ -33,7 +33,7 @@ from escrutinio.store.checkpoints import (
     sign_checkpoint_now,
 )
 from escrutinio.verify.notes import NoteProblem, PublicKey, parse_key
-from escrutinio.verify.source import MAX_FILE_BYTES
+from escrutinio.verify.source import MAX_FILE_BYTES, Unreachable
 from escrutinio.verify.verifier import Report, verify_acta, verify_publication
 from escrutinio.witness.witness import WitnessRefusal, cosign_publication
 
@@ -318,7 +318,9 @@ def verify(
         try:
             doc = json.loads(acta.read_text(encoding="utf-8"))
             proof = verify_acta(location, log, doc)
-        except (OSError, ValueError) as exc:
+        except Unreachable as exc:
+            raise fail(str(exc), code=2) from None
+        except (OSError, ValueError, RecursionError) as exc:
             raise fail(f"{acta}: {exc}", code=1) from None
         if as_json:
             write_out(json.dumps(proof.to_dict(), indent=2))

@@ -217,8 +217,19 @@ def _load_state(state_dir: Path | None, origin: str) -> list[dict[str, Any]]:
     path = _state_file(state_dir, origin)
     if not path.exists():
         return []
-    seen: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["checkpoints"]
-    return seen
+    try:
+        seen = json.loads(path.read_text(encoding="utf-8"))["checkpoints"]
+        ok = isinstance(seen, list) and all(
+            isinstance(e, dict)
+            and isinstance(e.get("size"), int)
+            and isinstance(e.get("root"), str)
+            for e in seen
+        )
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise CouldNotRun(f"{path}: the verifier's state cannot be read ({_first(exc)})") from exc
+    if not ok:
+        raise CouldNotRun(f"{path}: the verifier's state is not a list of checkpoints")
+    return list(seen)
 
 
 def _save_state(
@@ -657,16 +668,22 @@ def verify_acta(location: str | Path, log_key: PublicKey, acta: dict[str, Any]) 
     """Find a party's copy of an acta in the publication and prove its inclusion.
 
     Verifies the checkpoint signature and rebuilds the tree from the tiles first; raises
-    `ValueError` (or a subclass) when the publication itself does not verify.
+    `ValueError` (or a subclass) when the publication itself does not verify and
+    `Unreachable` when it cannot be reached.
     """
     source = Source(location)
+    source.check_reachable()
     try:
         note = parse_signed_note(source.read("checkpoint"))
+    except Unreachable:
+        raise
     except FetchError as exc:
         raise ValueError(str(exc)) from exc
     body = check_log_signature(note, log_key)
     try:
         tree, entries = read_entries(body.size, source.read)
+    except Unreachable:
+        raise
     except FetchError as exc:
         raise ValueError(str(exc)) from exc
     if tree.root() != body.root:
