@@ -497,6 +497,9 @@ def verify_publication(
         assert ctx.files is not None and ctx.record is not None and ctx.snapshots is not None
         for bulletin in ctx.record.bulletins:
             idx, leaf = bulletin.index, bulletin.leaf
+            for name in ("sha256", "created_at"):
+                if not isinstance(leaf.get(name), str):
+                    raise Failed(f"log entry {idx}: bulletin field '{name}' is not text")
             rel = f"bulletins/{leaf['number']}.json"
             data = ctx.files.get(rel)
             if hashlib.sha256(data).hexdigest() != leaf["sha256"]:
