@@ -127,3 +127,39 @@ def test_key_errors_are_clear(db: str, tmp_path: Path) -> None:
         "verify", tmp_path / "p", "--log-key", keys / "escrutinio.example_cli-test.skey"
     )
     assert code == 2
+
+
+def test_log_check_catches_edited_definition_fingerprint(db: str, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    assert run("log", "check", "--db", db)[0] == 0
+    store = Store.open(db)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = 'f00d' WHERE key = 'definition_fingerprint'"))
+    store.close()
+    code, out = run("log", "check", "--db", db)
+    assert code == 1
+    assert "meta.definition_fingerprint: f00d… differs from the definition leaf's" in out
+
+
+def test_publish_warns_about_hostile_old_manifest(db: str, tmp_path: Path) -> None:
+    keys = tmp_path / "k"
+    run("keys", "generate", "--name", ORIGIN, "--out", keys)
+    skey = keys / "escrutinio.example_cli-test.skey"
+    pub = tmp_path / "pub"
+    assert run("publish", pub, "--key", skey, "--db", db)[0] == 0
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(b"precious")
+    doc = json.loads((pub / "manifest.json").read_bytes())
+    doc["files"]["../victim.db"] = "0" * 64
+    (pub / "manifest.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, out = run("publish", pub, "--key", skey, "--db", db)
+    assert code == 0, out
+    assert "warning: manifest.json (old): entry ignored, never touched: '../victim.db' has a" in (
+        " ".join(out.split())
+    )
+    assert victim.read_bytes() == b"precious"
+    (pub / "tile").rename(tmp_path / "tile-elsewhere")
+    (pub / "tile").symlink_to(tmp_path / "tile-elsewhere", target_is_directory=True)
+    code, out = run("publish", pub, "--key", skey, "--db", db)
+    assert code == 2 and "'tile' is a symbolic link" in " ".join(out.split())

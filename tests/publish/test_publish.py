@@ -67,6 +67,7 @@ def test_republish_writes_only_what_changed(pub: Pub, tmp_path: Path) -> None:
         "checkpoint",
         "keys/witnesses/witness.example/observer.vkey",
         "manifest.json",
+        "manifest.note",
     ]
     assert publish(pub.store, pub.out, pub.signer).written == []
     wave2(pub, tmp_path)

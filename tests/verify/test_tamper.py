@@ -2,9 +2,12 @@
 
 Three kinds of mutation, sampled with a fixed seed over every published file:
 - a single byte changed, manifest left alone (caught by the manifest or the signatures);
-- a single byte changed and manifest.json rewritten to match (an attacker who controls the
-  server): caught by the signatures, the rebuilt tree or the recomputation from the leaves;
-- a single CSV cell, JSON value or Parquet cell changed and re-rendered, manifest rewritten.
+- a single byte changed and manifest.json rewritten to match and re-signed in manifest.note
+  with the log key (an operator who forges its own publication; without the log key the
+  signed manifest.note alone catches it, see test_bundle_hardening.py): caught by the
+  checkpoint signature, the rebuilt tree or the recomputation from the leaves;
+- a single CSV cell, JSON value or Parquet cell changed and re-rendered, manifest rewritten
+  and re-signed.
 Every mutation must make the verifier fail with a message naming what failed.
 """
 
@@ -23,7 +26,9 @@ import polars as pl
 import pytest
 from ledger_pubkit import Pub
 
+from escrutinio.ledger.note import Ed25519Signer, sign_note
 from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.publish.site import MANIFEST_NOTE, manifest_note_text
 from escrutinio.verify.verifier import verify_publication
 
 SEED = 20171015
@@ -37,11 +42,14 @@ def _files(out: Path) -> list[str]:
     return [*sorted(doc["files"]), "manifest.json"]
 
 
-def _rehash(out: Path, rel: str) -> None:
+def _rehash(out: Path, rel: str, signer: Ed25519Signer) -> None:
     path = out / "manifest.json"
     doc = json.loads(path.read_bytes())
     doc["files"][rel] = hashlib.sha256((out / rel).read_bytes()).hexdigest()
-    path.write_bytes(canonical_json_fast(doc))
+    raw = canonical_json_fast(doc)
+    path.write_bytes(raw)
+    text = manifest_note_text(doc["origin"], doc["size"], doc["root_hash"], raw)
+    (out / MANIFEST_NOTE).write_text(sign_note(text, [signer]), encoding="utf-8")
 
 
 def _flip(data: bytes, rng: random.Random) -> bytes:
@@ -138,7 +146,7 @@ def test_random_mutations_are_all_detected(pub: Pub, tmp_path: Path) -> None:
             continue
         (work / rel).write_bytes(mutated)
         if kind != "byte":
-            _rehash(work, rel)
+            _rehash(work, rel, pub.signer)
         report = verify_publication(work, pub.log_key, [pub.witness_key], 1)
         assert not report.ok, f"mutation {i} ({kind}) of {rel} was not detected"
         failure = report.failures()[0]
@@ -147,6 +155,7 @@ def test_random_mutations_are_all_detected(pub: Pub, tmp_path: Path) -> None:
         kinds[kind] += 1
         (work / rel).write_bytes(original)
         (work / "manifest.json").write_bytes((pristine / "manifest.json").read_bytes())
+        (work / MANIFEST_NOTE).write_bytes((pristine / MANIFEST_NOTE).read_bytes())
     assert sum(kinds.values()) >= 1_000
     # the deeper checks, not just the manifest, did the work for rehashed mutations
     assert {"checkpoint", "tiles", "actas", "results", "bulletins", "definition"} <= set(

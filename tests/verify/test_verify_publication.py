@@ -19,7 +19,8 @@ def test_honest_publication_verifies_with_witness_quorum(pub: Pub, tmp_path: Pat
     assert report.witnesses == ["witness.example/observer"]
     assert report.size == pub.store.log_size()
     names = [c.name for c in report.checks]
-    assert names[:3] == ["manifest", "checkpoint", "tiles"]
+    assert names[:4] == ["manifest", "checkpoint", "binding", "tiles"]
+    assert names[-1] == "coverage" and report.uncovered == []
     assert "bulletins" in names
     # the state now remembers the checkpoint; verifying again stays consistent
     again = verify_publication(pub.out, pub.log_key, [pub.witness_key], 1, tmp_path / "st")

@@ -71,3 +71,28 @@ def test_print_only_writes_nothing_to_publication(pub: Pub, tmp_path: Path) -> N
     done = cosign_publication(pub.out, pub.witness, pub.signer.verifier(), state, write=False)
     assert done.written_to is None and not target.exists()
     assert last_cosigned(state, pub.signer.name) == done.checkpoint
+
+
+def test_linked_cosignatures_folder_is_refused_and_nothing_remembered(
+    pub: Pub, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(pub.out / "cosignatures")
+    (pub.out / "cosignatures").symlink_to(elsewhere, target_is_directory=True)
+    state = tmp_path / "fresh-state"
+    with pytest.raises(WitnessRefusal, match="'cosignatures' is a symbolic link"):
+        cosign_publication(pub.out, pub.witness, pub.signer.verifier(), state)
+    assert list(elsewhere.iterdir()) == []
+    assert last_cosigned(state, pub.signer.name) is None
+
+
+def test_oversized_or_device_checkpoint_is_refused(pub: Pub, tmp_path: Path) -> None:
+    (pub.out / "checkpoint").unlink()
+    (pub.out / "checkpoint").symlink_to("/dev/zero")
+    with pytest.raises(WitnessRefusal, match="a symbolic link that leads outside"):
+        cosign_publication(pub.out, pub.witness, pub.signer.verifier(), tmp_path / "s1")
+    (pub.out / "checkpoint").unlink()
+    (pub.out / "checkpoint").write_bytes(b"x" * (2 * 1024 * 1024))
+    with pytest.raises(WitnessRefusal, match="checkpoint: larger than the limit of 1,048,576"):
+        cosign_publication(pub.out, pub.witness, pub.signer.verifier(), tmp_path / "s2")

@@ -23,6 +23,7 @@ from escrutinio.ledger.keys import (
 from escrutinio.ledger.merkle import ProofError, verify_consistency, verify_inclusion
 from escrutinio.ledger.note import Ed25519Signer, KeyFormatError, NoteError
 from escrutinio.publish.integrity import check_store
+from escrutinio.publish.outdir import PublishError
 from escrutinio.publish.site import publish as publish_site
 from escrutinio.store.checkpoints import (
     add_cosignature,
@@ -32,6 +33,7 @@ from escrutinio.store.checkpoints import (
     sign_checkpoint_now,
 )
 from escrutinio.verify.notes import NoteProblem, PublicKey, parse_key
+from escrutinio.verify.source import MAX_FILE_BYTES, Unreachable
 from escrutinio.verify.verifier import Report, verify_acta, verify_publication
 from escrutinio.witness.witness import WitnessRefusal, cosign_publication
 
@@ -255,7 +257,12 @@ def publish(
         k = _public(path)
         extra[k.name] = path.read_text(encoding="ascii").strip()
     with open_store(db) as store:
-        report = publish_site(store, out, signer, extra)
+        try:
+            report = publish_site(store, out, signer, extra)
+        except (PublishError, OSError) as exc:
+            raise fail(f"cannot publish to {out}: {exc}") from None
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
         f"published log of size {report.size} to {out}: {len(report.written)} files written, "
         f"{report.unchanged} unchanged, {len(report.removed)} removed",
@@ -272,6 +279,11 @@ def _print_report(report: Report) -> None:
         mark = "[green]✓[/]" if c.ok else "[bold red]✗[/]"
         table.add_row(c.name, mark, c.detail)
     console.print(table)
+    for rel in report.uncovered:
+        console.print(f"[yellow]warning:[/] {rel!r} is in the folder but no check covers it")
+    if report.could_not_run:
+        console.print("[bold red]COULD NOT RUN[/]")
+        return
     verdict = "[bold green]VERIFIED[/]" if report.ok else "[bold red]FAILED[/]"
     console.print(verdict)
 
@@ -290,8 +302,14 @@ def verify(
         Path | None, typer.Option(help="A party's copy of an acta (JSON) to look up.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    max_file_size: Annotated[
+        int, typer.Option(help="Largest published data file read, in bytes.", min=1)
+    ] = MAX_FILE_BYTES,
 ) -> None:
-    """Independently verify a publication, or prove that an acta is in it (--acta)."""
+    """Independently verify a publication, or prove that an acta is in it (--acta).
+
+    Exit status: 0 verified, 1 a check failed, 2 could not run (bad options or key files,
+    the publication folder or server unreachable)."""
     log = _public(log_key)
     witnesses = [_public(p) for p in witness_key or []]
     if min_witnesses > len(witnesses):
@@ -300,7 +318,9 @@ def verify(
         try:
             doc = json.loads(acta.read_text(encoding="utf-8"))
             proof = verify_acta(location, log, doc)
-        except (OSError, ValueError) as exc:
+        except Unreachable as exc:
+            raise fail(str(exc), code=2) from None
+        except (OSError, ValueError, RecursionError) as exc:
             raise fail(f"{acta}: {exc}", code=1) from None
         if as_json:
             write_out(json.dumps(proof.to_dict(), indent=2))
@@ -325,7 +345,7 @@ def verify(
         if not proof.found:
             raise typer.Exit(1)
         return
-    report = verify_publication(location, log, witnesses, min_witnesses, state)
+    report = verify_publication(location, log, witnesses, min_witnesses, state, max_file_size)
     if as_json:
         write_out(
             json.dumps(
@@ -333,6 +353,8 @@ def verify(
                     "ok": report.ok,
                     "size": report.size,
                     "witnesses": report.witnesses,
+                    "could_not_run": report.could_not_run,
+                    "uncovered": report.uncovered,
                     "checks": [c.__dict__ for c in report.checks],
                 },
                 indent=2,
@@ -340,8 +362,8 @@ def verify(
         )
     else:
         _print_report(report)
-    if not report.ok:
-        raise typer.Exit(1)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,8 @@
 
 Every text file is deterministic: JSON is canonical (RFC 8785) and CSV uses ``\\n`` line ends
 and minimal quoting, so an independent verifier can rebuild the expected bytes from the log
-and compare them exactly.  The field dictionary (`FIELDS`) documents every column.
+and compare them exactly.  The field dictionary (`escrutinio.model.fields.FIELDS`) documents every
+column.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import polars as pl
 
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
+from escrutinio.model.fields import FIELDS as FIELDS
+from escrutinio.model.fields import field_dictionary_json
 from escrutinio.publish.replay import ActaRecord
 
 ACTA_COLUMNS = (
@@ -35,78 +38,6 @@ ACTA_COLUMNS = (
 )
 RESULT_COLUMNS = ("contest_id", "candidate_id", "name", "alliance", "votes", "pct", "winner")
 BULLETIN_COLUMNS = ("number", "created_at", "source", "sha256", "log_index")
-
-FIELDS: dict[str, dict[str, str]] = {
-    "checkpoint": {
-        "(file)": "Latest signed checkpoint (C2SP tlog-checkpoint in a C2SP signed-note): "
-        "origin, tree size, base64 RFC 9162 root hash, then the log signature and every "
-        "collected witness cosignature (C2SP tlog-cosignature)."
-    },
-    "tile/<L>/<N>[.p/<W>]": {
-        "(file)": "C2SP tlog-tiles hash tile: up to 256 concatenated 32-byte hashes of row 8*L."
-    },
-    "tile/entries/<N>[.p/<W>]": {
-        "(file)": "C2SP tlog-tiles entry bundle: each log entry (canonical JSON, RFC 8785) "
-        "prefixed by its big-endian uint16 length."
-    },
-    "keys/log.vkey": {"(file)": "The log's signed-note verifier key (Ed25519, type 0x01)."},
-    "keys/witnesses/<name>.vkey": {"(file)": "A witness's cosignature verifier key (type 0x04)."},
-    "cosignatures/<name>.note": {
-        "(file)": "A checkpoint cosigned by a witness after publication (not in the manifest)."
-    },
-    "actas.csv / actas.parquet": {
-        "log_index": "Index of the acta version's leaf in the log.",
-        "unit": "Polling unit id.",
-        "contest": "Contest id.",
-        "source": "Who reported the acta (official body, a party, ...).",
-        "version": "Version number of this (unit, contest, source) slot, from 1.",
-        "status": "accepted (first version) or conflicting (a later, different version).",
-        "counting": "true if this version counts now (after adjudications).",
-        "received_at": "When the version was received (ISO 8601 UTC).",
-        "content_hash": "SHA-256 of the canonical JSON of the acta content.",
-        "null": "Null votes.",
-        "blank": "Blank votes (empty when the acta has no blank field).",
-        "voters": "Voters who cast a ballot.",
-        "votes": "Canonical JSON object: votes per ballot option id.",
-    },
-    "definition/election.json": {
-        "(file)": "Election metadata (contests, candidates, parties, alliances), canonical JSON."
-    },
-    "definition/regions.csv": {
-        "id": "Region id.",
-        "name": "Region name.",
-        "level": "Region level name.",
-        "parent": "Parent region id (empty for top level).",
-    },
-    "definition/units.csv": {
-        "id": "Polling unit id.",
-        "region": "Region id of the unit.",
-        "registered": "Registered electors.",
-        "contests": "Explicit contests, ';'-separated (empty: by region scope).",
-    },
-    "results/results.json": {
-        "(file)": "Results at the published log size for the official source: the bulletin "
-        "snapshot format (summary and every contest), canonical JSON."
-    },
-    "results/results.csv, bulletins/<n>.csv": {
-        "contest_id": "Contest id.",
-        "candidate_id": "Candidate id.",
-        "name": "Candidate name.",
-        "alliance": "Alliance id (empty if none).",
-        "votes": "Votes for the candidate.",
-        "pct": "Percentage of valid votes.",
-        "winner": "true if the candidate is a winner of a final or irreversible race.",
-    },
-    "bulletins/<n>.json": {"(file)": "Bulletin n exactly as stored; its SHA-256 is in the log."},
-    "bulletins/index.csv": {
-        "number": "Bulletin number.",
-        "created_at": "Creation time (ISO 8601 UTC).",
-        "source": "Source whose actas were counted.",
-        "sha256": "SHA-256 of bulletins/<n>.json.",
-        "log_index": "Index of the bulletin's leaf in the log.",
-    },
-    "manifest.json": {"(file)": "Log origin, size, and the SHA-256 of every other published file."},
-}
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -248,4 +179,4 @@ def bulletin_index_csv(bulletins: Iterable[dict[str, Any]]) -> bytes:
 
 def fields_json() -> bytes:
     """The field dictionary of every published file, canonical JSON."""
-    return canonical_json_fast(FIELDS)
+    return field_dictionary_json()

@@ -3,7 +3,8 @@
 Recomputes every leaf hash (RFC 9162 §2.1.1), checks that bodies are canonical JSON
 (RFC 8785), that indexes have no gaps, that every acta version, adjudication and bulletin
 row equals its leaf (with counting flags replayed from the leaves), that the stored definition
-has the fingerprint of the definition leaf, and that the tree matches every signed checkpoint.
+and its stored fingerprint (``meta.definition_fingerprint``) have the fingerprint of the
+definition leaf, and that the tree matches every signed checkpoint.
 A direct ``UPDATE`` of a row is caught here even before anything is published.
 """
 
@@ -20,7 +21,7 @@ from escrutinio.model.prepared import content_templates, pack_counts
 from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes
 from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import checkpoints
-from escrutinio.store.store import ACTA_COLUMNS, Store, fetch_raw
+from escrutinio.store.store import ACTA_COLUMNS, Store, StoreError, fetch_raw
 
 MAX_PROBLEMS = 50
 
@@ -163,10 +164,27 @@ def _check_others(store: Store, state: Replay, problems: list[str]) -> None:
         problems.append(f"log entry {idx}: bulletin leaf without a bulletin row")
     for idx in adjudications:
         problems.append(f"log entry {idx}: adjudication leaf without an adjudication row")
-    if store.has_definition():
-        fingerprint = store.definition().fingerprint
-        if state.definition is None or state.definition.get("fingerprint") != fingerprint:
-            problems.append("definition: stored definition fingerprint differs from its log leaf")
+    _check_definition(store, state, problems)
+
+
+def _check_definition(store: Store, state: Replay, problems: list[str]) -> None:
+    """The stored definition rows and the stored fingerprint (``meta``) against the leaf."""
+    with store.engine.connect() as conn:
+        stored = conn.execute(
+            select(t.meta.c.value).where(t.meta.c.key == "definition_fingerprint")
+        ).scalar_one_or_none()
+    logged = None if state.definition is None else state.definition.get("fingerprint")
+    if stored is None:
+        if logged is not None:
+            problems.append("meta.definition_fingerprint: missing, but the log has a definition")
+        return
+    if stored != logged:
+        problems.append(
+            f"meta.definition_fingerprint: {str(stored)[:16]}… differs from the definition "
+            f"leaf's {str(logged)[:16]}…"
+        )
+    if store.definition().fingerprint != logged:
+        problems.append("definition: stored definition fingerprint differs from its log leaf")
 
 
 def check_store(store: Store) -> list[str]:
@@ -177,7 +195,11 @@ def check_store(store: Store) -> list[str]:
 def check_store_state(store: Store) -> tuple[list[str], Replay, MerkleTree]:
     """`check_store` plus the replayed log and its tree (reused by `publish`)."""
     problems: list[str] = []
-    templates = content_templates(store.definition()) if store.has_definition() else {}
+    try:
+        templates = content_templates(store.definition()) if store.has_definition() else {}
+    except (StoreError, ValueError) as exc:
+        problems.append(f"definition: the stored definition cannot be read ({exc})"[:500])
+        return problems, Replay(), MerkleTree()
     state = Replay(templates=templates)
     tree = MerkleTree()
     _check_entries(store, state, tree, problems)

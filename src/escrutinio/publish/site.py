@@ -3,9 +3,11 @@
 The log is written as C2SP tlog-tiles (https://c2sp.org/tlog-tiles) next to the latest
 C2SP tlog-checkpoint signed with the log key and the cosignatures collected from witnesses
 (C2SP tlog-cosignature); the open-data files are rendered by `escrutinio.publish.formats`
-from the same log leaves, and ``manifest.json`` lists the SHA-256 of every file.  A
-re-publication writes only the tiles returned by `changed_tiles` and the files whose bytes
-changed, and removes files the new manifest no longer lists (superseded partial tiles).
+from the same log leaves, ``manifest.json`` lists the SHA-256 of every file and
+``manifest.note`` (a signed note by the log key) binds the manifest's SHA-256 to the
+checkpoint's size and root. A re-publication compares every file on disk with what it should
+hold (entry bundles by their leaf hashes) and rewrites only those that differ, and removes
+regular files the old manifest listed and the new one does not (superseded partial tiles).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,18 +23,27 @@ from sqlalchemy import select
 
 from escrutinio import service
 from escrutinio.ledger.merkle import MerkleTree
-from escrutinio.ledger.note import Ed25519Signer
+from escrutinio.ledger.note import Ed25519Signer, sign_note
 from escrutinio.ledger.tiles import (
     ENTRIES,
     TILE_WIDTH,
-    changed_tiles,
+    Tile,
+    TileError,
+    decode_entry_bundle,
     encode_entry_bundle,
     tile_bytes,
     tiles_for_size,
 )
 from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.paths import path_problem
 from escrutinio.publish import formats
 from escrutinio.publish.integrity import check_store_state
+from escrutinio.publish.outdir import (
+    MAX_MANIFEST_BYTES,
+    read_regular,
+    remove_regular,
+    write_file,
+)
 from escrutinio.publish.replay import Replay, counting_counts
 from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import (
@@ -46,39 +56,62 @@ from escrutinio.store.store import Store, StoreError
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "escrutinio-publication/1"
+MANIFEST_NOTE = "manifest.note"
+MANIFEST_NOTE_FORMAT = "escrutinio-manifest/1"
 
 
 @dataclass
 class PublishReport:
-    """What a publication wrote: tree size, files written, unchanged and removed."""
+    """What a publication wrote: tree size, files written, unchanged and removed, and the
+    entries of the old manifest that were ignored (with the reason)."""
 
     out: Path
     size: int
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write(out: Path, rel: str, data: bytes) -> None:
-    target = out / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+def manifest_note_text(origin: str, size: int, root_b64: str, manifest: bytes) -> str:
+    """The text the log key signs in ``manifest.note``: binds ``manifest.json`` (its SHA-256)
+    to the checkpoint of ``size`` and root."""
+    return (
+        f"{MANIFEST_NOTE_FORMAT}\norigin {origin}\nsize {size}\nroot {root_b64}\n"
+        f"sha256 {_sha(manifest)}\n"
+    )
 
 
-def _old_manifest(out: Path, origin: str) -> dict[str, Any]:
+def _old_stale_paths(out: Path, origin: str, report: PublishReport) -> list[str]:
+    """The confined paths listed by the old ``manifest.json`` (candidates for removal).
+
+    The old manifest is never trusted for hashes; entries that are not confined relative
+    paths are ignored with a warning and never touched."""
+    raw = read_regular(out, MANIFEST, MAX_MANIFEST_BYTES)
+    if raw is None:
+        return []
     try:
-        doc: dict[str, Any] = json.loads((out / MANIFEST).read_bytes())
-    except (OSError, ValueError):
-        return {"size": 0, "files": {}}
-    if doc.get("origin") != origin or not isinstance(doc.get("files"), dict):
-        return {"size": 0, "files": {}}
-    return doc
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        report.warnings.append(f"{MANIFEST} (old): not valid JSON; ignored")
+        return []
+    if not isinstance(doc, dict) or doc.get("origin") != origin:
+        return []
+    files = doc.get("files")
+    if not isinstance(files, dict):
+        return []
+    paths: list[str] = []
+    for rel in files:
+        problem = path_problem(rel)
+        if problem is not None:
+            report.warnings.append(f"{MANIFEST} (old): entry ignored, never touched: {problem}")
+        elif rel not in (MANIFEST, MANIFEST_NOTE):
+            paths.append(rel)
+    return paths
 
 
 def snapshot_at(store: Store, state: Replay, source: str | None = None) -> dict[str, Any]:
@@ -124,6 +157,61 @@ def _data_files(
     return files
 
 
+def _bundle_ok(data: bytes | None, tree: MerkleTree, tile: Tile) -> bool:
+    """True when the on-disk entry bundle holds exactly the entries of the tree's leaves."""
+    if data is None:
+        return False
+    try:
+        entries = decode_entry_bundle(data, tile.width)
+    except TileError:
+        return False
+    start = tile.index * TILE_WIDTH
+    hashes = b"".join(hashlib.sha256(b"\x00" + e).digest() for e in entries)
+    return hashes == tree.level_bytes(0, start, start + tile.width)
+
+
+def _write_tiles(
+    store: Store, target: Path, tree: MerkleTree, report: PublishReport
+) -> dict[str, str]:
+    """Write every tile whose bytes on disk differ from the log's; their SHA-256 by path."""
+    hashes: dict[str, str] = {}
+    stale: list[Tile] = []
+    for tile in tiles_for_size(tree.size):
+        on_disk = read_regular(target, tile.path())
+        if tile.level == ENTRIES:
+            if _bundle_ok(on_disk, tree, tile):
+                assert on_disk is not None
+                hashes[tile.path()] = _sha(on_disk)
+                report.unchanged += 1
+            else:
+                stale.append(tile)
+            continue
+        data = tile_bytes(tree, tile)
+        hashes[tile.path()] = _sha(data)
+        if on_disk == data:
+            report.unchanged += 1
+        else:
+            write_file(target, tile.path(), data)
+            report.written.append(tile.path())
+    runs: list[list[Tile]] = []
+    for tile in stale:  # consecutive bundles are read from the store in one pass
+        if runs and runs[-1][-1].index + 1 == tile.index:
+            runs[-1].append(tile)
+        else:
+            runs.append([tile])
+    for run in runs:
+        lo = run[0].index * TILE_WIDTH
+        hi = run[-1].index * TILE_WIDTH + run[-1].width
+        bodies = [e.body for e in store.log_entries(lo, hi)]
+        for tile in run:
+            start = tile.index * TILE_WIDTH - lo
+            data = encode_entry_bundle(bodies[start : start + tile.width])
+            write_file(target, tile.path(), data)
+            hashes[tile.path()] = _sha(data)
+            report.written.append(tile.path())
+    return hashes
+
+
 def publish(
     store: Store,
     out: str | Path,
@@ -133,7 +221,11 @@ def publish(
     """Check the store, sign a checkpoint of the current log and (re)write the directory.
 
     ``witness_keys`` maps witness names to verifier key strings to publish besides those of
-    the collected cosignatures.  Raises `StoreError` when the store integrity check fails.
+    the collected cosignatures. Every file whose bytes on disk differ from what it should
+    hold is rewritten; files the old manifest listed and the new one does not are removed
+    when they are regular files inside ``out`` (entries of the old manifest that are not
+    confined paths are ignored with a warning). Raises `StoreError` when the store integrity
+    check fails and `PublishError` when ``out`` cannot be written safely.
     """
     problems, checked, checked_tree = check_store_state(store)
     if problems:
@@ -145,63 +237,44 @@ def publish(
     if stored is None:
         raise StoreError("no checkpoint could be signed")
     size = stored.size
-    old = _old_manifest(target, signer.name)
-    old_size = int(old["size"]) if int(old["size"]) <= size else 0
-    first_new_bundle = (old_size // TILE_WIDTH) * TILE_WIDTH
+    report = PublishReport(target, size)
+    old_paths = _old_stale_paths(target, signer.name, report)
     if checked.size == size:
         tree, state = checked_tree, checked
-        bodies = [e.body for e in store.log_entries(first_new_bundle, size)]
     else:  # the log grew between the check and the checkpoint
-        tree, state, bodies = MerkleTree(), Replay(), []
+        tree, state = MerkleTree(), Replay()
         for entry in store.log_entries(0, size):
             tree.append(entry.leaf_hash)
             state.apply(entry.idx, entry.body)
-            if entry.idx >= first_new_bundle:
-                bodies.append(entry.body)
     if tree.root(size) != stored.root_hash:
         raise StoreError("the log no longer matches its latest signed checkpoint")
-    report = PublishReport(target, size)
-    hashes: dict[str, str] = {}
-    old_files: dict[str, str] = old["files"]
-    for tile in changed_tiles(old_size, size):
-        if tile.level == ENTRIES:
-            lo = tile.index * TILE_WIDTH - first_new_bundle
-            data = encode_entry_bundle(bodies[lo : lo + tile.width])
-        else:
-            data = tile_bytes(tree, tile)
-        _write(target, tile.path(), data)
-        hashes[tile.path()] = _sha(data)
-        report.written.append(tile.path())
-    for tile in tiles_for_size(size):
-        path = tile.path()
-        if path not in hashes:
-            known = old_files.get(path)
-            hashes[path] = known if known else _sha((target / path).read_bytes())
-            report.unchanged += 1
+    hashes = _write_tiles(store, target, tree, report)
     keys = {c.witness: c.witness_key for c in cosignatures(store)}
     keys.update(witness_keys or {})
     files = _data_files(store, state, cosigned_note(store, stored), keys)
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
     for path, data in sorted(files.items(), key=lambda kv: kv[0] == "checkpoint"):
-        digest = _sha(data)
-        hashes[path] = digest
-        if old_files.get(path) == digest and (target / path).is_file():
+        hashes[path] = _sha(data)
+        if read_regular(target, path) == data:
             report.unchanged += 1
             continue
-        _write(target, path, data)
+        write_file(target, path, data)
         report.written.append(path)
+    root_b64 = base64.b64encode(stored.root_hash).decode("ascii")
     manifest = {
         "format": MANIFEST_FORMAT,
         "origin": signer.name,
         "size": size,
-        "root_hash": base64.b64encode(stored.root_hash).decode("ascii"),
+        "root_hash": root_b64,
         "files": dict(sorted(hashes.items())),
     }
     manifest_bytes = canonical_json_fast(manifest)
-    if not (target / MANIFEST).is_file() or (target / MANIFEST).read_bytes() != manifest_bytes:
-        _write(target, MANIFEST, manifest_bytes)
-        report.written.append(MANIFEST)
-    for path in sorted(set(old_files) - set(hashes)):
-        (target / path).unlink(missing_ok=True)
-        report.removed.append(path)
+    note = sign_note(manifest_note_text(signer.name, size, root_b64, manifest_bytes), [signer])
+    for path, data in ((MANIFEST, manifest_bytes), (MANIFEST_NOTE, note.encode("utf-8"))):
+        if read_regular(target, path) != data:
+            write_file(target, path, data)
+            report.written.append(path)
+    for path in sorted(set(old_paths) - set(hashes)):
+        if remove_regular(target, path):
+            report.removed.append(path)
     return report

@@ -160,6 +160,15 @@ def check_log_signature(note: Note, log_key: PublicKey) -> CheckpointBody:
     return body
 
 
+def check_signed_by(note: Note, key: PublicKey, what: str) -> None:
+    """Require a signature line by ``key`` on ``note`` and every such line to verify."""
+    sigs = _matching(note, key)
+    if not sigs:
+        raise NoteProblem(f"{what} carries no signature by the key {key.name}")
+    if not all(key.check(note.text.encode(), s.signature) for s in sigs):
+        raise NoteProblem(f"{what}: the signature by {key.name} does not verify")
+
+
 def check_cosignature(note: Note, witness: PublicKey) -> int | None:
     """The timestamp of ``witness``'s valid cosignature on the note, or None if absent.
 

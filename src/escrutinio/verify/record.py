@@ -267,6 +267,8 @@ def _parse(index: int, entry: bytes) -> dict[str, Any]:
         leaf = json.loads(entry)
     except ValueError as exc:
         raise RecordProblem(f"log entry {index} is not JSON") from exc
+    except RecursionError as exc:
+        raise RecordProblem(f"log entry {index} is nested too deep") from exc
     if not isinstance(leaf, dict):
         raise RecordProblem(f"log entry {index} is not a JSON object")
     if canonical_json_fast(leaf) != entry:
@@ -321,6 +323,22 @@ def _check_sequence(actas: pl.DataFrame) -> None:
     raise RecordProblem(f"log entry {row['log_index']}: version {row['version']} out of sequence")
 
 
+_BULLETIN_FIELDS = {"number": int, "source": str}
+
+
+def _check_bulletin_leaf(at: int, leaf: dict[str, Any]) -> None:
+    """A bulletin leaf has a positive integer number and a text source (its digest and time
+    are compared with the published bulletin later)."""
+    for name, kind in _BULLETIN_FIELDS.items():
+        value = leaf.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise RecordProblem(
+                f"log entry {at}: bulletin field '{name}' is not {kind.__name__}: {value!r:.60}"
+            )
+    if leaf["number"] < 1:
+        raise RecordProblem(f"log entry {at}: bulletin number {leaf['number']} is not positive")
+
+
 def _replay(record: Record, events: list[tuple[int, dict[str, Any]]]) -> None:
     """Apply adjudications in log order and keep the counting mask at every bulletin and
     at the creation of every audit."""
@@ -329,14 +347,16 @@ def _replay(record: Record, events: list[tuple[int, dict[str, Any]]]) -> None:
     index = actas["log_index"].to_numpy()
     version = actas["version"].to_numpy()
     slots: dict[tuple[str, str, str], npt.NDArray[np.int64]] = {}
-    adjudicated = [
-        (leaf.get("unit"), leaf.get("contest"), leaf.get("source"))
+    adjudicated = {
+        slot
         for _, leaf in events
         if leaf["kind"] == "adjudication"
-    ]
+        for slot in [(leaf.get("unit"), leaf.get("contest"), leaf.get("source"))]
+        if all(isinstance(x, str) for x in slot)
+    }
     if adjudicated:
         wanted = pl.DataFrame(
-            [s for s in set(adjudicated) if all(isinstance(x, str) for x in s)],
+            sorted(adjudicated),
             schema={"unit": pl.String, "contest": pl.String, "source": pl.String},
             orient="row",
         )
@@ -346,6 +366,7 @@ def _replay(record: Record, events: list[tuple[int, dict[str, Any]]]) -> None:
     for at, leaf in sorted(events, key=lambda e: e[0]):
         try:
             if leaf["kind"] == "bulletin":
+                _check_bulletin_leaf(at, leaf)
                 record.bulletins.append(Bulletin(at, leaf, counting & (index < at)))
                 continue
             if leaf["kind"] == "audit":

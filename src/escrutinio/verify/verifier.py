@@ -14,7 +14,9 @@ This package imports only `escrutinio.model` and `escrutinio.tally` from escruti
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
+import io
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +27,9 @@ from typing import Any
 import polars as pl
 
 from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.errors import EscrutinioError
+from escrutinio.model.fields import FIELDS, field_dictionary_json
+from escrutinio.model.paths import path_problem
 from escrutinio.tally import diff
 from escrutinio.verify import expected
 from escrutinio.verify.audits import check_audit_draws
@@ -37,16 +42,22 @@ from escrutinio.verify.notes import (
     check_cosignature,
     check_every_signature,
     check_log_signature,
+    check_signed_by,
+    parse_checkpoint_text,
     parse_key,
     parse_signed_note,
 )
 from escrutinio.verify.rebuild import rebuild_definition
 from escrutinio.verify.record import Record, RecordProblem, read_record
 from escrutinio.verify.snapshots import Snapshots
-from escrutinio.verify.source import FetchError, Source
+from escrutinio.verify.source import MAX_FILE_BYTES, FetchError, Source, Unreachable
 from escrutinio.verify.tiles import TileProblem, read_entries
 
 MANIFEST_FORMAT = "escrutinio-publication/1"
+MANIFEST_NOTE = "manifest.note"
+MANIFEST_NOTE_FORMAT = "escrutinio-manifest/1"
+INTERNAL = "unexpected content the check could not interpret"
+_HEX = frozenset("0123456789abcdef")
 REQUIRED = (
     "checkpoint",
     "keys/log.vkey",
@@ -64,6 +75,10 @@ REQUIRED = (
 
 class Failed(Exception):
     """A check failed; its message names what failed."""
+
+
+class CouldNotRun(Failed):
+    """The publication could not be reached, so nothing could be checked."""
 
 
 @dataclass
@@ -84,6 +99,8 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     size: int | None = None
     witnesses: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
+    could_not_run: bool = False
 
     @property
     def ok(self) -> bool:
@@ -93,6 +110,13 @@ class Report:
     def failures(self) -> list[Check]:
         """The failed checks."""
         return [c for c in self.checks if not c.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 verified, 1 a check failed, 2 the publication could not be reached."""
+        if self.could_not_run:
+            return 2
+        return 0 if self.ok else 1
 
 
 class _Files:
@@ -111,6 +135,8 @@ class _Files:
             raise Failed(f"{rel}: not listed in manifest.json")
         try:
             data = self.source.read(rel)
+        except Unreachable as exc:
+            raise CouldNotRun(str(exc)) from exc
         except FetchError as exc:
             raise Failed(str(exc)) from exc
         if hashlib.sha256(data).hexdigest() != want:
@@ -124,25 +150,38 @@ def _run(report: Report, name: str, step: Callable[[], str]) -> bool:
     start = time.perf_counter()
     try:
         detail = step()
+    except CouldNotRun as exc:
+        report.could_not_run = True
+        report.checks.append(Check(name, False, str(exc)))
+        return False
     except Failed as exc:
         report.checks.append(Check(name, False, str(exc)))
         return False
     except (NoteProblem, TileProblem, RecordProblem) as exc:
         report.checks.append(Check(name, False, str(exc)))
         return False
-    except Exception as exc:  # any error inside a check means that check failed
-        report.checks.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
+    except RecursionError:
+        report.checks.append(Check(name, False, "a published JSON document is nested too deep"))
+        return False
+    except (Exception, pl.exceptions.PanicException) as exc:  # a failed check, never a crash
+        detail = f"{INTERNAL} ({type(exc).__name__}: {str(exc)[:200]})"
+        report.checks.append(Check(name, False, detail))
         return False
     report.checks.append(Check(name, True, detail, time.perf_counter() - start))
     return True
 
 
-def _load_manifest(source: Source, origin: str) -> dict[str, Any]:
+def _load_manifest(source: Source, origin: str) -> tuple[dict[str, Any], bytes]:
     try:
         raw = source.read("manifest.json")
-        doc = json.loads(raw)
+    except Unreachable as exc:
+        raise CouldNotRun(str(exc)) from exc
     except FetchError as exc:
         raise Failed(str(exc)) from exc
+    try:
+        doc = json.loads(raw)
+    except RecursionError as exc:
+        raise Failed("manifest.json: nested too deep") from exc
     except ValueError as exc:
         raise Failed(f"manifest.json: not valid JSON ({exc})") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), dict):
@@ -152,11 +191,20 @@ def _load_manifest(source: Source, origin: str) -> dict[str, Any]:
     if doc.get("format") != MANIFEST_FORMAT:
         raise Failed(f"manifest.json: format is not {MANIFEST_FORMAT}")
     if doc.get("origin") != origin:
-        raise Failed(f"manifest.json: origin {doc.get('origin')!r} is not the log {origin!r}")
+        origin_text = str(doc.get("origin"))[:80]
+        raise Failed(f"manifest.json: origin {origin_text!r} is not the log {origin!r}")
+    for rel, digest in doc["files"].items():
+        problem = path_problem(rel)
+        if problem is not None:
+            raise Failed(f"manifest.json: refused entry: {problem}")
+        if rel in ("manifest.json", MANIFEST_NOTE):
+            raise Failed(f"manifest.json: lists {rel}, which cannot list itself")
+        if not isinstance(digest, str) or len(digest) != 64 or not set(digest) <= _HEX:
+            raise Failed(f"manifest.json: {rel}: the SHA-256 is not 64 lowercase hex digits")
     missing = [f for f in REQUIRED if f not in doc["files"]]
     if missing:
         raise Failed(f"manifest.json: missing {', '.join(missing)}")
-    return doc
+    return doc, raw
 
 
 def _state_file(state_dir: Path, origin: str) -> Path:
@@ -169,8 +217,19 @@ def _load_state(state_dir: Path | None, origin: str) -> list[dict[str, Any]]:
     path = _state_file(state_dir, origin)
     if not path.exists():
         return []
-    seen: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["checkpoints"]
-    return seen
+    try:
+        seen = json.loads(path.read_text(encoding="utf-8"))["checkpoints"]
+        ok = isinstance(seen, list) and all(
+            isinstance(e, dict)
+            and isinstance(e.get("size"), int)
+            and isinstance(e.get("root"), str)
+            for e in seen
+        )
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise CouldNotRun(f"{path}: the verifier's state cannot be read ({_first(exc)})") from exc
+    if not ok:
+        raise CouldNotRun(f"{path}: the verifier's state is not a list of checkpoints")
+    return list(seen)
 
 
 def _save_state(
@@ -184,16 +243,61 @@ def _save_state(
     _state_file(state_dir, origin).write_text(json.dumps(doc, indent=1), encoding="utf-8")
 
 
-def _witness_note(source: Source, note: Note, witnesses: Sequence[PublicKey]) -> Note:
-    """The checkpoint note with cosignatures dropped in ``cosignatures/`` by witnesses."""
+def _known_witnesses(
+    trusted: Sequence[PublicKey], published: Sequence[PublicKey]
+) -> list[PublicKey]:
+    by_name = {w.name: w for w in published}
+    by_name.update({w.name: w for w in trusted})
+    return list(by_name.values())
+
+
+def _witness_note(
+    source: Source,
+    note: Note,
+    log_key: PublicKey,
+    witnesses: Sequence[PublicKey],
+    covered: set[str],
+    older: list[tuple[str, CheckpointBody]],
+) -> Note:
+    """The checkpoint note with the cosignatures witnesses dropped in ``cosignatures/``.
+
+    Every copy by a known witness (trusted or published key) must carry that witness's valid
+    cosignature and no signature but the log's and the witness's, on the published checkpoint
+    or on an earlier checkpoint of the same log (appended to ``older``, to be checked against
+    the tree); checked copies are added to ``covered``. Copies by unknown witnesses are left
+    for the coverage report."""
     sigs = list(note.signatures)
     for w in witnesses:
-        try:
-            extra = parse_signed_note(source.read(f"cosignatures/{w.name}.note"))
-        except (FetchError, NoteProblem):
+        rel = f"cosignatures/{w.name}.note"
+        if path_problem(rel) is not None:
             continue
-        if extra.text == note.text:
-            sigs.extend(s for s in extra.signatures if s.name == w.name and s not in sigs)
+        try:
+            data = source.read(rel)
+        except Unreachable as exc:
+            raise CouldNotRun(str(exc)) from exc
+        except FetchError:
+            continue
+        try:
+            extra = parse_signed_note(data)
+        except NoteProblem as exc:
+            raise Failed(f"{rel}: {exc}") from exc
+        try:
+            check_every_signature(extra, [log_key, w])
+            if check_cosignature(extra, w) is None:
+                raise Failed(f"{rel}: the signature is not by {w.name}'s published key")
+        except NoteProblem as exc:
+            raise Failed(f"{rel}: {exc}") from exc
+        covered.add(rel)
+        if extra.text != note.text:
+            try:
+                body = parse_checkpoint_text(extra.text)
+            except NoteProblem as exc:
+                raise Failed(f"{rel}: {exc}") from exc
+            if body.origin != parse_checkpoint_text(note.text).origin:
+                raise Failed(f"{rel}: cosigns a checkpoint of another log")
+            older.append((rel, body))
+            continue
+        sigs.extend(s for s in extra.signatures if s not in sigs)
     return Note(note.text, tuple(sigs))
 
 
@@ -201,6 +305,10 @@ def _witness_note(source: Source, note: Note, witnesses: Sequence[PublicKey]) ->
 class _Context:
     files: _Files | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    manifest_raw: bytes = b""
+    note: Note | None = None
+    covered: set[str] = field(default_factory=set)
+    older: list[tuple[str, CheckpointBody]] = field(default_factory=list)
     body: CheckpointBody | None = None
     tree: Tree | None = None
     entries: list[bytes] | None = None
@@ -209,20 +317,28 @@ class _Context:
 
 
 def verify_publication(
-    location: str | Path,
+    location: str | Path | Source,
     log_key: PublicKey,
     witnesses: Sequence[PublicKey] = (),
     min_witnesses: int = 0,
     state_dir: str | Path | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> Report:
-    """Verify the publication at ``location`` (directory or URL); see the module docstring."""
-    source = Source(location)
+    """Verify the publication at ``location`` (directory or URL); see the module docstring.
+
+    No file larger than ``max_file_bytes`` is read (tiles, notes and the manifest have
+    smaller fixed limits, see `escrutinio.verify.source`)."""
+    source = location if isinstance(location, Source) else Source(location, max_file_bytes)
     report = Report(source.location)
     ctx = _Context()
     state = Path(state_dir) if state_dir is not None else None
 
     def manifest() -> str:
-        ctx.manifest = _load_manifest(source, log_key.name)
+        try:
+            source.check_reachable()
+        except Unreachable as exc:
+            raise CouldNotRun(str(exc)) from exc
+        ctx.manifest, ctx.manifest_raw = _load_manifest(source, log_key.name)
         ctx.files = _Files(source, ctx.manifest["files"])
         for rel in ctx.files.manifest:
             if not rel.startswith("tile/"):
@@ -232,6 +348,7 @@ def verify_publication(
     def checkpoint() -> str:
         assert ctx.files is not None
         note = parse_signed_note(ctx.files.get("checkpoint"))
+        ctx.note = note
         ctx.body = check_log_signature(note, log_key)
         root = base64.b64encode(ctx.body.root).decode("ascii")
         if (ctx.manifest.get("size"), ctx.manifest.get("root_hash")) != (ctx.body.size, root):
@@ -241,7 +358,14 @@ def verify_publication(
             raise Failed("keys/log.vkey: the published log key is not the trusted key")
         published_witnesses = _check_published_keys(ctx.files, witnesses)
         check_every_signature(note, [log_key, *witnesses, *published_witnesses])
-        full = _witness_note(source, note, witnesses)
+        full = _witness_note(
+            source,
+            note,
+            log_key,
+            _known_witnesses(witnesses, published_witnesses),
+            ctx.covered,
+            ctx.older,
+        )
         for w in witnesses:
             if check_cosignature(full, w) is not None:
                 report.witnesses.append(w.name)
@@ -253,6 +377,28 @@ def verify_publication(
         report.size = ctx.body.size
         names = ", ".join(report.witnesses) or "none"
         return f"size {ctx.body.size}, signed by {log_key.name}; witnesses: {names}"
+
+    def binding() -> str:
+        assert ctx.body is not None
+        try:
+            note = parse_signed_note(source.read(MANIFEST_NOTE))
+        except Unreachable as exc:
+            raise CouldNotRun(str(exc)) from exc
+        except FetchError as exc:
+            raise Failed(str(exc)) from exc
+        except NoteProblem as exc:
+            raise Failed(f"{MANIFEST_NOTE}: {exc}") from exc
+        check_signed_by(note, log_key, MANIFEST_NOTE)
+        root = base64.b64encode(ctx.body.root).decode("ascii")
+        want = (
+            f"{MANIFEST_NOTE_FORMAT}\norigin {log_key.name}\nsize {ctx.body.size}\n"
+            f"root {root}\nsha256 {hashlib.sha256(ctx.manifest_raw).hexdigest()}\n"
+        )
+        if note.text != want:
+            raise Failed(
+                f"{MANIFEST_NOTE}: does not bind this manifest.json to the signed checkpoint"
+            )
+        return "manifest.json is bound to the checkpoint by the log key"
 
     def tiles() -> str:
         assert ctx.files is not None and ctx.body is not None
@@ -274,7 +420,14 @@ def verify_publication(
                     f"history: the log is not an extension of the checkpoint of size "
                     f"{old['size']} seen before (rewritten history or split view)"
                 )
-        return f"consistent with {len(seen)} checkpoint(s) seen before"
+        for rel, old_body in ctx.older:
+            if old_body.size > ctx.body.size or ctx.tree.root(old_body.size) != old_body.root:
+                raise Failed(
+                    f"{rel}: cosigns a checkpoint of size {old_body.size} that this log "
+                    "does not extend (a fork or split view)"
+                )
+        older = f", {len(ctx.older)} older cosigned checkpoint(s)" if ctx.older else ""
+        return f"consistent with {len(seen)} checkpoint(s) seen before{older}"
 
     def leaves() -> str:
         assert ctx.entries is not None
@@ -288,7 +441,16 @@ def verify_publication(
         assert ctx.files is not None and ctx.record is not None
         assert ctx.record.definition is not None
         files = {p: ctx.files.get(p) for p in REQUIRED if p.startswith("definition/")}
-        rebuilt, fingerprint = rebuild_definition(files, ctx.record.definition)
+        try:
+            rebuilt, fingerprint = rebuild_definition(files, ctx.record.definition)
+        except (
+            ValueError,
+            EscrutinioError,
+            csv.Error,
+            pl.exceptions.PolarsError,
+            pl.exceptions.PanicException,
+        ) as exc:
+            raise Failed(f"definition/: does not rebuild: {_first(exc)}") from exc
         ctx.snapshots = Snapshots(rebuilt, fingerprint, ctx.record)
         return f"fingerprint {fingerprint[:16]}… matches the log"
 
@@ -298,9 +460,17 @@ def verify_publication(
             "actas.csv", ctx.files.get("actas.csv"), expected.actas_csv(ctx.record.actas)
         )
         ctx.files.cache.pop("actas.csv", None)
-        frame = pl.read_parquet(ctx.files.get("actas.parquet"))
-        ctx.files.cache.pop("actas.parquet", None)
-        bad = expected.actas_frame_matches(frame, ctx.record.actas)
+        try:
+            frame = pl.read_parquet(io.BytesIO(ctx.files.get("actas.parquet")))
+            ctx.files.cache.pop("actas.parquet", None)
+            bad = expected.actas_frame_matches(frame, ctx.record.actas)
+        except (
+            pl.exceptions.PolarsError,
+            pl.exceptions.PanicException,
+            OSError,
+            ValueError,
+        ) as exc:
+            raise Failed(f"actas.parquet: not the expected Parquet table ({_first(exc)})") from exc
         if bad is not None:
             raise Failed(f"actas.parquet: differs from the acta leaves (row {bad})")
         return f"{ctx.record.actas.height} acta versions match their leaves"
@@ -308,7 +478,7 @@ def verify_publication(
     def results() -> str:
         assert ctx.files is not None and ctx.record is not None and ctx.body is not None
         assert ctx.snapshots is not None
-        published = json.loads(ctx.files.get("results/results.json"))
+        published = _json("results/results.json", ctx.files.get("results/results.json"))
         snap = ctx.snapshots.snapshot(
             ctx.record.counting_now(),
             ctx.snapshots.definition.info.official_source,
@@ -327,11 +497,14 @@ def verify_publication(
         assert ctx.files is not None and ctx.record is not None and ctx.snapshots is not None
         for bulletin in ctx.record.bulletins:
             idx, leaf = bulletin.index, bulletin.leaf
+            for name in ("sha256", "created_at"):
+                if not isinstance(leaf.get(name), str):
+                    raise Failed(f"log entry {idx}: bulletin field '{name}' is not text")
             rel = f"bulletins/{leaf['number']}.json"
             data = ctx.files.get(rel)
             if hashlib.sha256(data).hexdigest() != leaf["sha256"]:
                 raise Failed(f"{rel}: SHA-256 differs from the bulletin's log leaf {idx}")
-            doc = json.loads(data)
+            doc = _json(rel, data)
             snap = ctx.snapshots.snapshot(bulletin.counting, leaf["source"], idx)
             want = {
                 **snap,
@@ -362,14 +535,24 @@ def verify_publication(
 
     def fields() -> str:
         assert ctx.files is not None
-        doc = json.loads(ctx.files.get("fields.json"))
-        if not isinstance(doc, dict) or "actas.csv / actas.parquet" not in doc:
-            raise Failed("fields.json: not a field dictionary")
-        return f"{len(doc)} files described"
+        _compare_bytes("fields.json", ctx.files.get("fields.json"), field_dictionary_json())
+        return f"{len(FIELDS)} files described, rebuilt byte for byte"
+
+    def coverage() -> str:
+        covered = {"manifest.json", MANIFEST_NOTE, *ctx.manifest.get("files", {}), *ctx.covered}
+        report.uncovered = [rel for rel in source.walk() if rel not in covered]
+        if source.path is None:
+            return "not listable over http(s)"
+        if not report.uncovered:
+            return "every file in the publication is covered by a check"
+        shown = ", ".join(repr(p) for p in report.uncovered[:5])
+        more = f" (+{len(report.uncovered) - 5} more)" if len(report.uncovered) > 5 else ""
+        return f"{len(report.uncovered)} file(s) no check covers: {shown}{more}"
 
     steps: list[tuple[str, Callable[[], str]]] = [
         ("manifest", manifest),
         ("checkpoint", checkpoint),
+        ("binding", binding),
         ("tiles", tiles),
         ("history", history),
         ("leaves", leaves),
@@ -379,11 +562,13 @@ def verify_publication(
         ("bulletins", bulletins),
         ("audits", audits),
         ("fields", fields),
+        ("coverage", coverage),
     ]
     for name, step in steps:
         if not _run(report, name, step) and name in (
             "manifest",
             "checkpoint",
+            "binding",
             "tiles",
             "leaves",
             "definition",
@@ -413,6 +598,22 @@ def _check_published_keys(files: _Files, trusted: Sequence[PublicKey]) -> list[P
             raise Failed(f"{rel}: differs from the trusted key of witness {key.name}")
         out.append(key)
     return out
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of an exception's message, at most 200 characters."""
+    text = str(exc).strip().split("\n", 1)[0]
+    return text[:200] or type(exc).__name__
+
+
+def _json(rel: str, data: bytes) -> Any:
+    """``data`` parsed as JSON; `Failed` naming ``rel`` when it is not JSON."""
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        raise Failed(f"{rel}: nested too deep") from exc
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise Failed(f"{rel}: not valid JSON ({_first(exc)})") from exc
 
 
 def _compare_bytes(name: str, actual: bytes, want: bytes) -> None:
@@ -470,16 +671,22 @@ def verify_acta(location: str | Path, log_key: PublicKey, acta: dict[str, Any]) 
     """Find a party's copy of an acta in the publication and prove its inclusion.
 
     Verifies the checkpoint signature and rebuilds the tree from the tiles first; raises
-    `ValueError` (or a subclass) when the publication itself does not verify.
+    `ValueError` (or a subclass) when the publication itself does not verify and
+    `Unreachable` when it cannot be reached.
     """
     source = Source(location)
+    source.check_reachable()
     try:
         note = parse_signed_note(source.read("checkpoint"))
+    except Unreachable:
+        raise
     except FetchError as exc:
         raise ValueError(str(exc)) from exc
     body = check_log_signature(note, log_key)
     try:
         tree, entries = read_entries(body.size, source.read)
+    except Unreachable:
+        raise
     except FetchError as exc:
         raise ValueError(str(exc)) from exc
     if tree.root() != body.root:

@@ -20,6 +20,8 @@ from escrutinio.ledger.merkle import ProofError, verify_consistency
 from escrutinio.ledger.note import Ed25519Verifier, NoteError, parse_note
 from escrutinio.ledger.tiled import TiledTree
 from escrutinio.ledger.tiles import TileError
+from escrutinio.model.paths import path_problem
+from escrutinio.publish.outdir import PublishError, write_file
 from escrutinio.verify.source import FetchError, Source
 
 
@@ -60,7 +62,9 @@ def cosign_publication(
     """Check and cosign the latest checkpoint at ``location``; raise `WitnessRefusal`.
 
     With ``write`` and a directory location, the cosigned note is written to
-    ``cosignatures/<witness name>.note`` inside the publication.
+    ``cosignatures/<witness name>.note`` inside the publication (never through a symbolic
+    link to a folder; a witness name that would leave ``cosignatures/`` is refused). Every
+    file is read confined and bounded (`escrutinio.verify.source`).
     """
     source = Source(location)
     try:
@@ -91,11 +95,17 @@ def cosign_publication(
     kept = [s for s in log_only.signatures if s.name == log_key.name]
     base = log_only.text + "\n" + "".join(s.line() for s in kept)
     note = cosign(base, signer)
-    state.mkdir(parents=True, exist_ok=True)
-    _state_path(state, checkpoint.origin).write_text(checkpoint.body(), encoding="utf-8")
     written = None
     if write and source.path is not None:
-        written = source.path / "cosignatures" / f"{signer.name}.note"
-        written.parent.mkdir(parents=True, exist_ok=True)
-        written.write_text(note, encoding="utf-8")
+        rel = f"cosignatures/{signer.name}.note"
+        problem = path_problem(rel)
+        if problem is not None:
+            raise WitnessRefusal(f"cannot write the cosignature: {problem}")
+        try:
+            write_file(source.path, rel, note.encode("utf-8"))
+        except PublishError as exc:
+            raise WitnessRefusal(f"cannot write the cosignature: {exc}") from exc
+        written = source.path / rel
+    state.mkdir(parents=True, exist_ok=True)
+    _state_path(state, checkpoint.origin).write_text(checkpoint.body(), encoding="utf-8")
     return Cosigned(checkpoint, note, None if old is None else old.size, written)

@@ -1,0 +1,90 @@
+"""The field dictionary of every published file (``fields.json``).
+
+Pure data, shared by the publisher, which writes it, and the independent verifier, which
+rebuilds ``fields.json`` from it and compares the bytes.
+"""
+
+from __future__ import annotations
+
+from escrutinio.model.canonical import canonical_json_fast
+
+FIELDS: dict[str, dict[str, str]] = {
+    "checkpoint": {
+        "(file)": "Latest signed checkpoint (C2SP tlog-checkpoint in a C2SP signed-note): "
+        "origin, tree size, base64 RFC 9162 root hash, then the log signature and every "
+        "collected witness cosignature (C2SP tlog-cosignature)."
+    },
+    "tile/<L>/<N>[.p/<W>]": {
+        "(file)": "C2SP tlog-tiles hash tile: up to 256 concatenated 32-byte hashes of row 8*L."
+    },
+    "tile/entries/<N>[.p/<W>]": {
+        "(file)": "C2SP tlog-tiles entry bundle: each log entry (canonical JSON, RFC 8785) "
+        "prefixed by its big-endian uint16 length."
+    },
+    "keys/log.vkey": {"(file)": "The log's signed-note verifier key (Ed25519, type 0x01)."},
+    "keys/witnesses/<name>.vkey": {"(file)": "A witness's cosignature verifier key (type 0x04)."},
+    "cosignatures/<name>.note": {
+        "(file)": "A checkpoint cosigned by a witness after publication (not in the manifest)."
+    },
+    "actas.csv / actas.parquet": {
+        "log_index": "Index of the acta version's leaf in the log.",
+        "unit": "Polling unit id.",
+        "contest": "Contest id.",
+        "source": "Who reported the acta (official body, a party, ...).",
+        "version": "Version number of this (unit, contest, source) slot, from 1.",
+        "status": "accepted (first version) or conflicting (a later, different version).",
+        "counting": "true if this version counts now (after adjudications).",
+        "received_at": "When the version was received (ISO 8601 UTC).",
+        "content_hash": "SHA-256 of the canonical JSON of the acta content.",
+        "null": "Null votes.",
+        "blank": "Blank votes (empty when the acta has no blank field).",
+        "voters": "Voters who cast a ballot.",
+        "votes": "Canonical JSON object: votes per ballot option id.",
+    },
+    "definition/election.json": {
+        "(file)": "Election metadata (contests, candidates, parties, alliances), canonical JSON."
+    },
+    "definition/regions.csv": {
+        "id": "Region id.",
+        "name": "Region name.",
+        "level": "Region level name.",
+        "parent": "Parent region id (empty for top level).",
+    },
+    "definition/units.csv": {
+        "id": "Polling unit id.",
+        "region": "Region id of the unit.",
+        "registered": "Registered electors.",
+        "contests": "Explicit contests, ';'-separated (empty: by region scope).",
+    },
+    "results/results.json": {
+        "(file)": "Results at the published log size for the official source: the bulletin "
+        "snapshot format (summary and every contest), canonical JSON."
+    },
+    "results/results.csv, bulletins/<n>.csv": {
+        "contest_id": "Contest id.",
+        "candidate_id": "Candidate id.",
+        "name": "Candidate name.",
+        "alliance": "Alliance id (empty if none).",
+        "votes": "Votes for the candidate.",
+        "pct": "Percentage of valid votes.",
+        "winner": "true if the candidate is a winner of a final or irreversible race.",
+    },
+    "bulletins/<n>.json": {"(file)": "Bulletin n exactly as stored; its SHA-256 is in the log."},
+    "bulletins/index.csv": {
+        "number": "Bulletin number.",
+        "created_at": "Creation time (ISO 8601 UTC).",
+        "source": "Source whose actas were counted.",
+        "sha256": "SHA-256 of bulletins/<n>.json.",
+        "log_index": "Index of the bulletin's leaf in the log.",
+    },
+    "manifest.json": {"(file)": "Log origin, size, and the SHA-256 of every other published file."},
+    "manifest.note": {
+        "(file)": "A signed note by the log key binding the SHA-256 of manifest.json to the "
+        "checkpoint's size and root (not in the manifest)."
+    },
+}
+
+
+def field_dictionary_json() -> bytes:
+    """``fields.json`` as published: the field dictionary as canonical JSON (RFC 8785)."""
+    return canonical_json_fast(FIELDS)
