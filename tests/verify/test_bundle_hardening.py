@@ -317,7 +317,7 @@ def server(pub: Pub) -> Iterator[tuple[str, type[_Handler]]]:
     handler = type("H", (_Handler,), {"endless": set(), "declared": set()})
 
     def make(*args: object, **kw: object) -> http.server.BaseHTTPRequestHandler:
-        return handler(*args, directory=str(pub.out), **kw)  # type: ignore[arg-type]
+        return handler(*args, directory=str(pub.out), **kw)  # type: ignore[arg-type,no-any-return]
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
