@@ -1,7 +1,15 @@
-"""Read actas from CSV (one row per acta, one column per ballot option) or JSON Lines."""
+"""Read actas from CSV (one row per acta, one column per ballot option) or JSON Lines.
+
+Both readers decode the whole file first (UTF-8 with or without a byte-order mark, or an
+explicit encoding), so a line that is not valid in that encoding is reported with its line
+and byte offset and the other lines are still read. Every malformed row becomes a
+:class:`ReadRow` with its issues; only a file that cannot be read at all (missing, no
+header, a duplicated or missing column) raises :class:`InputError`.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator
@@ -13,33 +21,116 @@ import numpy as np
 import polars as pl
 
 from escrutinio.model.errors import InputError, Issue
-from escrutinio.model.validation import RawActa, RawCount
+from escrutinio.model.text import shown
+from escrutinio.model.validation import INT64_MAX, RawActa, RawCount
 
 FIXED_COLUMNS = ("unit", "contest", "source", "received_at", "voters", "null", "blank")
 REQUIRED_COLUMNS = ("unit", "contest", "voters", "null")
+TEXT_COLUMNS = ("unit", "contest", "source", "received_at")
+JSON_KEYS = (*FIXED_COLUMNS, "votes")
+BLANKS = " \t"
+"""What is stripped around a cell (never a newline or another control character)."""
+
+TRUNCATED = "possibly truncated (no final newline)"
+UTF8 = "utf-8"
 
 
 @dataclass(frozen=True, slots=True)
 class ReadRow:
-    """A raw acta with the line it came from, or the issue that stopped it being read."""
+    """A raw acta with the line it came from, or the issue(s) that stopped it being read.
+
+    ``unterminated`` marks the file's last line when the file does not end in a newline:
+    it is accepted only if its counts add up exactly (see :func:`truncation_issue`).
+    """
 
     line: int
     acta: RawActa | None
     issue: Issue | None = None
+    more: tuple[Issue, ...] = ()
+    unterminated: bool = False
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Every issue found while reading the row (empty when it was read)."""
+        return ([self.issue] if self.issue is not None else []) + list(self.more)
 
 
-def read_actas(path: str | Path) -> Iterator[ReadRow]:
+def _missing(path: Path) -> InputError:
+    what = "not a file" if path.exists() else "file not found"
+    return InputError([Issue(what, file=str(path), code="missing")])
+
+
+def _codec(encoding: str | None) -> str:
+    """The canonical name of ``encoding`` (default UTF-8); InputError when unknown."""
+    try:
+        return codecs.lookup(encoding or UTF8).name
+    except LookupError:
+        raise InputError([Issue(f"unknown encoding {shown(encoding or '')}")]) from None
+
+
+@dataclass
+class Decoded:
+    """A file's physical lines (each with its ``\\n`` but the last when the file does not
+    end in one) and the lines that were not valid in its encoding (line → message)."""
+
+    lines: list[str]
+    bad: dict[int, str]
+    terminated: bool
+
+
+def decode_file(path: str | Path, encoding: str | None = None) -> Decoded:
+    """Read and decode a whole file; lines that do not decode are kept (with U+FFFD) and
+    reported in ``bad`` with their byte offset."""
+    path = Path(path)
+    if not path.is_file():
+        raise _missing(path)
+    codec = _codec(encoding)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Issue(f"cannot read: {exc.strerror}", file=str(path))]) from None
+    if codec == UTF8 and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    bad: dict[int, str] = {}
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        if "\n".encode(codec) != b"\n":
+            raise InputError(
+                [Issue(f"not valid {codec} at byte offset {exc.start}", file=str(path))]
+            ) from None
+        parts: list[str] = []
+        offset = 0
+        for number, chunk in enumerate(raw.split(b"\n"), start=1):
+            try:
+                parts.append(chunk.decode(codec))
+            except UnicodeDecodeError as err:
+                bad[number] = (
+                    f"not valid {'UTF-8' if codec == UTF8 else codec} at byte offset "
+                    f"{offset + err.start} (byte 0x{chunk[err.start]:02X}); save the file "
+                    "as UTF-8 or give its encoding (e.g. --encoding latin-1)"
+                )
+                parts.append(chunk.decode(codec, errors="replace"))
+            offset += len(chunk) + 1
+        text = "\n".join(parts)
+    pieces = text.split("\n")
+    lines = [p + "\n" for p in pieces[:-1]]
+    if pieces[-1]:
+        lines.append(pieces[-1])
+    return Decoded(lines, bad, terminated=pieces[-1] == "")
+
+
+def read_actas(path: str | Path, encoding: str | None = None) -> Iterator[ReadRow]:
     """Yield the actas of a ``.csv`` or ``.jsonl``/``.ndjson`` file with their line numbers.
 
-    A file that cannot be read at all (missing, no header, missing required columns)
+    A file that cannot be read at all (missing, no header, missing or duplicated columns)
     raises :class:`InputError`; a malformed row is yielded with its issue and reading goes on.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError([Issue("file not found", file=str(path), code="missing")])
+    decoded = decode_file(path, encoding)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return _read_jsonl(path)
-    return _read_csv(path)
+        return iter(_read_jsonl(decoded))
+    return iter(_read_csv(path, decoded))
 
 
 def count_lines(path: str | Path) -> int:
@@ -49,15 +140,28 @@ def count_lines(path: str | Path) -> int:
     return n
 
 
-def use_columnar(path: str | Path) -> bool:
-    """True for CSV files the vectorised importer reads exactly like the row reader:
-    no quote characters (so no field spans lines) and the same number of fields on every
-    non-empty line as in the header (checked with NumPy over the raw bytes)."""
+def use_columnar(path: str | Path, encoding: str | None = None) -> bool:
+    """True for CSV files the vectorised importer reads exactly like the row reader: valid
+    UTF-8, no quote characters (so no field spans lines), no control byte but tab and the
+    CR of CRLF, no empty line, and as many fields on every line as in the header (checked
+    with NumPy over the raw bytes). Every other file takes the row reader."""
     path = Path(path)
-    if path.suffix.lower() != ".csv" or not path.is_file():
+    if path.suffix.lower() != ".csv" or not path.is_file() or _codec(encoding) != UTF8:
         return False
-    data = np.fromfile(path, dtype=np.uint8)
+    raw = path.read_bytes()
+    data = np.frombuffer(raw, dtype=np.uint8)
     if data.size == 0 or (data == ord('"')).any():
+        return False
+    control = data < 0x20
+    control &= (data != ord("\t")) & (data != ord("\n")) & (data != ord("\r"))
+    if control.any():
+        return False
+    cr = np.flatnonzero(data == ord("\r"))
+    if cr.size and (cr[-1] + 1 >= data.size or (data[cr + 1] != ord("\n")).any()):
+        return False
+    try:
+        raw.decode(UTF8)
+    except UnicodeDecodeError:
         return False
     if data[-1] != ord("\n"):
         data = np.append(data, np.uint8(ord("\n")))
@@ -65,21 +169,16 @@ def use_columnar(path: str | Path) -> bool:
     starts = np.concatenate(([0], ends[:-1] + 1))
     per_line = np.add.reduceat(data == ord(","), starts, dtype=np.int64)
     length = ends - starts - (data[np.maximum(ends - 1, 0)] == ord("\r"))
-    non_empty = length > 0
-    return bool((per_line[non_empty] == per_line[0]).all())
+    return bool((length > 0).all() and (per_line == per_line[0]).all())
 
 
 def read_frame(path: str | Path) -> pl.DataFrame:
-    """Read an acta CSV as text columns (header stripped) for the vectorised importer."""
-    frame = pl.read_csv(
-        path,
-        infer_schema=False,
-        encoding="utf8-lossy",
-        quote_char=None,
-    )
+    """Read an acta CSV (one that :func:`use_columnar` accepts) as text columns, header
+    stripped, for the vectorised importer."""
+    frame = pl.read_csv(path, infer_schema=False, quote_char=None)
     first = frame.columns[0]
-    renames = {c: c.strip() for c in frame.columns}
-    renames[first] = first.lstrip("\ufeff").strip()
+    renames = {c: c.strip(BLANKS) for c in frame.columns}
+    renames[first] = first.lstrip("\ufeff").strip(BLANKS)
     return frame.rename(renames)
 
 
@@ -87,23 +186,34 @@ class RowParser:
     """Turns the cells of one CSV row into a :class:`RawActa`, for a given header."""
 
     def __init__(self, header: list[str]) -> None:
+        self.header = header
         self.width = len(header)
         self.pos = {name: i for i, name in enumerate(header)}
         self.option_cols = [(i, name) for i, name in enumerate(header) if name not in FIXED_COLUMNS]
+        self.ends_in_text = header[-1] in TEXT_COLUMNS
 
     def _cell(self, row: list[str], name: str) -> str | None:
         i = self.pos.get(name)
         if i is None:
             return None
-        return row[i].strip() or None
+        return row[i].strip(BLANKS) or None
 
-    def parse(self, row: list[str], line: int) -> ReadRow:
-        """The row as a raw acta, or the issue when its field count is wrong."""
+    def parse(self, row: list[str], line: int, unterminated: bool = False) -> ReadRow:
+        """The row as a raw acta, or the issue when its field count is wrong.
+
+        ``unterminated``: this is the file's last line and no newline follows it.
+        """
         if len(row) != self.width:
-            issue = Issue(
-                f"expected {self.width} fields as in the header, got {len(row)}", code="bad_row"
+            message = f"expected {self.width} fields as in the header, got {len(row)}"
+            if unterminated:
+                message = f"{TRUNCATED}: {message}"
+            return ReadRow(line, None, Issue(message, code="bad_row"))
+        if unterminated and self.ends_in_text:
+            message = (
+                f"{TRUNCATED}: its last column '{self.header[-1]}' is text, so a cut value "
+                "cannot be told from a whole one; end the file with a newline"
             )
-            return ReadRow(line, None, issue)
+            return ReadRow(line, None, Issue(message, self.header[-1], code="truncated"))
         votes: dict[str, RawCount] = {name: row[i] for i, name in self.option_cols}
         cell = self._cell
         return ReadRow(
@@ -118,120 +228,210 @@ class RowParser:
                 blank=cell(row, "blank"),
                 votes=votes,
             ),
+            unterminated=unterminated,
         )
 
 
-def row_from_values(columns: list[str], values: tuple[object, ...], line: int) -> ReadRow:
+def row_from_values(
+    columns: list[str], values: tuple[object, ...], line: int, unterminated: bool = False
+) -> ReadRow:
     """Build the row reader's :class:`ReadRow` from one row of a frame."""
-    return RowParser(columns).parse(["" if v is None else str(v) for v in values], line)
+    cells = ["" if v is None else str(v) for v in values]
+    return RowParser(columns).parse(cells, line, unterminated)
 
 
-def _check_header(path: Path, header: list[str] | None) -> None:
-    """Raise :class:`InputError` for a missing header or missing required columns."""
-    if header is None:
-        raise InputError([Issue("empty file: expected a header row", file=str(path), line=1)])
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(
-            [
-                Issue(
-                    f"missing column(s) {', '.join(missing)}; an acta CSV needs "
-                    f"{', '.join(REQUIRED_COLUMNS)} and one column per ballot option",
-                    file=str(path),
-                    line=1,
-                )
-            ]
-        )
+def check_header(path: Path, header: list[str] | None) -> list[str]:
+    """The header's column names (stripped); :class:`InputError` for a missing header, an
+    unnamed or duplicated column, or missing required columns."""
 
+    def error(message: str) -> InputError:
+        return InputError([Issue(message, file=str(path), line=1, code="bad_header")])
 
-def check_csv_header(path: str | Path) -> None:
-    """Check an acta CSV's header without reading its rows (raises :class:`InputError`)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError([Issue("file not found", file=str(path), code="missing")])
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        first = next(csv.reader(fh), None)
-    _check_header(path, None if first is None else [h.strip() for h in first])
-
-
-def _read_csv(path: Path) -> Iterator[ReadRow]:
-    fh = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(fh)
-    first = next(reader, None)
-    header = None if first is None else [h.strip() for h in first]
-    try:
-        _check_header(path, header)
-    except InputError:
-        fh.close()
-        raise
-    assert header is not None
-    return _csv_rows(fh, reader, header)
-
-
-def _csv_rows(fh: object, reader: Any, header: list[str]) -> Iterator[ReadRow]:
-    parser = RowParser(header)
-    try:
-        for row in reader:
-            if row:
-                yield parser.parse(row, reader.line_num)
-    finally:
-        close = getattr(fh, "close", None)
-        if close is not None:
-            close()
-
-
-def _read_jsonl(path: Path) -> Iterator[ReadRow]:
-    with path.open(encoding="utf-8-sig") as fh:
-        for line, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield ReadRow(line, None, Issue(f"not valid JSON: {exc.msg}", code="bad_row"))
-                continue
-            if not isinstance(obj, dict):
-                yield ReadRow(line, None, Issue("expected a JSON object", code="bad_row"))
-                continue
-            votes = obj.get("votes")
-            if not isinstance(votes, dict):
-                yield ReadRow(
-                    line,
-                    None,
-                    Issue(
-                        "expected 'votes' to be an object of option → count",
-                        "votes",
-                        code="missing",
-                    ),
-                )
-                continue
-
-            def text_or_none(key: str, o: dict[str, object] = obj) -> str | None:
-                v = o.get(key)
-                return None if v is None else str(v)
-
-            def count(key: str, o: dict[str, object] = obj) -> RawCount:
-                v = o.get(key)
-                if v is None or isinstance(v, str | int):
-                    return v
-                return repr(v)
-
-            yield ReadRow(
-                line,
-                RawActa(
-                    unit=text_or_none("unit"),
-                    contest=text_or_none("contest"),
-                    source=text_or_none("source"),
-                    received_at=text_or_none("received_at"),
-                    voters=count("voters"),
-                    null=count("null"),
-                    blank=count("blank"),
-                    votes={
-                        str(k): (v if isinstance(v, str | int) or v is None else repr(v))
-                        for k, v in votes.items()
-                    },
-                ),
+    if not header:
+        raise error("expected a header row (unit, contest, voters, null, one column per option)")
+    names = [h.strip(BLANKS) for h in header]
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names, start=1):
+        if not name:
+            raise error(f"column {k} of the header has no name")
+        if name in seen:
+            raise error(
+                f"column {shown(name)} appears more than once in the header "
+                f"(columns {seen[name]} and {k})"
             )
+        seen[name] = k
+    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    if missing:
+        raise error(
+            f"missing column(s) {', '.join(missing)}; an acta CSV needs "
+            f"{', '.join(REQUIRED_COLUMNS)} and one column per ballot option"
+        )
+    return names
+
+
+def _header_of(path: Path, decoded: Decoded) -> list[str]:
+    if 1 in decoded.bad:
+        raise InputError([Issue(decoded.bad[1], file=str(path), line=1, code="encoding")])
+    first = decoded.lines[0] if decoded.lines else ""
+    try:
+        header = next(csv.reader([first]), None)
+    except csv.Error as exc:
+        raise InputError([Issue(f"unreadable header: {exc}", file=str(path), line=1)]) from None
+    return check_header(path, header)
+
+
+def check_csv_header(path: str | Path, encoding: str | None = None) -> list[str]:
+    """Check an acta CSV's header (raises :class:`InputError`) and return its columns."""
+    path = Path(path)
+    return _header_of(path, decode_file(path, encoding))
+
+
+def _read_csv(path: Path, decoded: Decoded) -> list[ReadRow]:
+    header = _header_of(path, decoded)
+    parser = RowParser(header)
+    lines = decoded.lines
+    last = len(lines)
+    out: list[ReadRow] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, sum(map(len, lines)) + 1))
+    try:
+        reader = csv.reader(iter(lines[1:]))
+        start = 2
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as exc:
+                end = reader.line_num + 1
+                out.append(ReadRow(start, None, Issue(f"unreadable row: {exc}", code="bad_row")))
+                start = end + 1
+                continue
+            if row is None:
+                break
+            end = reader.line_num + 1
+            bad = [n for n in range(start, end + 1) if n in decoded.bad]
+            if bad:
+                out.append(ReadRow(start, None, Issue(decoded.bad[bad[0]], code="encoding")))
+            elif row:
+                out.append(parser.parse(row, start, not decoded.terminated and end == last))
+            start = end + 1
+    finally:
+        csv.field_size_limit(limit)
+    return out
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _integer(text: str) -> int:
+    """A JSON integer; one too long to be a count becomes 2**63 (reported as too large)."""
+    return int(text) if len(text) <= 20 else INT64_MAX + 1
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json_line(text: str) -> Any:
+    """Parse one JSON Lines row: duplicated keys, NaN/Infinity and huge numbers refused."""
+    return json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_constant=_constant)
+
+
+def _json_count(value: Any, field: str, issues: list[Issue]) -> RawCount:
+    """A count as read from JSON: an integer, null, or an issue (text, a fraction, ...)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        got = f"the text {shown(value)} (write numbers without quotes)"
+    else:
+        got = json.dumps(value)[:60]
+    issues.append(Issue(f"expected a non-negative integer, got {got}", field, code="not_integer"))
+    return None
+
+
+def _json_text(value: Any, field: str, issues: list[Issue]) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    issues.append(Issue(f"expected text, got {json.dumps(value)[:60]}", field, code="invalid"))
+    return None
+
+
+def _json_row(obj: Any, line: int) -> ReadRow:
+    if not isinstance(obj, dict):
+        return ReadRow(line, None, Issue("expected a JSON object", code="bad_row"))
+    issues: list[Issue] = [
+        Issue(
+            f"unknown key {shown(key)}; an acta object has the keys {', '.join(JSON_KEYS)}",
+            key,
+            code="unknown_key",
+        )
+        for key in obj
+        if key not in JSON_KEYS
+    ]
+    votes = obj.get("votes")
+    if not isinstance(votes, dict):
+        issues.append(
+            Issue("expected 'votes' to be an object of option → count", "votes", code="missing")
+        )
+        votes = {}
+    acta = RawActa(
+        unit=_json_text(obj.get("unit"), "unit", issues),
+        contest=_json_text(obj.get("contest"), "contest", issues),
+        source=_json_text(obj.get("source"), "source", issues),
+        received_at=_json_text(obj.get("received_at"), "received_at", issues),
+        voters=_json_count(obj.get("voters"), "voters", issues),
+        null=_json_count(obj.get("null"), "null", issues),
+        blank=_json_count(obj.get("blank"), "blank", issues),
+        votes={k: _json_count(v, k, issues) for k, v in votes.items()},
+    )
+    if issues:
+        return ReadRow(line, None, issues[0], tuple(issues[1:]))
+    return ReadRow(line, acta)
+
+
+def _read_jsonl(decoded: Decoded) -> list[ReadRow]:
+    out: list[ReadRow] = []
+    last = len(decoded.lines)
+    for line, text in enumerate(decoded.lines, start=1):
+        if line in decoded.bad:
+            out.append(ReadRow(line, None, Issue(decoded.bad[line], code="encoding")))
+            continue
+        if not text.strip():
+            continue
+        try:
+            obj = parse_json_line(text)
+        except _DuplicateKey as exc:
+            issue = Issue(
+                f"key {shown(exc.key)} appears more than once in this object",
+                exc.key,
+                code="duplicate_key",
+            )
+            out.append(ReadRow(line, None, issue))
+            continue
+        except RecursionError:
+            out.append(ReadRow(line, None, Issue("JSON nested too deeply", code="bad_row")))
+            continue
+        except ValueError as exc:
+            message = f"not valid JSON: {getattr(exc, 'msg', str(exc))}"
+            if not decoded.terminated and line == last:
+                message = f"{TRUNCATED}: {message}"
+            out.append(ReadRow(line, None, Issue(message, code="bad_row")))
+            continue
+        out.append(_json_row(obj, line))
+    return out
 
 
 def write_actas_csv(path: Path, option_ids: list[str], rows: list[dict[str, object]]) -> None:

@@ -34,8 +34,12 @@ class Screened:
     recheck: npt.NDArray[np.int64]
 
 
+BLANKS = " \t"
+"""What both readers strip around a cell (never a newline or another control character)."""
+
+
 def _stripped(frame: pl.DataFrame, name: str) -> pl.Series:
-    return frame[name].cast(pl.String).str.strip_chars()
+    return frame[name].cast(pl.String).str.strip_chars(BLANKS)
 
 
 @dataclass
@@ -52,7 +56,7 @@ class CountColumns:
         """Parse every named column in one pass (Polars evaluates them in parallel)."""
         exprs: list[pl.Expr] = []
         for k, name in enumerate(names):
-            s = pl.col(name).cast(pl.String).str.strip_chars()
+            s = pl.col(name).cast(pl.String).str.strip_chars(BLANKS)
             exprs += [
                 s.cast(pl.Int64, strict=False).fill_null(0).alias(f"v{k}"),
                 s.str.contains(DIGITS).fill_null(False).alias(f"k{k}"),
@@ -83,7 +87,7 @@ class ColumnScreen:
         if value not in self._times:
             try:
                 self._times[value] = utc_timestamp(value)
-            except ValueError:
+            except (ValueError, OverflowError):
                 self._times[value] = None
         return self._times[value]
 
