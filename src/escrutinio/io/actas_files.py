@@ -240,6 +240,13 @@ def row_from_values(
     return RowParser(columns).parse(cells, line, unterminated)
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    """What a CSV syntax error means, in the words of this file format."""
+    if "new-line character" in str(exc):
+        return "a carriage return (CR) inside a line, outside quotes: not a CSV row"
+    return f"unreadable row: {exc}"
+
+
 def check_header(path: Path, header: list[str] | None) -> list[str]:
     """The header's column names (stripped); :class:`InputError` for a missing header, an
     unnamed or duplicated column, or missing required columns."""
@@ -276,7 +283,9 @@ def _header_of(path: Path, decoded: Decoded) -> list[str]:
     try:
         header = next(csv.reader([first]), None)
     except csv.Error as exc:
-        raise InputError([Issue(f"unreadable header: {exc}", file=str(path), line=1)]) from None
+        raise InputError(
+            [Issue(f"unreadable header: {_csv_problem(exc)}", file=str(path), line=1)]
+        ) from None
     return check_header(path, header)
 
 
@@ -302,7 +311,7 @@ def _read_csv(path: Path, decoded: Decoded) -> list[ReadRow]:
                 row = next(reader, None)
             except csv.Error as exc:
                 end = reader.line_num + 1
-                out.append(ReadRow(start, None, Issue(f"unreadable row: {exc}", code="bad_row")))
+                out.append(ReadRow(start, None, Issue(_csv_problem(exc), code="bad_row")))
                 start = end + 1
                 continue
             if row is None:
