@@ -281,3 +281,17 @@ def test_a_missing_file_or_a_directory_is_a_file_error(tmp_path: Path) -> None:
         read_actas(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="not a file"):
         read_actas(tmp_path)
+
+
+def test_byte_offsets_count_the_byte_order_mark(tmp_path: Path, definition: Definition) -> None:
+    data = b"\xef\xbb\xbf" + (HEADER + GOOD_ROWS[0]).encode() + "é\n".encode("latin-1")
+    message = only_issue(row_path(write(tmp_path, "a.csv", data), definition))
+    where = data.index(bytes([0xE9]))
+    assert f"line 3: not valid UTF-8 at byte offset {where} (byte 0xE9)" in message
+    header = write(
+        tmp_path, "h.csv", b"\xef\xbb\xbf" + HEADER.replace("a3", "a\xe9").encode("latin-1")
+    )
+    offset = header.read_bytes().index(b"\xe9")
+    for read in (read_actas, check_csv_header):
+        with pytest.raises(InputError, match=f"line 1: not valid UTF-8 at byte offset {offset} "):
+            read(header)

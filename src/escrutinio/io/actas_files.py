@@ -68,6 +68,15 @@ def _codec(encoding: str | None) -> str:
         raise InputError([Issue(f"unknown encoding {shown(encoding or '')}")]) from None
 
 
+def _undecodable(codec: str, offset: int, byte: int) -> str:
+    """The message for a byte that is not valid in the file's encoding."""
+    name = "UTF-8" if codec == UTF8 else codec
+    return (
+        f"not valid {name} at byte offset {offset} (byte 0x{byte:02X}); save the file as "
+        "UTF-8 or give its encoding (e.g. --encoding latin-1)"
+    )
+
+
 @dataclass
 class Decoded:
     """A file's physical lines (each with its ``\\n`` but the last when the file does not
@@ -89,8 +98,8 @@ def decode_file(path: str | Path, encoding: str | None = None) -> Decoded:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError([Issue(f"cannot read: {exc.strerror}", file=str(path))]) from None
-    if codec == UTF8 and raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+    bom = len(codecs.BOM_UTF8) if codec == UTF8 and raw.startswith(codecs.BOM_UTF8) else 0
+    raw = raw[bom:]
     bad: dict[int, str] = {}
     try:
         text = raw.decode(codec)
@@ -100,16 +109,12 @@ def decode_file(path: str | Path, encoding: str | None = None) -> Decoded:
                 [Issue(f"not valid {codec} at byte offset {exc.start}", file=str(path))]
             ) from None
         parts: list[str] = []
-        offset = 0
+        offset = bom
         for number, chunk in enumerate(raw.split(b"\n"), start=1):
             try:
                 parts.append(chunk.decode(codec))
             except UnicodeDecodeError as err:
-                bad[number] = (
-                    f"not valid {'UTF-8' if codec == UTF8 else codec} at byte offset "
-                    f"{offset + err.start} (byte 0x{chunk[err.start]:02X}); save the file "
-                    "as UTF-8 or give its encoding (e.g. --encoding latin-1)"
-                )
+                bad[number] = _undecodable(codec, offset + err.start, chunk[err.start])
                 parts.append(chunk.decode(codec, errors="replace"))
             offset += len(chunk) + 1
         text = "\n".join(parts)
@@ -292,7 +297,18 @@ def _header_of(path: Path, decoded: Decoded) -> list[str]:
 def check_csv_header(path: str | Path, encoding: str | None = None) -> list[str]:
     """Check an acta CSV's header (raises :class:`InputError`) and return its columns."""
     path = Path(path)
-    return _header_of(path, decode_file(path, encoding))
+    if not path.is_file():
+        raise _missing(path)
+    codec = _codec(encoding)
+    with path.open("rb") as fh:
+        first = fh.readline()
+    bom = len(codecs.BOM_UTF8) if codec == UTF8 and first.startswith(codecs.BOM_UTF8) else 0
+    try:
+        line = first[bom:].decode(codec)
+    except UnicodeDecodeError as exc:
+        message = _undecodable(codec, bom + exc.start, first[bom + exc.start])
+        raise InputError([Issue(message, file=str(path), line=1, code="encoding")]) from None
+    return _header_of(path, Decoded([line], {}, True))
 
 
 def _read_csv(path: Path, decoded: Decoded) -> list[ReadRow]:
