@@ -139,10 +139,12 @@ def read_actas(path: str | Path, encoding: str | None = None) -> Iterator[ReadRo
 
 
 def count_lines(path: str | Path) -> int:
-    """Number of data lines in a file (for progress bars); cheap, reads raw bytes."""
-    with Path(path).open("rb") as fh:
-        n = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-    return n
+    """Number of data lines in a file (for progress bars; 0 when it cannot be read)."""
+    try:
+        with Path(path).open("rb") as fh:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return 0
 
 
 def use_columnar(path: str | Path, encoding: str | None = None) -> bool:
@@ -153,7 +155,10 @@ def use_columnar(path: str | Path, encoding: str | None = None) -> bool:
     path = Path(path)
     if path.suffix.lower() != ".csv" or not path.is_file() or _codec(encoding) != UTF8:
         return False
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False  # the row reader reports it
     data = np.frombuffer(raw, dtype=np.uint8)
     if data.size == 0 or (data == ord('"')).any():
         return False
@@ -300,8 +305,11 @@ def check_csv_header(path: str | Path, encoding: str | None = None) -> list[str]
     if not path.is_file():
         raise _missing(path)
     codec = _codec(encoding)
-    with path.open("rb") as fh:
-        first = fh.readline()
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline()
+    except OSError as exc:
+        raise InputError([Issue(f"cannot read: {exc.strerror}", file=str(path))]) from None
     bom = len(codecs.BOM_UTF8) if codec == UTF8 and first.startswith(codecs.BOM_UTF8) else 0
     try:
         line = first[bom:].decode(codec)
@@ -373,6 +381,17 @@ def parse_json_line(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_constant=_constant)
 
 
+def _json_shown(value: Any) -> str:
+    """A JSON value for a message, without walking into arrays or objects."""
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)[:60]  # a number: its digits (integers are at most 20 of them here)
+
+
 def _json_count(value: Any, field: str, issues: list[Issue]) -> RawCount:
     """A count as read from JSON: an integer, null, or an issue (text, a fraction, ...)."""
     if value is None:
@@ -382,7 +401,7 @@ def _json_count(value: Any, field: str, issues: list[Issue]) -> RawCount:
     if isinstance(value, str):
         got = f"the text {shown(value)} (write numbers without quotes)"
     else:
-        got = json.dumps(value)[:60]
+        got = _json_shown(value)
     issues.append(Issue(f"expected a non-negative integer, got {got}", field, code="not_integer"))
     return None
 
@@ -390,7 +409,7 @@ def _json_count(value: Any, field: str, issues: list[Issue]) -> RawCount:
 def _json_text(value: Any, field: str, issues: list[Issue]) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    issues.append(Issue(f"expected text, got {json.dumps(value)[:60]}", field, code="invalid"))
+    issues.append(Issue(f"expected text, got {_json_shown(value)}", field, code="invalid"))
     return None
 
 
