@@ -108,3 +108,8 @@ def test_log_check_passes_after_a_source_with_a_newline_was_refused(
     out = run(env, "import", write(tmp_path, "a.jsonl", bad + JSONL_ROWS[2]), code=1)
     assert "field 'source': not a valid source name: 'witness\\n'" in out
     run(env, "log", "check", code=0)
+    keys = tmp_path / "keys"
+    run(env, "keys", "generate", "--name", "escrutinio.example/t", "--out", str(keys), code=0)
+    skey = str(keys / "escrutinio.example_t.skey")
+    run(env, "publish", str(tmp_path / "pub"), "--key", skey, code=0)
+    assert (tmp_path / "pub" / "manifest.json").is_file()
