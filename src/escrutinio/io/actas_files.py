@@ -134,8 +134,8 @@ def read_actas(path: str | Path, encoding: str | None = None) -> Iterator[ReadRo
     path = Path(path)
     decoded = decode_file(path, encoding)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return iter(_read_jsonl(decoded))
-    return iter(_read_csv(path, decoded))
+        return _read_jsonl(decoded)
+    return _read_csv(path, decoded)
 
 
 def count_lines(path: str | Path) -> int:
@@ -319,14 +319,16 @@ def check_csv_header(path: str | Path, encoding: str | None = None) -> list[str]
     return _header_of(path, Decoded([line], {}, True))
 
 
-def _read_csv(path: Path, decoded: Decoded) -> list[ReadRow]:
-    header = _header_of(path, decoded)
-    parser = RowParser(header)
+def _read_csv(path: Path, decoded: Decoded) -> Iterator[ReadRow]:
+    """Check the header now (raising :class:`InputError`); the rows come lazily."""
+    return _csv_rows(decoded, RowParser(_header_of(path, decoded)))
+
+
+def _csv_rows(decoded: Decoded, parser: RowParser) -> Iterator[ReadRow]:
     lines = decoded.lines
     last = len(lines)
-    out: list[ReadRow] = []
     limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, sum(map(len, lines)) + 1))
+    csv.field_size_limit(max(limit, sum(map(len, lines)) + 1))  # no cell is too long to read
     try:
         reader = csv.reader(iter(lines[1:]))
         start = 2
@@ -334,22 +336,20 @@ def _read_csv(path: Path, decoded: Decoded) -> list[ReadRow]:
             try:
                 row = next(reader, None)
             except csv.Error as exc:
-                end = reader.line_num + 1
-                out.append(ReadRow(start, None, Issue(_csv_problem(exc), code="bad_row")))
-                start = end + 1
+                yield ReadRow(start, None, Issue(_csv_problem(exc), code="bad_row"))
+                start = reader.line_num + 2
                 continue
             if row is None:
                 break
             end = reader.line_num + 1
             bad = [n for n in range(start, end + 1) if n in decoded.bad]
             if bad:
-                out.append(ReadRow(start, None, Issue(decoded.bad[bad[0]], code="encoding")))
+                yield ReadRow(start, None, Issue(decoded.bad[bad[0]], code="encoding"))
             elif row:
-                out.append(parser.parse(row, start, not decoded.terminated and end == last))
+                yield parser.parse(row, start, not decoded.terminated and end == last)
             start = end + 1
     finally:
         csv.field_size_limit(limit)
-    return out
 
 
 class _DuplicateKey(ValueError):
@@ -446,12 +446,11 @@ def _json_row(obj: Any, line: int) -> ReadRow:
     return ReadRow(line, acta)
 
 
-def _read_jsonl(decoded: Decoded) -> list[ReadRow]:
-    out: list[ReadRow] = []
+def _read_jsonl(decoded: Decoded) -> Iterator[ReadRow]:
     last = len(decoded.lines)
     for line, text in enumerate(decoded.lines, start=1):
         if line in decoded.bad:
-            out.append(ReadRow(line, None, Issue(decoded.bad[line], code="encoding")))
+            yield ReadRow(line, None, Issue(decoded.bad[line], code="encoding"))
             continue
         if not text.strip():
             continue
@@ -463,19 +462,18 @@ def _read_jsonl(decoded: Decoded) -> list[ReadRow]:
                 exc.key,
                 code="duplicate_key",
             )
-            out.append(ReadRow(line, None, issue))
+            yield ReadRow(line, None, issue)
             continue
         except RecursionError:
-            out.append(ReadRow(line, None, Issue("JSON nested too deeply", code="bad_row")))
+            yield ReadRow(line, None, Issue("JSON nested too deeply", code="bad_row"))
             continue
         except ValueError as exc:
             message = f"not valid JSON: {getattr(exc, 'msg', str(exc))}"
             if not decoded.terminated and line == last:
                 message = f"{TRUNCATED}: {message}"
-            out.append(ReadRow(line, None, Issue(message, code="bad_row")))
+            yield ReadRow(line, None, Issue(message, code="bad_row"))
             continue
-        out.append(_json_row(obj, line))
-    return out
+        yield _json_row(obj, line)
 
 
 def write_actas_csv(path: Path, option_ids: list[str], rows: list[dict[str, object]]) -> None:
