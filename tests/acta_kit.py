@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escrutinio.io.acta_intake import Checked, check_frame_slice, check_row, ends_in_newline
-from escrutinio.io.actas_files import read_actas, read_frame, use_columnar
+from escrutinio.io.actas_files import check_csv_header, read_actas, read_frame, use_columnar
 from escrutinio.model import ActaValidator, Definition
 from escrutinio.model.columnar import ColumnScreen
 from escrutinio.model.errors import InputError, Issue
@@ -65,8 +65,6 @@ def column_path(path: Path, definition: Definition, chunk: int = 7) -> Outcome:
     file qualifies, in slices of ``chunk`` rows, else the row path."""
     if not use_columnar(path):
         return row_path(path, definition)
-    from escrutinio.io.actas_files import check_csv_header
-
     try:
         check_csv_header(path)
     except InputError as exc:

@@ -1,4 +1,5 @@
-"""Read actas from CSV (one row per acta, one column per ballot option) or JSON Lines.
+"""Read actas from CSV (one row per acta, one column per ballot option) or, through
+:mod:`escrutinio.io.actas_jsonl`, JSON Lines.
 
 Both readers decode the whole file first (UTF-8 with or without a byte-order mark, or an
 explicit encoding), so a line that is not valid in that encoding is reported with its line
@@ -11,118 +12,28 @@ from __future__ import annotations
 
 import codecs
 import csv
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
 
+from escrutinio.io.acta_rows import FIXED_COLUMNS, TEXT_COLUMNS, TRUNCATED
+from escrutinio.io.acta_rows import ReadRow as ReadRow  # re-exported: what the readers yield
+from escrutinio.io.actas_jsonl import read_jsonl
+from escrutinio.io.decoding import (
+    UTF8,
+    Decoded,
+    codec_name,
+    decode_file,
+    missing_file,
+    undecodable,
+)
 from escrutinio.model.errors import InputError, Issue
 from escrutinio.model.text import shown
-from escrutinio.model.validation import INT64_MAX, RawActa, RawCount
+from escrutinio.model.validation import BLANKS, RawActa, RawCount
 
-FIXED_COLUMNS = ("unit", "contest", "source", "received_at", "voters", "null", "blank")
 REQUIRED_COLUMNS = ("unit", "contest", "voters", "null")
-TEXT_COLUMNS = ("unit", "contest", "source", "received_at")
-JSON_KEYS = (*FIXED_COLUMNS, "votes")
-BLANKS = " \t"
-"""What is stripped around a cell (never a newline or another control character)."""
-
-TRUNCATED = "possibly truncated (no final newline)"
-UTF8 = "utf-8"
-
-
-@dataclass(frozen=True, slots=True)
-class ReadRow:
-    """A raw acta with the line it came from, or the issue(s) that stopped it being read.
-
-    ``unterminated`` marks the file's last line when the file does not end in a newline:
-    it is accepted only if its counts add up exactly (see :func:`truncation_issue`).
-    """
-
-    line: int
-    acta: RawActa | None
-    issue: Issue | None = None
-    more: tuple[Issue, ...] = ()
-    unterminated: bool = False
-
-    @property
-    def issues(self) -> list[Issue]:
-        """Every issue found while reading the row (empty when it was read)."""
-        return ([self.issue] if self.issue is not None else []) + list(self.more)
-
-
-def _missing(path: Path) -> InputError:
-    what = "not a file" if path.exists() else "file not found"
-    return InputError([Issue(what, file=str(path), code="missing")])
-
-
-def _codec(encoding: str | None) -> str:
-    """The canonical name of ``encoding`` (default UTF-8); InputError when unknown."""
-    try:
-        return codecs.lookup(encoding or UTF8).name
-    except LookupError:
-        raise InputError([Issue(f"unknown encoding {shown(encoding or '')}")]) from None
-
-
-def _undecodable(codec: str, offset: int, byte: int) -> str:
-    """The message for a byte that is not valid in the file's encoding."""
-    name = "UTF-8" if codec == UTF8 else codec
-    return (
-        f"not valid {name} at byte offset {offset} (byte 0x{byte:02X}); save the file as "
-        "UTF-8 or give its encoding (e.g. --encoding latin-1)"
-    )
-
-
-@dataclass
-class Decoded:
-    """A file's physical lines (each with its ``\\n`` but the last when the file does not
-    end in one) and the lines that were not valid in its encoding (line → message)."""
-
-    lines: list[str]
-    bad: dict[int, str]
-    terminated: bool
-
-
-def decode_file(path: str | Path, encoding: str | None = None) -> Decoded:
-    """Read and decode a whole file; lines that do not decode are kept (with U+FFFD) and
-    reported in ``bad`` with their byte offset."""
-    path = Path(path)
-    if not path.is_file():
-        raise _missing(path)
-    codec = _codec(encoding)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Issue(f"cannot read: {exc.strerror}", file=str(path))]) from None
-    bom = len(codecs.BOM_UTF8) if codec == UTF8 and raw.startswith(codecs.BOM_UTF8) else 0
-    raw = raw[bom:]
-    bad: dict[int, str] = {}
-    try:
-        text = raw.decode(codec)
-    except UnicodeDecodeError as exc:
-        if "\n".encode(codec) != b"\n":
-            raise InputError(
-                [Issue(f"not valid {codec} at byte offset {exc.start}", file=str(path))]
-            ) from None
-        parts: list[str] = []
-        offset = bom
-        for number, chunk in enumerate(raw.split(b"\n"), start=1):
-            try:
-                parts.append(chunk.decode(codec))
-            except UnicodeDecodeError as err:
-                bad[number] = _undecodable(codec, offset + err.start, chunk[err.start])
-                parts.append(chunk.decode(codec, errors="replace"))
-            offset += len(chunk) + 1
-        text = "\n".join(parts)
-    pieces = text.split("\n")
-    lines = [p + "\n" for p in pieces[:-1]]
-    if pieces[-1]:
-        lines.append(pieces[-1])
-    return Decoded(lines, bad, terminated=pieces[-1] == "")
 
 
 def read_actas(path: str | Path, encoding: str | None = None) -> Iterator[ReadRow]:
@@ -134,7 +45,7 @@ def read_actas(path: str | Path, encoding: str | None = None) -> Iterator[ReadRo
     path = Path(path)
     decoded = decode_file(path, encoding)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return _read_jsonl(decoded)
+        return read_jsonl(decoded)
     return _read_csv(path, decoded)
 
 
@@ -153,7 +64,7 @@ def use_columnar(path: str | Path, encoding: str | None = None) -> bool:
     CR of CRLF, no empty line, and as many fields on every line as in the header (checked
     with NumPy over the raw bytes). Every other file takes the row reader."""
     path = Path(path)
-    if path.suffix.lower() != ".csv" or not path.is_file() or _codec(encoding) != UTF8:
+    if path.suffix.lower() != ".csv" or not path.is_file() or codec_name(encoding) != UTF8:
         return False
     try:
         raw = path.read_bytes()
@@ -303,8 +214,8 @@ def check_csv_header(path: str | Path, encoding: str | None = None) -> list[str]
     """Check an acta CSV's header (raises :class:`InputError`) and return its columns."""
     path = Path(path)
     if not path.is_file():
-        raise _missing(path)
-    codec = _codec(encoding)
+        raise missing_file(path)
+    codec = codec_name(encoding)
     try:
         with path.open("rb") as fh:
             first = fh.readline()
@@ -314,7 +225,7 @@ def check_csv_header(path: str | Path, encoding: str | None = None) -> list[str]
     try:
         line = first[bom:].decode(codec)
     except UnicodeDecodeError as exc:
-        message = _undecodable(codec, bom + exc.start, first[bom + exc.start])
+        message = undecodable(codec, bom + exc.start, first[bom + exc.start])
         raise InputError([Issue(message, file=str(path), line=1, code="encoding")]) from None
     return _header_of(path, Decoded([line], {}, True))
 
@@ -350,130 +261,6 @@ def _csv_rows(decoded: Decoded, parser: RowParser) -> Iterator[ReadRow]:
             start = end + 1
     finally:
         csv.field_size_limit(limit)
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
-def _integer(text: str) -> int:
-    """A JSON integer; one too long to be a count becomes 2**63 (reported as too large)."""
-    return int(text) if len(text) <= 20 else INT64_MAX + 1
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def parse_json_line(text: str) -> Any:
-    """Parse one JSON Lines row: duplicated keys, NaN/Infinity and huge numbers refused."""
-    return json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_constant=_constant)
-
-
-def _json_shown(value: Any) -> str:
-    """A JSON value for a message, without walking into arrays or objects."""
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)[:60]  # a number: its digits (integers are at most 20 of them here)
-
-
-def _json_count(value: Any, field: str, issues: list[Issue]) -> RawCount:
-    """A count as read from JSON: an integer, null, or an issue (text, a fraction, ...)."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, str):
-        got = f"the text {shown(value)} (write numbers without quotes)"
-    else:
-        got = _json_shown(value)
-    issues.append(Issue(f"expected a non-negative integer, got {got}", field, code="not_integer"))
-    return None
-
-
-def _json_text(value: Any, field: str, issues: list[Issue]) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    issues.append(Issue(f"expected text, got {_json_shown(value)}", field, code="invalid"))
-    return None
-
-
-def _json_row(obj: Any, line: int) -> ReadRow:
-    if not isinstance(obj, dict):
-        return ReadRow(line, None, Issue("expected a JSON object", code="bad_row"))
-    issues: list[Issue] = [
-        Issue(
-            f"unknown key {shown(key)}; an acta object has the keys {', '.join(JSON_KEYS)}",
-            key,
-            code="unknown_key",
-        )
-        for key in obj
-        if key not in JSON_KEYS
-    ]
-    votes = obj.get("votes")
-    if not isinstance(votes, dict):
-        issues.append(
-            Issue("expected 'votes' to be an object of option → count", "votes", code="missing")
-        )
-        votes = {}
-    acta = RawActa(
-        unit=_json_text(obj.get("unit"), "unit", issues),
-        contest=_json_text(obj.get("contest"), "contest", issues),
-        source=_json_text(obj.get("source"), "source", issues),
-        received_at=_json_text(obj.get("received_at"), "received_at", issues),
-        voters=_json_count(obj.get("voters"), "voters", issues),
-        null=_json_count(obj.get("null"), "null", issues),
-        blank=_json_count(obj.get("blank"), "blank", issues),
-        votes={k: _json_count(v, k, issues) for k, v in votes.items()},
-    )
-    if issues:
-        return ReadRow(line, None, issues[0], tuple(issues[1:]))
-    return ReadRow(line, acta)
-
-
-def _read_jsonl(decoded: Decoded) -> Iterator[ReadRow]:
-    last = len(decoded.lines)
-    for line, text in enumerate(decoded.lines, start=1):
-        if line in decoded.bad:
-            yield ReadRow(line, None, Issue(decoded.bad[line], code="encoding"))
-            continue
-        if not text.strip():
-            continue
-        try:
-            obj = parse_json_line(text)
-        except _DuplicateKey as exc:
-            issue = Issue(
-                f"key {shown(exc.key)} appears more than once in this object",
-                exc.key,
-                code="duplicate_key",
-            )
-            yield ReadRow(line, None, issue)
-            continue
-        except RecursionError:
-            yield ReadRow(line, None, Issue("JSON nested too deeply", code="bad_row"))
-            continue
-        except ValueError as exc:
-            message = f"not valid JSON: {getattr(exc, 'msg', str(exc))}"
-            if not decoded.terminated and line == last:
-                message = f"{TRUNCATED}: {message}"
-            yield ReadRow(line, None, Issue(message, code="bad_row"))
-            continue
-        yield _json_row(obj, line)
 
 
 def write_actas_csv(path: Path, option_ids: list[str], rows: list[dict[str, object]]) -> None:

@@ -18,7 +18,7 @@ import polars as pl
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.prepared import PreparedBatch, content_templates
 from escrutinio.model.text import is_identifier
-from escrutinio.model.validation import ActaValidator
+from escrutinio.model.validation import BLANKS, ActaValidator
 
 DIGITS = r"^[0-9]{1,15}$"
 FIXED = ("unit", "contest", "source", "received_at", "voters", "null", "blank")
@@ -32,10 +32,6 @@ class Screened:
 
     accepted: PreparedBatch
     recheck: npt.NDArray[np.int64]
-
-
-BLANKS = " \t"
-"""What both readers strip around a cell (never a newline or another control character)."""
 
 
 def _stripped(frame: pl.DataFrame, name: str) -> pl.Series:

@@ -13,8 +13,9 @@ from escrutinio.model.text import identifier_problem, shown
 RawCount = str | int | None
 INT64_MAX = 2**63 - 1
 """The largest count the store holds (counts are kept as signed 64-bit integers)."""
-COUNT_BLANKS = " \t"
-"""What is stripped around a count given as text."""
+BLANKS = " \t"
+"""What is stripped around a CSV cell or a count given as text (never a newline or another
+control character, which stay part of the value)."""
 TOO_LARGE = f"count too large: the store holds counts up to {INT64_MAX}"
 
 
@@ -52,7 +53,7 @@ def parse_count(value: RawCount, field: str, issues: list[Issue]) -> int | None:
     if value is None:
         issues.append(Issue("missing count", field, code="missing"))
         return None
-    text = value.strip(COUNT_BLANKS) if isinstance(value, str) else value
+    text = value.strip(BLANKS) if isinstance(value, str) else value
     if not isinstance(text, str):
         issues.append(
             Issue(f"expected a non-negative integer, got {value!r}", field, code="not_integer")
@@ -169,7 +170,7 @@ class ActaValidator:
             for key, value in raw.votes.items():
                 if key in known or value is None:
                     continue
-                if isinstance(value, str) and not value.strip(COUNT_BLANKS):
+                if isinstance(value, str) and not value.strip(BLANKS):
                     continue
                 where = "another contest" if key in self._all_options else "no contest"
                 issues.append(
