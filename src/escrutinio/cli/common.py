@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.exceptions import TyperException
 
-from escrutinio.model.errors import InputError
-from escrutinio.store.store import Store, StoreError
+from escrutinio.model.errors import EscrutinioError
+from escrutinio.store.store import Store
+
+EXIT_OK = 0
+"""Everything was done."""
+EXIT_REJECTED = 1
+"""The command ran, but some input rows were rejected (or a check found a problem)."""
+EXIT_CANNOT_RUN = 2
+"""The command could not run: a missing or unreadable file, a bad header, no database, a
+refused operation, or an unexpected error."""
 
 console = Console()
 err_console = Console(stderr=True)
@@ -46,10 +58,44 @@ FormatOption = Annotated[
 ]
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
+def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
     """Print an error in red on stderr and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``command`` with the CLI's last line of defence: an :class:`EscrutinioError`
+    reaching the top prints its message and exits 2; so does any unexpected exception (as a
+    one-line report instead of a traceback, unless ``ESCRUTINIO_DEBUG`` is set)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except EscrutinioError as exc:
+            raise fail(str(exc)) from None
+        except Exception as exc:
+            if os.environ.get("ESCRUTINIO_DEBUG"):
+                raise
+            raise fail(
+                f"unexpected error ({type(exc).__name__}: {exc}); this is a bug, please "
+                "report it (set ESCRUTINIO_DEBUG=1 to see the traceback)"
+            ) from None
+
+    return run
+
+
+def guard_commands(app: typer.Typer) -> None:
+    """Wrap every command of ``app`` and of its sub-apps with :func:`guarded`."""
+    for info in app.registered_commands:
+        if info.callback is not None:
+            info.callback = guarded(info.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            guard_commands(group.typer_instance)
 
 
 @contextmanager
@@ -61,7 +107,7 @@ def open_store(db: str | None) -> Iterator[Store]:
         raise fail(f"cannot open database {db or 'escrutinio.db'}: {exc}") from None
     try:
         yield store
-    except (StoreError, InputError) as exc:
+    except EscrutinioError as exc:
         raise fail(str(exc)) from None
     finally:
         store.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,7 +20,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
+from escrutinio.cli.common import (
+    EXIT_REJECTED,
+    DbOption,
+    FormatOption,
+    console,
+    fail,
+    open_store,
+    write_out,
+)
 from escrutinio.io.actas_files import count_lines
 from escrutinio.io.definition_files import load_definition
 from escrutinio.io.mapping import convert as convert_mapped
@@ -62,17 +72,30 @@ def import_actas(
         str | None,
         typer.Option(help="Arrival time for rows without 'received_at' (default: now)."),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="The files' text encoding, e.g. latin-1 (default: UTF-8, BOM or not)."),
+    ] = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
     show: Annotated[int, typer.Option(help="How many rejected rows to list.")] = 20,
 ) -> None:
-    """Validate and store actas. Bad rows are reported and skipped; exit status 1 if any."""
+    """Validate and store actas. Bad rows are reported and skipped (exit status 1 if any);
+    a file that cannot be read stops the command before anything is stored (exit status 2)."""
+    for path in files:
+        if not path.is_file():
+            raise fail(f"{path}: {'not a file' if path.exists() else 'file not found'}")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise fail(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)") from None
     any_rejected = False
     reports = []
     with open_store(db) as store:
         store.definition()
         for path in files:
-            total = max(count_lines(path) - 1, 0) if path.exists() else 0
+            total = max(count_lines(path) - 1, 0)
             with Progress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
@@ -89,7 +112,11 @@ def import_actas(
 
                 try:
                     report = store.ingest_file(
-                        path, source=source, received_at=received_at, progress=advance
+                        path,
+                        source=source,
+                        received_at=received_at,
+                        encoding=encoding,
+                        progress=advance,
                     )
                 except InputError as exc:
                     raise fail(str(exc)) from None
@@ -108,11 +135,11 @@ def import_actas(
                 highlight=False,
             )
             for issue in report.issues[:show]:
-                console.print(f"  [red]✗[/] {issue}", highlight=False)
+                console.print(f"  [red]✗[/] {escape(str(issue))}", highlight=False)
             if len(report.issues) > show:
                 console.print(f"  … {len(report.issues) - show} more (use --show N or -f json)")
     if any_rejected:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def conflicts(
@@ -237,7 +264,7 @@ def convert(
         highlight=False,
     )
     for issue in report.rejected[:20]:
-        console.print(f"  [red]✗[/] {issue}", highlight=False)
+        console.print(f"  [red]✗[/] {escape(str(issue))}", highlight=False)
     if report.rejected:
         raise typer.Exit(1)
 

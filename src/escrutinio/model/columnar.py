@@ -18,7 +18,7 @@ import polars as pl
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.prepared import PreparedBatch, content_templates
 from escrutinio.model.text import is_identifier
-from escrutinio.model.validation import ActaValidator
+from escrutinio.model.validation import BLANKS, ActaValidator
 
 DIGITS = r"^[0-9]{1,15}$"
 FIXED = ("unit", "contest", "source", "received_at", "voters", "null", "blank")
@@ -35,7 +35,7 @@ class Screened:
 
 
 def _stripped(frame: pl.DataFrame, name: str) -> pl.Series:
-    return frame[name].cast(pl.String).str.strip_chars()
+    return frame[name].cast(pl.String).str.strip_chars(BLANKS)
 
 
 @dataclass
@@ -52,7 +52,7 @@ class CountColumns:
         """Parse every named column in one pass (Polars evaluates them in parallel)."""
         exprs: list[pl.Expr] = []
         for k, name in enumerate(names):
-            s = pl.col(name).cast(pl.String).str.strip_chars()
+            s = pl.col(name).cast(pl.String).str.strip_chars(BLANKS)
             exprs += [
                 s.cast(pl.Int64, strict=False).fill_null(0).alias(f"v{k}"),
                 s.str.contains(DIGITS).fill_null(False).alias(f"k{k}"),
@@ -83,7 +83,7 @@ class ColumnScreen:
         if value not in self._times:
             try:
                 self._times[value] = utc_timestamp(value)
-            except ValueError:
+            except (ValueError, OverflowError):
                 self._times[value] = None
         return self._times[value]
 

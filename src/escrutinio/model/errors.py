@@ -32,7 +32,7 @@ class Issue:
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.field:
-            where.append(f"field '{self.field}'")
+            where.append(f"field {self.field!r}")  # escaped: a field can be a key read from a file
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 

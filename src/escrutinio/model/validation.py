@@ -8,9 +8,15 @@ from dataclasses import dataclass
 from escrutinio.model.acta import Acta, utc_timestamp
 from escrutinio.model.definition import Definition
 from escrutinio.model.errors import Issue
-from escrutinio.model.text import is_identifier
+from escrutinio.model.text import identifier_problem, shown
 
 RawCount = str | int | None
+INT64_MAX = 2**63 - 1
+"""The largest count the store holds (counts are kept as signed 64-bit integers)."""
+BLANKS = " \t"
+"""What is stripped around a CSV cell or a count given as text (never a newline or another
+control character, which stay part of the value)."""
+TOO_LARGE = f"count too large: the store holds counts up to {INT64_MAX}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +34,8 @@ class RawActa:
 
 
 def parse_count(value: RawCount, field: str, issues: list[Issue]) -> int | None:
-    """Parse a vote count: a non-negative integer given as int or decimal digits."""
+    """Parse a vote count: a non-negative integer up to 2**63 - 1 given as int or decimal
+    digits (ASCII, blanks around them ignored)."""
     if isinstance(value, bool):
         issues.append(
             Issue(f"expected a non-negative integer, got {value!r}", field, code="not_integer")
@@ -36,13 +43,17 @@ def parse_count(value: RawCount, field: str, issues: list[Issue]) -> int | None:
         return None
     if isinstance(value, int):
         if value < 0:
-            issues.append(Issue(f"count must not be negative, got {value}", field, code="negative"))
+            got = value if value >= -INT64_MAX else "a huge negative number"
+            issues.append(Issue(f"count must not be negative, got {got}", field, code="negative"))
+            return None
+        if value > INT64_MAX:
+            issues.append(Issue(TOO_LARGE, field, code="too_large"))
             return None
         return value
     if value is None:
         issues.append(Issue("missing count", field, code="missing"))
         return None
-    text = value.strip() if isinstance(value, str) else value
+    text = value.strip(BLANKS) if isinstance(value, str) else value
     if not isinstance(text, str):
         issues.append(
             Issue(f"expected a non-negative integer, got {value!r}", field, code="not_integer")
@@ -52,12 +63,18 @@ def parse_count(value: RawCount, field: str, issues: list[Issue]) -> int | None:
         issues.append(Issue("missing count", field, code="missing"))
         return None
     if text.isdigit() and text.isascii():
-        return int(text)
-    if text.startswith("-") and text[1:].isdigit():
-        issues.append(Issue(f"count must not be negative, got {text}", field, code="negative"))
+        digits = text.lstrip("0")
+        if len(digits) > 19 or int(digits or "0") > INT64_MAX:
+            issues.append(Issue(TOO_LARGE, field, code="too_large"))
+            return None
+        return int(digits or "0")
+    if text.startswith("-") and text[1:].isdigit() and text.isascii():
+        issues.append(
+            Issue(f"count must not be negative, got {shown(text)[1:-1]}", field, code="negative")
+        )
     else:
         issues.append(
-            Issue(f"expected a non-negative integer, got '{text}'", field, code="not_integer")
+            Issue(f"expected a non-negative integer, got {shown(text)}", field, code="not_integer")
         )
     return None
 
@@ -92,7 +109,7 @@ class ActaValidator:
             unit_idx = d.units.index.get(raw.unit)
             if unit_idx is None:
                 issues.append(
-                    Issue(f"unknown polling unit '{raw.unit}'", "unit", code="unknown_unit")
+                    Issue(f"unknown polling unit {shown(raw.unit)}", "unit", code="unknown_unit")
                 )
         options: tuple[str, ...] | None = None
         if not raw.contest:
@@ -101,7 +118,9 @@ class ActaValidator:
             options = self._options.get(raw.contest)
             if options is None:
                 issues.append(
-                    Issue(f"unknown contest '{raw.contest}'", "contest", code="unknown_contest")
+                    Issue(
+                        f"unknown contest {shown(raw.contest)}", "contest", code="unknown_contest"
+                    )
                 )
         if (
             unit_idx is not None
@@ -120,16 +139,17 @@ class ActaValidator:
             )
 
         source = raw.source or self.default_source
-        if not is_identifier(source):
-            issues.append(Issue(f"'{source}' is not a valid source name", "source", code="invalid"))
+        problem = identifier_problem(source)
+        if problem is not None:
+            issues.append(Issue(f"not a valid source name: {problem}", "source", code="invalid"))
         received_at = self.default_received_at
         if raw.received_at:
             try:
                 received_at = utc_timestamp(raw.received_at)
-            except ValueError:
+            except (ValueError, OverflowError):
                 issues.append(
                     Issue(
-                        f"expected an ISO 8601 time, got '{raw.received_at}'",
+                        f"expected an ISO 8601 time, got {shown(raw.received_at)}",
                         "received_at",
                         code="invalid",
                     )
@@ -148,12 +168,14 @@ class ActaValidator:
                 votes.append(n if n is not None else 0)
             known = set(options)
             for key, value in raw.votes.items():
-                if key in known or value is None or value == "":
+                if key in known or value is None:
+                    continue
+                if isinstance(value, str) and not value.strip(BLANKS):
                     continue
                 where = "another contest" if key in self._all_options else "no contest"
                 issues.append(
                     Issue(
-                        f"'{key}' is not a ballot option of contest '{raw.contest}' "
+                        f"{shown(key)} is not a ballot option of contest '{raw.contest}' "
                         f"(it belongs to {where}; expected: {', '.join(options)})",
                         key,
                         code="unknown_option",
@@ -197,3 +219,18 @@ class ActaValidator:
             voters=voters,
             received_at=received_at,
         )
+
+
+def unterminated_issue(acta: Acta) -> Issue | None:
+    """Why a file's last line, read without a final newline, may have been cut: accepted
+    only when options + null + blank == voters exactly (a cut number rarely keeps that)."""
+    cast = sum(acta.votes) + acta.null + (acta.blank or 0)
+    if cast == acta.voters:
+        return None
+    return Issue(
+        f"possibly truncated (no final newline): options ({sum(acta.votes)}) + null "
+        f"({acta.null}) + blank ({acta.blank or 0}) = {cast}, not voters ({acta.voters}); "
+        "a last line without a final newline is accepted only when they are equal",
+        "voters",
+        code="truncated",
+    )

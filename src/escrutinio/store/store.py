@@ -18,12 +18,12 @@ import numpy.typing as npt
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from escrutinio.io.acta_intake import check_frame_slice, check_row, ends_in_newline
 from escrutinio.io.actas_files import (
     ReadRow,
     check_csv_header,
     read_actas,
     read_frame,
-    row_from_values,
     use_columnar,
 )
 from escrutinio.ledger.tiles import MAX_ENTRY_SIZE
@@ -38,12 +38,10 @@ from escrutinio.model.definition import (
 )
 from escrutinio.model.errors import EscrutinioError, Issue
 from escrutinio.model.prepared import (
-    ContentTemplate,
     PreparedActa,
     PreparedBatch,
     acta_event,
     content_templates,
-    prepare,
 )
 from escrutinio.model.validation import ActaValidator
 from escrutinio.store import schema as t
@@ -520,9 +518,12 @@ class Store:
         with self.engine.connect() as conn:
             for row in rows:
                 report.read += 1
-                prepared = self._check_row(validator, templates, row, report, file)
-                if prepared is not None:
-                    chunk.append(prepared)
+                result = check_row(validator, templates, row)
+                if isinstance(result, list):
+                    report.rejected_rows += 1
+                    report.issues.extend(i.located(file, row.line) for i in result)
+                else:
+                    chunk.append(result)
                 if len(chunk) >= chunk_size:
                     self._store_chunk(conn, PreparedBatch.of(chunk), report, cache)
                     if progress:
@@ -534,46 +535,27 @@ class Store:
                     progress(len(chunk))
         return report
 
-    @staticmethod
-    def _check_row(
-        validator: ActaValidator,
-        templates: dict[str, ContentTemplate],
-        row: ReadRow,
-        report: IngestReport,
-        file: str | None,
-    ) -> PreparedActa | None:
-        if row.acta is None:
-            assert row.issue is not None
-            report.rejected_rows += 1
-            report.issues.append(row.issue.located(file, row.line))
-            return None
-        result = validator.validate(row.acta)
-        if isinstance(result, list):
-            report.rejected_rows += 1
-            report.issues.extend(i.located(file, row.line) for i in result)
-            return None
-        unit_idx = validator.definition.units.index[result.unit]
-        return prepare(result, unit_idx, row.line, templates[result.contest])
-
     def ingest_file(
         self,
         path: str | Path,
         *,
         source: str | None = None,
         received_at: str | None = None,
+        encoding: str | None = None,
         chunk_size: int = 25_000,
         progress: Callable[[int], None] | None = None,
     ) -> IngestReport:
-        """Import an acta file (CSV or JSON Lines) with the same outcome as :meth:`ingest`.
+        """Import an acta file (CSV or JSON Lines; UTF-8 unless ``encoding`` is given) with
+        the same outcome as :meth:`ingest`.
 
         Plain CSV files (no quoted fields) are screened column-wise; every row that fails a
         check, and every other file, goes through the row validator, so accepted rows and
         error messages are the same either way.
         """
         path = Path(path)
-        if not use_columnar(path):
+        if not use_columnar(path, encoding):
             return self.ingest(
-                read_actas(path),
+                read_actas(path, encoding),
                 file=str(path),
                 source=source,
                 received_at=received_at,
@@ -584,28 +566,32 @@ class Store:
         validator = ActaValidator(
             definition, default_source=source, default_received_at=received_at or utc_timestamp()
         )
-        templates = content_templates(self.definition())
+        templates = content_templates(definition)
         screen = ColumnScreen(validator)
         frame = read_frame(path)
+        terminated = ends_in_newline(path)
         report = IngestReport(file=str(path))
         cache = VersionCache()
 
         def check(lo: int) -> tuple[PreparedBatch, IngestReport, int]:
             """Screen one slice (runs on a worker thread while the previous one is written)."""
             part = frame.slice(lo, chunk_size)
-            screened = screen.screen(part, first_line=lo + 2)
-            partial = IngestReport(file=str(path), read=part.height)
-            accepted = screened.accepted
-            if screened.recheck.size:
-                rechecked = []
-                for pos in screened.recheck.tolist():
-                    row = row_from_values(part.columns, part.row(pos), lo + 2 + pos)
-                    prepared = self._check_row(validator, templates, row, partial, str(path))
-                    if prepared is not None:
-                        rechecked.append(prepared)
-                accepted.extend(PreparedBatch.of(rechecked))
-                accepted = accepted.in_file_order()
-            return accepted, partial, part.height
+            last = lo + part.height >= frame.height
+            checked = check_frame_slice(
+                screen,
+                templates,
+                part,
+                lo + 2,
+                unterminated=last and not terminated,
+                file=str(path),
+            )
+            partial = IngestReport(
+                file=str(path),
+                read=checked.read,
+                rejected_rows=checked.rejected,
+                issues=checked.issues,
+            )
+            return checked.accepted, partial, part.height
 
         starts = list(range(0, frame.height, chunk_size))
         with (
