@@ -210,11 +210,6 @@ def test_unknown_audit(election: Election, command: list[str]) -> None:
     assert not (election.tmp / "r").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="today --received-at is not checked when it is used: 'yesterday' is stored as the "
-    "acta's received time (intake, issue 10)",
-)
 def test_bad_received_at_option(election: Election) -> None:
     path = election.tmp / "one.csv"
     path.write_text(
@@ -226,11 +221,6 @@ def test_bad_received_at_option(election: Election) -> None:
     assert "received" in out and "yesterday" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="today the --source default skips the identifier rule that a source column "
-    "obeys: 'bad source' is stored (intake, issue 10)",
-)
 def test_bad_source_option(election: Election) -> None:
     path = election.tmp / "one.csv"
     path.write_text(

@@ -24,6 +24,8 @@ EXIT_REJECTED = 1
 EXIT_CANNOT_RUN = 2
 """The command could not run: a missing or unreadable file, a bad header, no database, a
 refused operation, or an unexpected error."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (SIGINT), as shells report it; only whole actas were stored."""
 
 console = Console()
 err_console = Console(stderr=True)
@@ -60,7 +62,7 @@ FormatOption = Annotated[
 
 def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
     """Print an error in red on stderr and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -77,6 +79,10 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except EscrutinioError as exc:
             raise fail(str(exc)) from None
+        except KeyboardInterrupt:
+            raise fail(
+                "interrupted; whatever was committed before stays", EXIT_INTERRUPTED
+            ) from None
         except Exception as exc:
             if os.environ.get("ESCRUTINIO_DEBUG"):
                 raise

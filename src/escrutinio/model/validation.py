@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from escrutinio.model.acta import Acta, utc_timestamp
 from escrutinio.model.definition import Definition
-from escrutinio.model.errors import Issue
-from escrutinio.model.text import identifier_problem, shown
+from escrutinio.model.errors import InputError, Issue
+from escrutinio.model.text import IDENTIFIER_RULE, identifier_problem, is_identifier, shown
 
 RawCount = str | int | None
 INT64_MAX = 2**63 - 1
@@ -79,6 +79,23 @@ def parse_count(value: RawCount, field: str, issues: list[Issue]) -> int | None:
     return None
 
 
+def _default_time(value: str | None) -> str:
+    """The received time given for a whole import, normalised to UTC (now when not given)."""
+    if value is None:
+        return utc_timestamp()
+    try:
+        return utc_timestamp(value)
+    except (ValueError, OverflowError):
+        raise InputError(
+            [
+                Issue(
+                    f"the default received time {shown(value)} is not an ISO 8601 time",
+                    "received_at",
+                )
+            ]
+        ) from None
+
+
 class ActaValidator:
     """Checks raw actas against an election definition."""
 
@@ -91,7 +108,17 @@ class ActaValidator:
     ) -> None:
         self.definition = definition
         self.default_source = default_source or definition.info.official_source
-        self.default_received_at = default_received_at or utc_timestamp()
+        self.default_received_at = _default_time(default_received_at)
+        if not is_identifier(self.default_source):
+            raise InputError(
+                [
+                    Issue(
+                        f"the default source {shown(self.default_source)} is not a valid "
+                        f"source name ({IDENTIFIER_RULE})",
+                        "source",
+                    )
+                ]
+            )
         self.tolerance = definition.info.registered_tolerance
         self._options = {
             cid: tuple(o.id for o in c.options) for cid, c in definition.contests.items()
