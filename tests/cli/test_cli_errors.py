@@ -89,6 +89,7 @@ def test_database_without_a_definition(tmp_path: Path) -> None:
         code, out = cli(*command, "--db", tmp_path / "empty.db")
         assert code == COULD_NOT_RUN, (command, out)
         assert "no election definition loaded: run `escrutinio init FILE` first" in out
+        assert not (tmp_path / "empty.db").exists(), "a read command created a database"
 
 
 def test_key_file_missing(election: Election) -> None:

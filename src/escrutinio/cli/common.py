@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from rich.markup import escape
 from typer.exceptions import TyperException
 
 from escrutinio.model.errors import EscrutinioError
+from escrutinio.store.database import resolve_url
 from escrutinio.store.store import Store
 
 EXIT_OK = 0
@@ -105,8 +107,18 @@ def guard_commands(app: typer.Typer) -> None:
 
 
 @contextmanager
-def open_store(db: str | None) -> Iterator[Store]:
-    """Open the store for a command, turning known errors into clean exits."""
+def open_store(db: str | None, *, create: bool = False) -> Iterator[Store]:
+    """Open the store for a command, turning known errors into clean exits. Only ``init``
+    creates a database: any other command on a SQLite file that does not exist stops
+    before making one."""
+    url = resolve_url(db)
+    if not create and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise fail(
+                f"cannot open database {path}: no such file, so no election definition "
+                "loaded: run `escrutinio init FILE` first (or give --db / ESCRUTINIO_DB)"
+            )
     try:
         store = Store.open(db)
     except Exception as exc:  # connection errors differ per driver

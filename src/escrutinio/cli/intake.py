@@ -52,7 +52,7 @@ def init(
         loaded = load_definition(definition)
     except InputError as exc:
         raise fail(f"the definition has {len(exc.issues)} problem(s):\n{exc}") from None
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         outcome = store.load_definition(loaded)
     console.print(
         f"definition [bold]{loaded.info.id}[/] {outcome}: {len(loaded.contests)} contests, "
