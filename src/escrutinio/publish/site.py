@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.ledger.note import Ed25519Signer
 from escrutinio.ledger.tiles import (
@@ -81,20 +81,11 @@ def _old_manifest(out: Path, origin: str) -> dict[str, Any]:
     return doc
 
 
-def snapshot_at(store: Store, state: Replay, source: str | None = None) -> dict[str, Any]:
+def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads.SnapshotDoc:
     """The results snapshot (bulletin format) of the replayed log for ``source``."""
     definition = store.definition()
     counts = counting_counts(definition, state.actas, source or definition.info.official_source)
-    results = service.contest_results(definition, counts)
-    summary = service.election_summary(definition, counts, results)
-    return {
-        "format": service.SNAPSHOT_FORMAT,
-        "election": definition.info.id,
-        "definition_fingerprint": definition.fingerprint,
-        "log_size": state.size,
-        "summary": summary.to_dict(),
-        "contests": [r.to_dict() for r in results],
-    }
+    return reads.snapshot_of(definition, counts, state.size)
 
 
 def _data_files(
@@ -106,7 +97,7 @@ def _data_files(
     files["actas.parquet"] = formats.actas_parquet(state.actas)
     snap = snapshot_at(store, state)
     files["results/results.json"] = canonical_json_fast(snap)
-    files["results/results.csv"] = formats.results_csv(snap)
+    files["results/results.csv"] = formats.results_csv(dict(snap))
     b = t.bulletins.c
     with store.engine.connect() as conn:
         rows = conn.execute(

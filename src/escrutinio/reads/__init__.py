@@ -1,0 +1,63 @@
+"""The read seam: the one way the CLI, the publisher and the coming website and API read the
+record — results (overall and by region level), the election summary, snapshots and
+bulletins, acta versions with their decisions, pending conflicts, per-unit frames, audit
+status and signed checkpoints.
+
+Everything here reads; the one write is :func:`record_bulletin`, which keeps a snapshot
+forever.  Documents are typed (:mod:`escrutinio.reads.documents`) and print as the JSON the
+CLI and the publication have always printed.
+"""
+
+from escrutinio.audit.workflow.state import AuditStatusDoc
+from escrutinio.reads.actas import acta_versions, pending_conflicts, version_document
+from escrutinio.reads.audits import audit_state, audit_status, audit_status_document
+from escrutinio.reads.checkpoints import checkpoints, cosignatures, latest_checkpoint
+from escrutinio.reads.documents import (
+    SNAPSHOT_FORMAT,
+    ActaVersionDoc,
+    BulletinDoc,
+    BulletinEntry,
+    ConflictDoc,
+    SnapshotDoc,
+)
+from escrutinio.reads.frames import unit_frame
+from escrutinio.reads.results import (
+    bulletin,
+    bulletins,
+    contest_results,
+    election_summary,
+    load_counts,
+    record_bulletin,
+    regional_results,
+    snapshot,
+    snapshot_of,
+)
+
+__all__ = [
+    "SNAPSHOT_FORMAT",
+    "ActaVersionDoc",
+    "AuditStatusDoc",
+    "BulletinDoc",
+    "BulletinEntry",
+    "ConflictDoc",
+    "SnapshotDoc",
+    "acta_versions",
+    "audit_state",
+    "audit_status",
+    "audit_status_document",
+    "bulletin",
+    "bulletins",
+    "checkpoints",
+    "contest_results",
+    "cosignatures",
+    "election_summary",
+    "latest_checkpoint",
+    "load_counts",
+    "pending_conflicts",
+    "record_bulletin",
+    "regional_results",
+    "snapshot",
+    "snapshot_of",
+    "unit_frame",
+    "version_document",
+]
