@@ -86,6 +86,9 @@ def test_a_bulletin_keeps_the_snapshot_with_number_time_and_source(store: Store)
     }
     assert reads.record_bulletin(store)[0] == 2
     assert [b["number"] for b in reads.bulletins(store)] == [1, 2]
+    assert reads.bulletin_bodies(store, size) == []
+    assert reads.bulletin_bodies(store, size + 1) == [(1, canonical_json_fast(doc))]
+    assert [n for n, _ in reads.bulletin_bodies(store, store.log_size())] == [1, 2]
 
 
 def test_an_unknown_bulletin_is_a_store_error(store: Store) -> None:

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from escrutinio import reads
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.ledger.note import Ed25519Signer
@@ -35,7 +33,6 @@ from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.publish import formats
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.replay import Replay, counting_counts
-from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import (
     cosignatures,
     cosigned_note,
@@ -98,14 +95,9 @@ def _data_files(
     snap = snapshot_at(store, state)
     files["results/results.json"] = canonical_json_fast(snap)
     files["results/results.csv"] = formats.results_csv(dict(snap))
-    b = t.bulletins.c
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(b.number, b.body).where(b.log_idx < state.size).order_by(b.number)
-        ).all()
-    for number, body in rows:
-        files[f"bulletins/{number}.json"] = bytes(body)
-        files[f"bulletins/{number}.csv"] = formats.results_csv(json.loads(bytes(body)))
+    for number, body in reads.bulletin_bodies(store, state.size):
+        files[f"bulletins/{number}.json"] = body
+        files[f"bulletins/{number}.csv"] = formats.results_csv(json.loads(body))
     files["bulletins/index.csv"] = formats.bulletin_index_csv(
         {**leaf, "log_index": idx} for idx, leaf in state.bulletins
     )

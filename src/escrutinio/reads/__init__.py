@@ -23,6 +23,7 @@ from escrutinio.reads.documents import (
 from escrutinio.reads.frames import unit_frame
 from escrutinio.reads.results import (
     bulletin,
+    bulletin_bodies,
     bulletins,
     contest_results,
     election_summary,
@@ -46,6 +47,7 @@ __all__ = [
     "audit_status",
     "audit_status_document",
     "bulletin",
+    "bulletin_bodies",
     "bulletins",
     "checkpoints",
     "contest_results",
