@@ -109,6 +109,8 @@ def test_results_by_region_cover_every_region_of_the_level(store: Store) -> None
 
 def test_unit_frame_is_unchanged(store: Store) -> None:
     assert reads.unit_frame(store, "gov-A").write_csv() == fixture("unit_frame_gov-A.csv")
+    assert reads.sources(store) == [("official", 6)]
+    assert reads.unit_frame(store, "gov-A", "other").height == 0
 
 
 def test_versions_and_conflicts_print_as_before(conflicted: Store, db_url: str) -> None:

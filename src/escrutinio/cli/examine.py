@@ -93,7 +93,7 @@ def _reading(p: float | None, details: dict[str, object]) -> str:
 
 
 def _store_collection(store: Store, spec: str, contest: str) -> pl.DataFrame:
-    known = {s for s, _ in store.sources()}
+    known = {s for s, _ in reads.sources(store)}
     if spec not in known:
         raise fail(
             f"'{spec}' is neither a file nor a source in the store "

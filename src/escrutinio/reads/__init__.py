@@ -20,7 +20,7 @@ from escrutinio.reads.documents import (
     ConflictDoc,
     SnapshotDoc,
 )
-from escrutinio.reads.frames import unit_frame
+from escrutinio.reads.frames import sources, unit_frame
 from escrutinio.reads.results import (
     bulletin,
     bulletin_bodies,
@@ -60,6 +60,7 @@ __all__ = [
     "regional_results",
     "snapshot",
     "snapshot_of",
+    "sources",
     "unit_frame",
     "version_document",
 ]

@@ -11,6 +11,12 @@ import polars as pl
 from escrutinio.store.store import Store
 
 
+def sources(store: Store) -> list[tuple[str, int]]:
+    """Every source with counting actas and how many, by name (the collections a frame can
+    be taken from)."""
+    return store.sources()
+
+
 def unit_frame(store: Store, contest: str, source: str | None = None) -> pl.DataFrame:
     """One row per counted unit of a contest: unit id, region names at every level,
     registered electors, voters, null, blank, votes per candidate (summed over cards) and the
