@@ -58,6 +58,8 @@ def test_snapshot_json_is_unchanged(store: Store) -> None:
     snap = reads.snapshot(store)
     assert json.dumps(snap, ensure_ascii=False, indent=2) + "\n" == fixture("snapshot.json")
     assert list(snap) == list(reads.SnapshotDoc.__annotations__)
+    assert list(snap["summary"]) == list(reads.SummaryDoc.__annotations__)
+    assert all(list(c) == list(reads.ContestResultDoc.__annotations__) for c in snap["contests"])
     assert snap["format"] == reads.SNAPSHOT_FORMAT and snap["log_size"] == store.log_size()
 
 

@@ -33,6 +33,8 @@ from escrutinio.reads.results import (
     snapshot,
     snapshot_of,
 )
+from escrutinio.tally.results import ContestResultDoc
+from escrutinio.tally.summary import SummaryDoc
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -41,7 +43,9 @@ __all__ = [
     "BulletinDoc",
     "BulletinEntry",
     "ConflictDoc",
+    "ContestResultDoc",
     "SnapshotDoc",
+    "SummaryDoc",
     "acta_versions",
     "audit_state",
     "audit_status",

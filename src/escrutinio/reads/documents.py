@@ -3,13 +3,17 @@ acta versions and pending conflicts.
 
 They are plain JSON objects (``TypedDict``), so ``json.dumps`` of one prints exactly what the
 CLI and the publication have always printed; the key order of each class is the order of the
-JSON object.  The nested ``summary`` and ``contests`` values are the tally's own JSON forms
-(:meth:`escrutinio.tally.Summary.to_dict`, :meth:`escrutinio.tally.ContestResult.to_dict`).
+JSON object.  The nested ``summary`` and ``contests`` values are the tally's own typed JSON
+forms (:class:`~escrutinio.tally.summary.SummaryDoc`,
+:class:`~escrutinio.tally.results.ContestResultDoc`).
 """
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
+
+from escrutinio.tally.results import ContestResultDoc
+from escrutinio.tally.summary import SummaryDoc
 
 SNAPSHOT_FORMAT = "escrutinio-bulletin/1"
 """The ``format`` field of every snapshot and bulletin."""
@@ -22,8 +26,8 @@ class SnapshotDoc(TypedDict):
     election: str
     definition_fingerprint: str
     log_size: int
-    summary: dict[str, Any]
-    contests: list[dict[str, Any]]
+    summary: SummaryDoc
+    contests: list[ContestResultDoc]
 
 
 class BulletinDoc(SnapshotDoc):
