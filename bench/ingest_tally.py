@@ -66,7 +66,7 @@ def phase_ingest(data: Path, url: str) -> dict[str, float]:
 
 def phase_tally(url: str) -> dict[str, float]:
     """Full re-tally from the store, then one-acta updates through a running tally."""
-    from escrutinio import service
+    from escrutinio import reads
     from escrutinio.io.actas_files import read_actas
     from escrutinio.store.store import Store
     from escrutinio.tally import RunningTally, tally_contest, tally_regions
@@ -76,12 +76,12 @@ def phase_tally(url: str) -> dict[str, float]:
     definition = store.definition()
     def_load = time.perf_counter() - start
     start = time.perf_counter()
-    counts = service.load_counts(store)
+    counts = reads.load_counts(store)
     load = time.perf_counter() - start
     start = time.perf_counter()
     overall = [tally_contest(definition, c) for c in counts.values()]
     by_state = [tally_regions(definition, c, "state") for c in counts.values()]
-    summary = service.election_summary(definition, counts, overall)
+    summary = reads.election_summary(definition, counts, overall)
     compute = time.perf_counter() - start
     assert by_state and summary.actas_counted == len(counts["pres"].units)
 

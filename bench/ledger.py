@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _synthetic import write_synthetic
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.io.definition_files import load_definition
 from escrutinio.ledger.keys import generate_key
 from escrutinio.ledger.merkle import verify_consistency
@@ -64,7 +64,7 @@ def main() -> None:
         f"append {report.accepted:,} acta leaves through the store: {append_s:.1f} s "
         f"({report.accepted / append_s:,.0f} appends/s)"
     )
-    service.record_bulletin(store)
+    reads.record_bulletin(store)
     signer = generate_key("escrutinio.example/bench")
     t0 = time.perf_counter()
     pub = publish(store, work / "pub", signer)

@@ -268,6 +268,6 @@ def test_record_refuses_a_file_that_is_not_utf8(db: str, tmp_path: Path) -> None
     bad = tmp_path / "latin1.csv"
     bad.write_bytes("unit,contest,option,votes,reason\nu5,gov-B,b1,300,Bolívar\n".encode("latin-1"))
     code, out = cli(db, "record", "h", str(bad))
-    flat = out.replace("\n", " ")
+    flat = " ".join(out.split())  # Rich wraps at the terminal width, leaving a space
     assert code == 2 and "line 2" in flat and "byte offset 52" in flat and "UTF-8" in flat, out
     assert json.loads(cli(db, "status", "h", "--format", "json")[1])["pending_hand_counts"] == 2

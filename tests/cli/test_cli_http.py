@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.cli.main import app
 from escrutinio.model import Definition
 from escrutinio.store.store import Store
@@ -68,7 +68,7 @@ def import_rows(db: str, path: Path, rows: str) -> None:
     store = Store.open(db)
     try:
         store.ingest_file(path)
-        service.record_bulletin(store)
+        reads.record_bulletin(store)
     finally:
         store.close()
 

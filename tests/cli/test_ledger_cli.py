@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.cli.main import app
 from escrutinio.model import Definition
 from escrutinio.store.store import Store
@@ -30,7 +30,7 @@ def db(tmp_path: Path, definition: Definition) -> str:
     store.load_definition(definition)
     (tmp_path / "a.csv").write_text(HEADER + ROWS, encoding="utf-8")
     store.ingest_file(tmp_path / "a.csv")
-    service.record_bulletin(store)
+    reads.record_bulletin(store)
     store.close()
     return str(path)
 

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select
 
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.model import Definition
 from escrutinio.store import schema as t
 from escrutinio.store.database import MIGRATIONS, make_engine, migrate
@@ -105,7 +105,7 @@ def test_upgrade_from_each_earlier_revision_keeps_the_data(
         encoding="utf-8",
     )
     store.ingest_file(witness)
-    service.record_bulletin(store)
+    reads.record_bulletin(store)
     store.close()
     engine = make_engine(db_url)
     try:
@@ -134,7 +134,7 @@ def test_upgrade_from_each_earlier_revision_keeps_the_data(
     try:
         size = store.log_size()
         assert size == len(before["log_entries"])
-        number, _ = service.record_bulletin(store)
+        number, _ = reads.record_bulletin(store)
         assert number == 2 and store.log_size() == size + 1
     finally:
         store.close()

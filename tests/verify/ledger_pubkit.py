@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.ledger.cosignature import CosignatureSigner
 from escrutinio.ledger.keys import generate_key
 from escrutinio.ledger.note import Ed25519Signer
@@ -66,7 +66,7 @@ def wave1(db_url: str, definition: Definition, tmp: Path) -> Pub:
     store = Store.open(db_url)
     store.load_definition(definition)
     ingest(store, tmp, "wave1.csv", WAVE1)
-    service.record_bulletin(store)
+    reads.record_bulletin(store)
     pub = Pub(
         store,
         generate_key(ORIGIN),
@@ -86,7 +86,7 @@ def wave2(pub: Pub, tmp: Path) -> None:
     pub.store.adjudicate(
         "u2", "gov-A", pub.store.definition().info.official_source, 2, "recount", "board"
     )
-    service.record_bulletin(pub.store)
+    reads.record_bulletin(pub.store)
     publish(pub.store, pub.out, pub.signer)
     done = cosign_publication(pub.out, pub.witness, pub.signer.verifier(), pub.witness_state)
     add_cosignature(pub.store, done.note, pub.witness.verifier().verifier_key())

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from escrutinio import reads
 from escrutinio.audit.errors import AuditError, AuditParameterError
 from escrutinio.audit.files.ballot_files import parse_ballot_readings, parse_manifest, parse_marks
 from escrutinio.audit.files.handcounts import MAX_COUNT, parse_hand_counts
@@ -391,8 +392,7 @@ def status_cmd(
 ) -> None:
     """Measured risk per contest, discrepancies, and the next round's size if needed."""
     with open_store(db) as store, audit_errors():
-        state = store_audits.load_audit(store, name)
-        st = wf.status(state)
+        state, st = reads.audit_status(store, name)
         if fmt == "json":
             write_out(json.dumps(st.to_dict(), indent=2))
             return

@@ -9,7 +9,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.cli.common import DbOption, console, fail, open_store
 from escrutinio.store.store import Store
 
@@ -50,7 +50,7 @@ def forensics(
             title="Forensic tests (report: index.html per contest)",
         )
         for cid in chosen:
-            frame = service.unit_frame(store, cid, source)
+            frame = reads.unit_frame(store, cid, source)
             if frame.height == 0:
                 console.print(f"{cid}: no counted actas, skipped")
                 continue
@@ -93,13 +93,13 @@ def _reading(p: float | None, details: dict[str, object]) -> str:
 
 
 def _store_collection(store: Store, spec: str, contest: str) -> pl.DataFrame:
-    known = {s for s, _ in store.sources()}
+    known = {s for s, _ in reads.sources(store)}
     if spec not in known:
         raise fail(
             f"'{spec}' is neither a file nor a source in the store "
             f"(sources: {', '.join(sorted(known)) or 'none'})"
         )
-    return service.unit_frame(store, contest, spec)
+    return reads.unit_frame(store, contest, spec)
 
 
 def reconcile(

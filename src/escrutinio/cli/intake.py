@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from escrutinio import reads
 from escrutinio.cli.common import (
     EXIT_REJECTED,
     DbOption,
@@ -149,23 +150,19 @@ def conflicts(
 ) -> None:
     """List actas with conflicting versions that await a decision (`escrutinio adjudicate`)."""
     with open_store(db) as store:
-        rows = store.conflicts(source)
+        rows = reads.pending_conflicts(store, source)
     if fmt == "json":
-        write_out(
-            json.dumps(
-                [{"unit": u, "contest": c, "source": s, "versions": n} for u, c, s, n in rows],
-                indent=2,
-            )
-        )
+        write_out(json.dumps(rows, indent=2))
         return
     if fmt == "csv":
         write_out(
-            "unit,contest,source,versions\n" + "".join(f"{u},{c},{s},{n}\n" for u, c, s, n in rows)
+            "unit,contest,source,versions\n"
+            + "".join(f"{r['unit']},{r['contest']},{r['source']},{r['versions']}\n" for r in rows)
         )
         return
     table = Table("unit", "contest", "source", "versions", title="Pending conflicts")
-    for u, c, s, n in rows:
-        table.add_row(u, c, s, str(n))
+    for r in rows:
+        table.add_row(r["unit"], r["contest"], r["source"], str(r["versions"]))
     console.print(table if rows else "no pending conflicts")
 
 
@@ -178,21 +175,10 @@ def versions(
 ) -> None:
     """Show every stored version of one acta, and which one counts."""
     with open_store(db) as store:
-        found = store.versions(unit, contest, source)
+        found = reads.acta_versions(store, unit, contest, source)
     if not found:
         raise fail(f"no acta stored for unit '{unit}' in contest '{contest}'")
-    docs = [
-        {
-            **v.acta.content(),
-            "version": v.version,
-            "status": v.status,
-            "counting": v.counting,
-            "received_at": v.acta.received_at,
-            "content_hash": v.content_hash,
-            "log_index": v.log_idx,
-        }
-        for v in found
-    ]
+    docs = [reads.version_document(v) for v in found]
     if fmt != "table":
         write_out(json.dumps(docs, ensure_ascii=False, indent=2))
         return

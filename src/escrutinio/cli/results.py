@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
 from escrutinio.cli.ledger import load_secret_key
 from escrutinio.cli.render import render_result, results_csv, summary_tables, to_json
@@ -67,7 +67,7 @@ def results(
                 f"unknown region level '{level}' (known: {', '.join(definition.region_levels)})"
             )
         if bulletin is not None:
-            doc = store.bulletin(bulletin)
+            doc = reads.bulletin(store, bulletin)
             chosen = [
                 ContestResult.from_dict(c)
                 for c in doc["contests"]
@@ -81,13 +81,13 @@ def results(
                 )
             _show(Summary.from_dict(doc["summary"]) if summary else None, chosen, fmt, extra=header)
             return
-        counts = service.load_counts(store, source)
-        overall = service.contest_results(definition, counts)
+        counts = reads.load_counts(store, source)
+        overall = reads.contest_results(definition, counts)
         if summary:
-            _show(service.election_summary(definition, counts, overall), [], fmt, extra={})
+            _show(reads.election_summary(definition, counts, overall), [], fmt, extra={})
             return
         if level is not None:
-            shown = service.regional_results(definition, counts, level, contest)
+            shown = reads.regional_results(definition, counts, level, contest)
         else:
             shown = [r for r in overall if not contest or r.contest_id in contest]
         _show(None, shown, fmt, extra={})
@@ -111,7 +111,7 @@ def bulletin(
     signer = load_secret_key(key) if key is not None else None
     note = None
     with open_store(db) as store:
-        number, doc = service.record_bulletin(store, source)
+        number, doc = reads.record_bulletin(store, source)
         if signer is not None:
             note = sign_checkpoint_now(store, signer)
     if fmt == "json":
@@ -130,7 +130,7 @@ def bulletin(
 def bulletins(db: DbOption = None, fmt: FormatOption = "table") -> None:
     """List every bulletin recorded so far."""
     with open_store(db) as store:
-        rows = store.bulletins()
+        rows = reads.bulletins(store)
     if fmt == "json":
         write_out(json.dumps(rows, indent=2))
         return

@@ -17,11 +17,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import select
-
-from escrutinio import service
+from escrutinio import reads
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.ledger.note import Ed25519Signer, sign_note
 from escrutinio.ledger.tiles import (
@@ -45,7 +42,6 @@ from escrutinio.publish.outdir import (
     write_file,
 )
 from escrutinio.publish.replay import Replay, counting_counts
-from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import (
     cosignatures,
     cosigned_note,
@@ -114,20 +110,11 @@ def _old_stale_paths(out: Path, origin: str, report: PublishReport) -> list[str]
     return paths
 
 
-def snapshot_at(store: Store, state: Replay, source: str | None = None) -> dict[str, Any]:
+def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads.SnapshotDoc:
     """The results snapshot (bulletin format) of the replayed log for ``source``."""
     definition = store.definition()
     counts = counting_counts(definition, state.actas, source or definition.info.official_source)
-    results = service.contest_results(definition, counts)
-    summary = service.election_summary(definition, counts, results)
-    return {
-        "format": service.SNAPSHOT_FORMAT,
-        "election": definition.info.id,
-        "definition_fingerprint": definition.fingerprint,
-        "log_size": state.size,
-        "summary": summary.to_dict(),
-        "contests": [r.to_dict() for r in results],
-    }
+    return reads.snapshot_of(definition, counts, state.size)
 
 
 def _data_files(
@@ -139,15 +126,10 @@ def _data_files(
     files["actas.parquet"] = formats.actas_parquet(state.actas)
     snap = snapshot_at(store, state)
     files["results/results.json"] = canonical_json_fast(snap)
-    files["results/results.csv"] = formats.results_csv(snap)
-    b = t.bulletins.c
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(b.number, b.body).where(b.log_idx < state.size).order_by(b.number)
-        ).all()
-    for number, body in rows:
-        files[f"bulletins/{number}.json"] = bytes(body)
-        files[f"bulletins/{number}.csv"] = formats.results_csv(json.loads(bytes(body)))
+    files["results/results.csv"] = formats.results_csv(dict(snap))
+    for number, body in reads.bulletin_bodies(store, state.size):
+        files[f"bulletins/{number}.json"] = body
+        files[f"bulletins/{number}.csv"] = formats.results_csv(json.loads(body))
     files["bulletins/index.csv"] = formats.bulletin_index_csv(
         {**leaf, "log_index": idx} for idx, leaf in state.bulletins
     )

@@ -16,7 +16,7 @@ import json
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
@@ -461,7 +461,7 @@ def record_conclusion(store: Store, state: AuditState, st: AuditStatus) -> tuple
 
 def _floatless(st: AuditStatus) -> dict[str, Any]:
     """Status with risks as decimal strings (canonical JSON here carries integers only)."""
-    out = st.to_dict()
+    out = cast(dict[str, Any], st.to_dict())
     for c in out["contests"]:
         c["risk"] = f"{c['risk']:.6g}"
     return out

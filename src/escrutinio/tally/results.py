@@ -15,29 +15,114 @@ null for the whole contest), ``options`` [{``option_id``, ``candidate_id``, ``pa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal, Self
+from typing import Any, Generic, Literal, Self, TypedDict, TypeVar, cast
 
 State = Literal["final", "irreversible", "counting"]
 STATES: tuple[State, ...] = ("final", "irreversible", "counting")
 
 
-class FlatRecord:
-    """A record whose fields are all JSON values: ``to_dict`` lists them in field order and
-    ``from_dict`` is its inverse."""
+class OptionResultDoc(TypedDict):
+    """JSON form of an :class:`OptionResult`."""
 
-    def to_dict(self) -> dict[str, Any]:
+    option_id: str
+    candidate_id: str
+    party_id: str | None
+    votes: int
+
+
+class CandidateResultDoc(TypedDict):
+    """JSON form of a :class:`CandidateResult`."""
+
+    candidate_id: str
+    name: str
+    alliance: str | None
+    votes: int
+    pct: float
+
+
+class PartyResultDoc(TypedDict):
+    """JSON form of a :class:`PartyResult`."""
+
+    party_id: str
+    name: str
+    alliance: str | None
+    votes: int
+    pct: float
+
+
+class AllianceResultDoc(TypedDict):
+    """JSON form of an :class:`AllianceResult`."""
+
+    alliance_id: str
+    name: str
+    votes: int
+    pct: float
+
+
+class RaceStatusDoc(TypedDict):
+    """JSON form of a :class:`RaceStatus`."""
+
+    state: State
+    leaders: list[str]
+    margin_votes: int | None
+    outstanding_electors: int | None
+    actas_outstanding: int
+    recount_range: bool
+    tie: bool
+    reason: str
+
+
+class ContestResultDoc(TypedDict):
+    """JSON form of a :class:`ContestResult` (keys in the module docstring)."""
+
+    contest_id: str
+    contest_name: str
+    region_id: str | None
+    region_name: str | None
+    region_level: str | None
+    options: list[OptionResultDoc]
+    candidates: list[CandidateResultDoc]
+    parties: list[PartyResultDoc]
+    alliances: list[AllianceResultDoc]
+    valid: int
+    null: int
+    blank: int
+    voters: int
+    registered: int
+    registered_counted: int
+    turnout_pct: float | None
+    actas_counted: int
+    actas_expected: int
+    reported_pct: float
+    electors_reported_pct: float
+    winners: list[str]
+    margin_votes: int | None
+    margin_pct: float | None
+    status: RaceStatusDoc | None
+
+
+Doc = TypeVar("Doc")
+
+
+class FlatRecord(Generic[Doc]):
+    """A record whose fields are all JSON values: ``to_dict`` lists them in field order (as
+    the ``Doc`` it names) and ``from_dict`` is its inverse."""
+
+    def to_dict(self) -> Doc:
         """JSON-ready dict of the fields, in declaration order."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        doc = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return cast(Doc, doc)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Self:
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
         """Inverse of :meth:`to_dict`."""
         return cls(**{f.name: d[f.name] for f in fields(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
-class OptionResult(FlatRecord):
+class OptionResult(FlatRecord[OptionResultDoc]):
     """Votes for one ballot option (a candidate on a party card)."""
 
     option_id: str
@@ -47,7 +132,7 @@ class OptionResult(FlatRecord):
 
 
 @dataclass(frozen=True)
-class CandidateResult(FlatRecord):
+class CandidateResult(FlatRecord[CandidateResultDoc]):
     """A candidate's votes summed over every card they appear on."""
 
     candidate_id: str
@@ -58,7 +143,7 @@ class CandidateResult(FlatRecord):
 
 
 @dataclass(frozen=True)
-class PartyResult(FlatRecord):
+class PartyResult(FlatRecord[PartyResultDoc]):
     """Votes cast on one party's card in a contest."""
 
     party_id: str
@@ -69,7 +154,7 @@ class PartyResult(FlatRecord):
 
 
 @dataclass(frozen=True)
-class AllianceResult(FlatRecord):
+class AllianceResult(FlatRecord[AllianceResultDoc]):
     """Votes of the ballot options that belong to one alliance."""
 
     alliance_id: str
@@ -101,7 +186,7 @@ class RaceStatus:
         """True for final and irreversible races."""
         return self.state != "counting"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RaceStatusDoc:
         """JSON-ready dict with the keys listed in the module docstring."""
         return {
             "state": self.state,
@@ -115,7 +200,7 @@ class RaceStatus:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RaceStatus:
+    def from_dict(cls, d: Mapping[str, Any]) -> RaceStatus:
         """Inverse of :meth:`to_dict`."""
         state = d["state"]
         if state not in STATES:
@@ -172,7 +257,7 @@ class ContestResult:
         """Candidates by votes, most first (ties keep the definition order)."""
         return sorted(self.candidates, key=lambda c: -c.votes)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ContestResultDoc:
         """JSON-ready dict with the keys listed in the module docstring."""
         return {
             "contest_id": self.contest_id,
@@ -202,7 +287,7 @@ class ContestResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ContestResult:
+    def from_dict(cls, d: Mapping[str, Any]) -> ContestResult:
         """Inverse of :meth:`to_dict`."""
         return cls(
             contest_id=d["contest_id"],

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -31,6 +31,40 @@ INDEPENDENT = "independent"
 """Key for seats and votes of candidates and options outside every alliance."""
 
 
+class SeatWinnerDoc(TypedDict):
+    """JSON form of a :class:`SeatWinner`."""
+
+    contest_id: str
+    candidate_id: str
+    alliance: str
+
+
+class TurnoutDoc(TypedDict):
+    """JSON form of a :class:`Turnout`."""
+
+    voters: int
+    registered: int
+    pct: float | None
+
+
+class SummaryDoc(TypedDict):
+    """JSON form of a :class:`Summary` (keys in the module docstring)."""
+
+    election_id: str
+    election_name: str
+    seats: dict[str, int]
+    seat_winners: list[SeatWinnerDoc]
+    pending: list[str]
+    pending_ids: list[str]
+    votes: dict[str, int]
+    vote_shares: dict[str, float]
+    valid: int
+    turnout: TurnoutDoc
+    actas_counted: int
+    actas_expected: int
+    contests_by_status: dict[str, list[str]]
+
+
 @dataclass(frozen=True)
 class SeatWinner:
     """A seat won in a decided race."""
@@ -39,7 +73,7 @@ class SeatWinner:
     candidate_id: str
     alliance: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SeatWinnerDoc:
         """JSON-ready dict: contest_id, candidate_id, alliance."""
         return {
             "contest_id": self.contest_id,
@@ -56,7 +90,7 @@ class Turnout:
     registered: int
     pct: float | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TurnoutDoc:
         """JSON-ready dict: voters, registered, pct."""
         return {"voters": self.voters, "registered": self.registered, "pct": self.pct}
 
@@ -79,7 +113,7 @@ class Summary:
     actas_expected: int
     contests_by_status: dict[str, list[str]]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SummaryDoc:
         """JSON-ready dict with the keys listed in the module docstring."""
         return {
             "election_id": self.election_id,
@@ -98,7 +132,7 @@ class Summary:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Summary:
+    def from_dict(cls, d: Mapping[str, Any]) -> Summary:
         """Rebuild a summary from :meth:`to_dict` output (e.g. a stored bulletin)."""
         t = d["turnout"]
         return cls(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,41 @@ from escrutinio.audit.workflow.reported import ReportedContest
 POOLED = "*"  # draw key of a sample shared by all contests (MACRO, ballot methods)
 
 IntArray = NDArray[np.int64]
+
+
+class DiscrepancyDoc(TypedDict):
+    """JSON form of a :class:`Discrepancy` in a status document."""
+
+    unit: str
+    difference: list[int]
+
+
+class ContestStatusDoc(TypedDict):
+    """JSON form of a :class:`ContestStatus`."""
+
+    contest: str
+    tables: int
+    drawn: int
+    audited: int
+    risk: float
+    confirmed: bool
+    discrepancies: list[DiscrepancyDoc]
+    next_size: int
+    full_hand_count_required: bool
+    reported_totals: list[int]
+    corrected_totals: list[int] | None
+    outcome_changed: bool | None
+    note: str
+    unit: str
+
+
+class AuditStatusDoc(TypedDict):
+    """JSON form of an :class:`AuditStatus` (``audit status -f json``, the report's status)."""
+
+    round: int
+    pending_hand_counts: int
+    conclusion: str
+    contests: list[ContestStatusDoc]
 
 
 @dataclass
@@ -156,7 +191,7 @@ class ContestStatus:
     note: str = ""
     unit: str = "tables"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ContestStatusDoc:
         """JSON-ready form."""
         return {
             "contest": self.contest,
@@ -189,7 +224,7 @@ class AuditStatus:
     pending: int
     conclusion: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AuditStatusDoc:
         """JSON-ready form."""
         return {
             "round": self.round,
