@@ -99,7 +99,7 @@ def test_results_match_published_bulletins(pub: Pub) -> None:
 
 def test_verifier_imports_only_model_and_tally() -> None:
     allowed = ("escrutinio.model", "escrutinio.tally", "escrutinio.verify")
-    for path in VERIFY_DIR.glob("*.py"):
+    for path in VERIFY_DIR.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names: list[str] = []

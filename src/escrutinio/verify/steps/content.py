@@ -1,0 +1,93 @@
+"""Steps on the published data: ``definition`` (rebuilt and fingerprinted against its
+leaf), ``actas`` (actas.csv and actas.parquet against the acta leaves) and ``results``
+(results recomputed from the counting actas)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import polars as pl
+
+from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.errors import EscrutinioError
+from escrutinio.verify import expected
+from escrutinio.verify.rebuild import rebuild_definition
+from escrutinio.verify.snapshots import Snapshots
+from escrutinio.verify.steps.context import (
+    Context,
+    Failed,
+    compare_bytes,
+    compare_doc,
+    first_line,
+    need,
+    parse_json,
+)
+from escrutinio.verify.steps.manifest import REQUIRED
+
+
+def check_definition(ctx: Context) -> str:
+    """The definition files rebuild to the definition whose fingerprint the log holds.
+
+    Needs ``ctx.files`` and ``ctx.record``; establishes ``ctx.snapshots``. Fatal."""
+    files = need(ctx.files, "manifest")
+    record = need(ctx.record, "record")
+    leaf = need(record.definition, "definition leaf")
+    published = {p: files.get(p) for p in REQUIRED if p.startswith("definition/")}
+    try:
+        rebuilt, fingerprint = rebuild_definition(published, leaf)
+    except (
+        ValueError,
+        EscrutinioError,
+        csv.Error,
+        pl.exceptions.PolarsError,
+        pl.exceptions.PanicException,
+    ) as exc:
+        raise Failed(f"definition/: does not rebuild: {first_line(exc)}") from exc
+    ctx.snapshots = Snapshots(rebuilt, fingerprint, record)
+    return f"fingerprint {fingerprint[:16]}… matches the log"
+
+
+def check_actas(ctx: Context) -> str:
+    """actas.csv byte for byte and actas.parquet column by column equal the acta leaves.
+    Needs ``ctx.files`` and ``ctx.record``. Not fatal."""
+    files = need(ctx.files, "manifest")
+    record = need(ctx.record, "record")
+    compare_bytes("actas.csv", files.get("actas.csv"), expected.actas_csv(record.actas))
+    files.cache.pop("actas.csv", None)
+    try:
+        frame = pl.read_parquet(io.BytesIO(files.get("actas.parquet")))
+        files.cache.pop("actas.parquet", None)
+        bad = expected.actas_frame_matches(frame, record.actas)
+    except (
+        pl.exceptions.PolarsError,
+        pl.exceptions.PanicException,
+        OSError,
+        ValueError,
+    ) as exc:
+        raise Failed(f"actas.parquet: not the expected Parquet table ({first_line(exc)})") from exc
+    if bad is not None:
+        raise Failed(f"actas.parquet: differs from the acta leaves (row {bad})")
+    return f"{record.actas.height} acta versions match their leaves"
+
+
+def check_results(ctx: Context) -> str:
+    """results/results.json and results.csv equal the snapshot recomputed from the actas
+    counting after the whole log. Needs ``ctx.files``, ``ctx.record``, ``ctx.body`` and
+    ``ctx.snapshots``. Not fatal."""
+    files = need(ctx.files, "manifest")
+    record = need(ctx.record, "record")
+    body = need(ctx.body, "checkpoint")
+    snapshots = need(ctx.snapshots, "snapshots")
+    published = parse_json("results/results.json", files.get("results/results.json"))
+    snap = snapshots.snapshot(
+        record.counting_now(), snapshots.definition.info.official_source, body.size
+    )
+    compare_doc("results/results.json", snap, published)
+    compare_bytes(
+        "results/results.json", files.get("results/results.json"), canonical_json_fast(snap)
+    )
+    compare_bytes(
+        "results/results.csv", files.get("results/results.csv"), expected.results_csv(snap)
+    )
+    return f"{len(snap['contests'])} contests recomputed from the actas"
