@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test test-fast lint typecheck check bench clean venv
+.PHONY: demo test test-fast browser lint typecheck check bench clean venv
 
 venv: $(STAMP)
 
@@ -21,7 +21,17 @@ demo: $(STAMP)
 # the conftest.py files that share a module name with another are checked in runs of their own
 MYPY_ALONE := tests/verify/conftest.py tests/tally/conftest.py
 
-test: $(STAMP)
+# Browser tests drive Debian's chromium; install it when missing (CI runs as root).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing and cannot be installed here: browser tests will be skipped"; fi
+
+browser: $(CHROMIUM)
+
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
