@@ -41,7 +41,7 @@ def read_utf8(
     the file is missing, lies outside ``base`` (when given), is larger than ``limit`` bytes,
     or is not UTF-8 (naming the line and byte offset of the first bad byte)."""
     where = str(path)
-    if base is not None and not _inside(path, base):
+    if base is not None and not inside(path, base):
         raise error([Issue(f"the file must lie inside {base}", file=where, code="outside")])
     if not path.is_file():
         what = "is not a file" if path.exists() else "file not found"
@@ -86,28 +86,34 @@ def decode_text(data: bytes, encoding: str, file: str, error: type[InputError] =
 
 
 def read_bounded(path: Path, limit: int, error: type[InputError] = InputError) -> bytes:
-    """The bytes of ``path``; raises ``error`` when it is missing, not a regular file, or
-    larger than ``limit`` bytes."""
+    """The bytes of ``path``; raises ``error`` when it is missing, not a regular file, not
+    readable, or larger than ``limit`` bytes."""
     where = str(path)
-    if not path.is_file():
-        what = "is not a file" if path.exists() else "file not found"
-        raise error([Issue(what, file=where, code="missing")])
-    size = path.stat().st_size
-    if size > limit:
-        raise error([Issue(f"the file has {size:,} bytes; at most {limit:,} are read", file=where)])
-    with path.open("rb") as fh:
-        data = fh.read(limit + 1)
+    try:
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "file not found"
+            raise error([Issue(what, file=where, code="missing")])
+        size = path.stat().st_size
+        if size > limit:
+            raise error(
+                [Issue(f"the file has {size:,} bytes; at most {limit:,} are read", file=where)]
+            )
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a usable file name"
+        raise error([Issue(f"cannot read the file: {reason}", file=where)]) from None
     if len(data) > limit:
         raise error([Issue(f"the file has more than {limit:,} bytes", file=where)])
     return data
 
 
-def _inside(path: Path, base: Path) -> bool:
+def inside(path: Path, base: Path) -> bool:
+    """True when ``path`` (symbolic links resolved) lies inside the folder ``base``."""
     try:
-        path.resolve().relative_to(base.resolve())
-    except (ValueError, OSError):
+        return path.resolve().is_relative_to(base.resolve())
+    except (ValueError, OSError, RuntimeError):
         return False
-    return True
 
 
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

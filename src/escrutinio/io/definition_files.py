@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from escrutinio.io.config_text import (
     MAX_CONFIG_BYTES,
     MAX_TABLE_BYTES,
     decode_utf8,
+    inside,
     parse_toml,
     parse_yaml,
     read_bounded,
@@ -36,6 +38,9 @@ from escrutinio.model.text import ID_MAX_LENGTH, ID_PATTERN, shown, text_problem
 REGION_COLUMNS = ("id", "name", "level", "parent")
 UNIT_COLUMNS = ("id", "region", "registered")
 UNIT_KEYS = (*UNIT_COLUMNS, "contests")
+_MAX_FAST_COLUMNS = 32  # a wider units file is odd: the row reader takes it
+MAX_PATH_CHARS = 1024
+"""The longest path of a regions or units CSV file named in a definition."""
 MAX_CELL_CHARS = 131_072
 """The longest cell of a regions or units CSV file (Python's ``csv`` module's own limit)."""
 
@@ -130,13 +135,20 @@ def _unit_columns(path: Path, base: Definition) -> UnitTable | None:
     field); a national list has a million rows, which that reader takes seconds over."""
     try:
         data = _read_table_bytes(path)
-        header = _header(decode_utf8(data, str(path), DefinitionError))
+        if b"\r" in data.replace(b"\r\n", b""):
+            return None  # a lone CR ends a record for the row reader, not for Polars
+        text = decode_utf8(data, str(path), DefinitionError)
+        header = _header(text)
+        if len(header) > _MAX_FAST_COLUMNS:
+            return None
         frame = pl.read_csv(data, infer_schema=False, encoding="utf8").fill_null("")
+        frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns})
+        if frame.columns != header or any(c not in frame.columns for c in UNIT_COLUMNS):
+            return None  # duplicated or odd header cells: the row path names them
+        if b'"' in data and not _same_records(frame, text):
+            return None
     except (pl.exceptions.PolarsError, InputError, csv.Error):
         return None
-    frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns})
-    if frame.columns != header or any(c not in frame.columns for c in UNIT_COLUMNS):
-        return None  # duplicated or odd header cells: the row path names them
     if (
         frame.height
         and frame.select(pl.max_horizontal(pl.col(c).str.len_chars().max() for c in header)).item()
@@ -201,8 +213,10 @@ def _table_path(base: Path, spec: str, what: str) -> Path:
         raise DefinitionError(
             [Issue(f"expected a list of {what} or the path of a CSV file", what, str(base))]
         )
+    if len(spec) > MAX_PATH_CHARS or "\x00" in spec:
+        raise DefinitionError([Issue(f"{shown(spec)} is not a usable file name", what, str(base))])
     file = base.parent / spec
-    if not file.resolve().is_relative_to(base.parent.resolve()):
+    if not inside(file, base.parent):
         raise DefinitionError(
             [Issue(f"{shown(spec)} lies outside the definition's folder", what, str(base))]
         )
@@ -212,6 +226,19 @@ def _table_path(base: Path, spec: str, what: str) -> Path:
 def _read_table_bytes(path: Path) -> bytes:
     """The bytes of a regions or units CSV file, at most :data:`MAX_TABLE_BYTES`."""
     return read_bounded(path, MAX_TABLE_BYTES, DefinitionError)
+
+
+def _same_records(frame: pl.DataFrame, text: str) -> bool:
+    """True when Polars split a file with quotes into exactly the records and cells of the
+    row reader (which reads a quote inside an unquoted cell as a character)."""
+    records = [r for r in csv.reader(io.StringIO(text, newline="")) if r][1:]
+    if len(records) != frame.height:
+        return False
+    for i, column in enumerate(frame.columns):
+        cells = [r[i] if i < len(r) else "" for r in records]
+        if frame[column].to_list() != cells:
+            return False
+    return True
 
 
 def _header(text: str) -> list[str]:
@@ -262,10 +289,10 @@ def _check_header(header: list[str], required: tuple[str, ...], file: str) -> No
                 )
             ]
         )
-    repeated = sorted({shown(c) for c in header if header.count(c) > 1})
+    repeated = sorted(shown(c) for c, n in Counter(header).items() if n > 1)
     if repeated:
         raise DefinitionError(
-            [Issue(f"duplicated column(s) {', '.join(repeated)}", file=file, line=1)]
+            [Issue(f"duplicated column(s) {', '.join(repeated[:5])}", file=file, line=1)]
         )
 
 

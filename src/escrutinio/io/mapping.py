@@ -45,6 +45,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -372,10 +373,10 @@ def convert(
     if isinstance(first, Issue):
         raise InputError([first.located(str(csv_path), 1)])
     header = [h.strip() for h in first]
-    repeated = sorted({shown(h) for h in header if header.count(h) > 1})
+    repeated = sorted(shown(h) for h, n in Counter(header).items() if n > 1)
     if repeated:
         raise InputError(
-            [Issue(f"duplicated column(s) {', '.join(repeated)}", file=str(csv_path), line=1)]
+            [Issue(f"duplicated column(s) {', '.join(repeated[:5])}", file=str(csv_path), line=1)]
         )
     pos = {name: i for i, name in enumerate(header)}
     numeric = mapping.numeric_columns()
