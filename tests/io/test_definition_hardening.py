@@ -281,3 +281,19 @@ def test_init_refuses_and_stores_nothing(tmp_path: Path, db_url: str) -> None:
         assert store.log_size() == 0
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("recount_threshold_pct: .inf", "Input should be a finite number"),
+        ("recount_threshold_pct: .nan", "Input should be a finite number"),
+        ("recount_threshold_pct: 1e308", "Input should be less than or equal to 100"),
+        (f"registered_tolerance: {2**80}", "less than or equal to 1000000000000"),
+    ],
+)
+def test_election_numbers_the_log_cannot_hold(tmp_path: Path, setting: str, message: str) -> None:
+    text = DEF.replace('date: "2017-10-15"}', f'date: "2017-10-15", {setting}}}')
+    issue = _only(_refused(_write(tmp_path, text)))
+    assert issue.field is not None and issue.field.startswith("election.")
+    assert message in issue.message

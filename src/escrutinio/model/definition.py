@@ -13,9 +13,10 @@ runtime model (:mod:`escrutinio.model.definition_model`), the builder
 
 from __future__ import annotations
 
-from escrutinio.model.definition_build import MAX_REGISTERED, build_definition, with_units
+from escrutinio.model.definition_build import build_definition, with_units
 from escrutinio.model.definition_checks import MAX_LEAF_BYTES, largest_acta_leaf
 from escrutinio.model.definition_input import (
+    MAX_REGISTERED,
     Alliance,
     BallotOption,
     Candidate,

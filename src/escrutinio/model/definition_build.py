@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from escrutinio.model.definition_checks import check_meta
-from escrutinio.model.definition_input import DefinitionMeta, RegionRow, UnitRow
+from escrutinio.model.definition_input import (
+    MAX_REGISTERED,
+    DefinitionMeta,
+    RegionRow,
+    UnitRow,
+)
 from escrutinio.model.definition_model import Definition, RegionTable, UnitTable
 from escrutinio.model.errors import DefinitionError, Issue
 from escrutinio.model.text import is_identifier, shown, text_problem
-
-MAX_REGISTERED = 10**12
-"""The most registered electors a polling unit may have: far above any real unit, and low
-enough that a million units' total still fits the store's 64-bit integers."""
 
 
 def build_definition(

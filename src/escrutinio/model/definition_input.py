@@ -29,6 +29,11 @@ def _free_text(value: str) -> str:
     return value
 
 
+MAX_REGISTERED = 10**12
+"""The most registered electors a polling unit may have (and the largest tolerance): far
+above any real unit, and low enough that a million units' total still fits the store's
+64-bit integers."""
+
 Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
 Text = Annotated[str, AfterValidator(_free_text)]
 
@@ -50,10 +55,15 @@ class ElectionInfo(_Strict):
     registered_tolerance: int = Field(
         default=0,
         ge=0,
+        le=MAX_REGISTERED,
         description="How many voters an acta may report above the unit's registered electors.",
     )
     recount_threshold_pct: float = Field(
-        default=0.5, ge=0, description="A final margin below this % of valid votes is flagged."
+        default=0.5,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="A final margin below this % of valid votes is flagged.",
     )
     registered_known: bool = Field(
         default=True,
