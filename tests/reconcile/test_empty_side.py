@@ -109,3 +109,25 @@ def test_report_of_two_empty_collections(tmp_path: Path) -> None:
     assert rec.units.height == 0
     write_report(rec, tmp_path, label_a="a", label_b="b", state_column="state")
     assert (tmp_path / "index.html").exists()
+
+
+def test_file_that_is_not_csv_is_a_clear_error(tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("unit,x\nu1,3\n")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("unit,x\nu1,3\nu2,4,5,6\n")
+    out = _cli(
+        {"COLUMNS": "160"},
+        "reconcile",
+        str(good),
+        str(ragged),
+        "--out",
+        str(tmp_path / "rec"),
+        "--counts",
+        "x",
+        "--unit",
+        "unit",
+        code=2,
+    )
+    assert "ragged.csv: cannot read as CSV" in out
+    assert not (tmp_path / "rec").exists()
