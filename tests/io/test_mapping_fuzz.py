@@ -136,6 +136,7 @@ def test_hostile_cells(tmp_path: Path, rows: list[list[str]]) -> None:
     ("change", "message"),
     [
         (("input: {encoding: utf-8,", "input: {encoding: klingon,"), "unknown encoding 'klingon'"),
+        (("input: {encoding: utf-8,", "input: {encoding: base64,"), "unknown encoding 'base64'"),
         (('delimiter: ","', 'delimiter: "\\n"'), "cannot separate fields"),
         (('received_at: "2024-08-02T00:00:00Z"', "received_at: soon"), "ISO 8601"),
         (("region_levels: [state, parish]", "region_levels: [state, 'a b']"), "region_levels"),

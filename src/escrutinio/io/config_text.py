@@ -34,26 +34,11 @@ MAX_INT_DIGITS = 30
 """The most digits an integer in a YAML file may have (a count has at most 19)."""
 
 
-def read_utf8(
-    path: Path, limit: int, error: type[InputError] = InputError, *, base: Path | None = None
-) -> str:
+def read_utf8(path: Path, limit: int, error: type[InputError] = InputError) -> str:
     """The text of ``path`` as UTF-8 (a byte-order mark is dropped). Raises ``error`` when
-    the file is missing, lies outside ``base`` (when given), is larger than ``limit`` bytes,
-    or is not UTF-8 (naming the line and byte offset of the first bad byte)."""
-    where = str(path)
-    if base is not None and not inside(path, base):
-        raise error([Issue(f"the file must lie inside {base}", file=where, code="outside")])
-    if not path.is_file():
-        what = "is not a file" if path.exists() else "file not found"
-        raise error([Issue(what, file=where, code="missing")])
-    size = path.stat().st_size
-    if size > limit:
-        raise error([Issue(f"the file has {size:,} bytes; at most {limit:,} are read", file=where)])
-    with path.open("rb") as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise error([Issue(f"the file has more than {limit:,} bytes", file=where)])
-    return decode_utf8(data, where, error)
+    the file is missing, larger than ``limit`` bytes, or not UTF-8 (naming the line and byte
+    offset, counted from 0, of the first bad byte)."""
+    return decode_utf8(read_bounded(path, limit, error), str(path), error)
 
 
 def decode_utf8(data: bytes, file: str, error: type[InputError] = InputError) -> str:
@@ -82,6 +67,10 @@ def decode_text(data: bytes, encoding: str, file: str, error: type[InputError] =
                     code="encoding",
                 )
             ]
+        ) from None
+    except (UnicodeError, LookupError, ValueError) as exc:
+        raise error(
+            [Issue(f"cannot decode as {encoding}: {_short(exc)}", file=file, code="encoding")]
         ) from None
 
 

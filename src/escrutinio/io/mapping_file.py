@@ -5,7 +5,6 @@ The file's keys are described in :mod:`escrutinio.io.mapping`."""
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -187,7 +186,7 @@ def _mapping_issues(mapping: Mapping, file: str) -> list[Issue]:
 def _check_input_format(fmt: InputFormat, file: str, issues: list[Issue]) -> None:
     """The encoding is one Python knows and the delimiter one the CSV reader accepts."""
     try:
-        codecs.lookup(fmt.encoding)
+        b"x".decode(fmt.encoding)  # LookupError also for codecs that are not text (base64)
     except (LookupError, ValueError):
         issues.append(Issue(f"unknown encoding {shown(fmt.encoding)}", "input.encoding", file))
     if fmt.delimiter in '\r\n"' or (not fmt.delimiter.isprintable() and fmt.delimiter != "\t"):
