@@ -297,3 +297,11 @@ def test_election_numbers_the_log_cannot_hold(tmp_path: Path, setting: str, mess
     issue = _only(_refused(_write(tmp_path, text)))
     assert issue.field is not None and issue.field.startswith("election.")
     assert message in issue.message
+
+
+def test_inline_contest_id_read_as_a_number(tmp_path: Path) -> None:
+    text = DEF.replace("id: c1,", "id: '2024',").replace(
+        "units: units.csv", "units: [{id: u1, region: A1, registered: 5, contests: 2024}]"
+    )
+    definition = files.load_definition(_write(tmp_path, text))
+    assert definition.units.explicit_contests == {0: frozenset({"2024"})}

@@ -218,6 +218,8 @@ def _parse_unit(
         )
         return None
     contests = raw.get("contests") or ()
+    if isinstance(contests, int):  # a contest id YAML read as a number, e.g. 2024
+        contests = str(contests)
     if isinstance(contests, str):
         contests = tuple(c.strip() for c in contests.split(";") if c.strip())
     return UnitRow(
