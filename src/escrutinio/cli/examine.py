@@ -181,7 +181,11 @@ def _reconcile_files(
         raise fail("give --unit (an id column) or --regions (columns to match within)")
     frames = []
     for path in (a, b):
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        try:
+            frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        except pl.exceptions.PolarsError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise fail(f"{path}: cannot read as CSV: {first[:200]}") from None
         frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
         missing = [
             c

@@ -45,116 +45,56 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from escrutinio.io.actas_files import write_actas_csv
+from escrutinio.io.config_text import (
+    MAX_TABLE_BYTES,
+    decode_text,
+    read_bounded,
+)
 from escrutinio.io.definition_files import write_regions_csv, write_units_csv
+from escrutinio.io.mapping_file import (
+    CountSpec,
+    InputFormat,
+    Mapping,
+    RegionColumn,
+    SumCheck,
+    UnitSpec,
+    VotersSum,
+    load_mapping,
+)
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.definition import (
-    Alliance,
-    Contest,
     DefinitionMeta,
-    ElectionInfo,
-    Party,
     RegionRow,
     UnitRow,
 )
-from escrutinio.model.errors import DefinitionError, InputError, Issue
-from escrutinio.model.text import is_identifier
+from escrutinio.model.errors import InputError, Issue
+from escrutinio.model.text import identifier_problem, is_identifier, shown, text_problem
 
+__all__ = [
+    "ConversionReport",
+    "CountSpec",
+    "InputFormat",
+    "Mapping",
+    "RegionColumn",
+    "SumCheck",
+    "UnitSpec",
+    "VotersSum",
+    "convert",
+    "load_mapping",
+    "normalise_name",
+]
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class InputFormat(_Strict):
-    """How to decode the foreign CSV."""
-
-    encoding: str = "utf-8"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-
-
-class RegionColumn(_Strict):
-    """A column that names the row's region at one level."""
-
-    level: str
-    column: str
-
-
-class UnitSpec(_Strict):
-    """Where unit ids and registered electors come from."""
-
-    id_column: str | None = None
-    registered_column: str | None = None
-
-
-class VotersSum(_Strict):
-    """Voters computed as the sum of several columns."""
-
-    sum: list[str] = Field(min_length=1)
-
-
-class CountSpec(_Strict):
-    """Which columns hold the counts."""
-
-    options: dict[str, str] = Field(min_length=1)
-    null: str
-    blank: str | None = None
-    voters: str | VotersSum
-
-
-class SumCheck(_Strict):
-    """A row check: ``column`` must equal the sum of ``equals_sum_of``."""
-
-    column: str
-    equals_sum_of: list[str] = Field(min_length=1)
-
-
-class Mapping(_Strict):
-    """A parsed mapping file."""
-
-    election: ElectionInfo
-    region_levels: list[str] = Field(min_length=1)
-    alliances: list[Alliance] = Field(default_factory=list)
-    parties: list[Party] = Field(default_factory=list)
-    contest: Contest
-    input: InputFormat = InputFormat()
-    regions: list[RegionColumn] = Field(min_length=1)
-    name_fixes: dict[str, str] = Field(default_factory=dict)
-    units: UnitSpec = UnitSpec()
-    counts: CountSpec
-    checks: list[SumCheck] = Field(default_factory=list)
-    source: str
-    received_at: str
-
-    def numeric_columns(self) -> list[str]:
-        """Every column read as a count, in a stable order without repeats."""
-        cols = [*self.counts.options.values(), self.counts.null]
-        if self.counts.blank:
-            cols.append(self.counts.blank)
-        if isinstance(self.counts.voters, str):
-            cols.append(self.counts.voters)
-        else:
-            cols.extend(self.counts.voters.sum)
-        if self.units.registered_column:
-            cols.append(self.units.registered_column)
-        for chk in self.checks:
-            cols.append(chk.column)
-            cols.extend(chk.equals_sum_of)
-        return list(dict.fromkeys(cols))
-
-    def text_columns(self) -> list[str]:
-        """Columns read as text (region names and the unit id column)."""
-        cols = [r.column for r in self.regions]
-        if self.units.id_column:
-            cols.append(self.units.id_column)
-        return cols
+MAX_COUNT_DIGITS = 18
+"""The most digits a count cell may have (every such number fits a 64-bit integer)."""
 
 
 @dataclass
@@ -176,54 +116,6 @@ class ConversionReport:
         return len({i.line for i in self.rejected})
 
 
-def load_mapping(path: str | Path) -> Mapping:
-    """Read and validate a mapping file; raises :class:`DefinitionError` with the field at fault."""
-    path = Path(path)
-    if not path.exists():
-        raise DefinitionError([Issue("file not found", file=str(path), code="missing")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise DefinitionError([Issue(f"cannot parse: {exc}", file=str(path))]) from None
-    try:
-        mapping = Mapping.model_validate(doc)
-    except ValidationError as exc:
-        raise DefinitionError(
-            [
-                Issue(err["msg"], ".".join(str(p) for p in err["loc"]), str(path))
-                for err in exc.errors()
-            ]
-        ) from None
-    issues: list[Issue] = []
-    if [r.level for r in mapping.regions] != mapping.region_levels:
-        issues.append(
-            Issue("region columns must list every region level in order", "regions", str(path))
-        )
-    options = {o.id for o in mapping.contest.options}
-    if set(mapping.counts.options) != options:
-        issues.append(
-            Issue(
-                "counts.options must map exactly the contest's options "
-                f"({', '.join(sorted(options))})",
-                "counts.options",
-                str(path),
-            )
-        )
-    if not is_identifier(mapping.source):
-        issues.append(Issue(f"'{mapping.source}' is not a valid source name", "source", str(path)))
-    if mapping.election.registered_known and not mapping.units.registered_column:
-        issues.append(
-            Issue(
-                "set units.registered_column, or election.registered_known: false",
-                "units.registered_column",
-                str(path),
-            )
-        )
-    if issues:
-        raise DefinitionError(issues)
-    return mapping
-
-
 _NON_ID = re.compile(r"[^A-Za-z0-9.:+\-]+")
 
 
@@ -237,25 +129,37 @@ def normalise_name(name: str) -> str:
     return _NON_ID.sub("-", ascii_text).lstrip(".:+-").rstrip("-")
 
 
-def _open_text(path: Path, encoding: str) -> io.TextIOWrapper:
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    if head.startswith(codecs.BOM_UTF8):
+def _read_text(path: Path, encoding: str) -> str:
+    """The foreign CSV's text (at most :data:`MAX_TABLE_BYTES`); a byte-order mark overrides
+    the mapping's encoding. Raises :class:`InputError` naming the line and byte offset of
+    the first byte that cannot be decoded."""
+    data = read_bounded(path, MAX_TABLE_BYTES)
+    if data.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
-    return path.open(newline="", encoding=encoding)
+    return decode_text(data, encoding, str(path))
 
 
-def _rows(path: Path, fmt: InputFormat) -> Iterator[tuple[int, list[str]]]:
-    """Yield (first line of the record, fields), the header included."""
-    with _open_text(path, fmt.encoding) as fh:
-        reader = csv.reader(fh, delimiter=fmt.delimiter)
-        previous_end = 0
-        for row in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            yield start, row
+def _rows(path: Path, fmt: InputFormat) -> Iterator[tuple[int, list[str] | Issue]]:
+    """Yield (first line of the record, fields), the header included; a record the CSV
+    reader cannot read (e.g. a cell longer than 131,072 characters) comes as an issue."""
+    reader = csv.reader(
+        io.StringIO(_read_text(path, fmt.encoding), newline=""), delimiter=fmt.delimiter
+    )
+    previous_end = 0
+    while True:
+        try:
+            row: list[str] | Issue = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if reader.line_num == previous_end:
+                return  # no progress: nothing more can be read
+            row = Issue(f"not a valid CSV record: {exc}")
+        start = previous_end + 1
+        previous_end = reader.line_num
+        yield start, row
 
 
 @dataclass
@@ -295,10 +199,17 @@ def convert(
     received_at = utc_timestamp(mapping.received_at)
     rows = _rows(csv_path, mapping.input)
     try:
-        _, header = next(rows)
+        _, first = next(rows)
     except StopIteration:
         raise InputError([Issue("empty file: expected a header row", file=str(csv_path))]) from None
-    header = [h.strip() for h in header]
+    if isinstance(first, Issue):
+        raise InputError([first.located(str(csv_path), 1)])
+    header = [h.strip() for h in first]
+    repeated = sorted(shown(h) for h, n in Counter(header).items() if n > 1)
+    if repeated:
+        raise InputError(
+            [Issue(f"duplicated column(s) {', '.join(repeated[:5])}", file=str(csv_path), line=1)]
+        )
     pos = {name: i for i, name in enumerate(header)}
     numeric = mapping.numeric_columns()
     missing = [c for c in [*mapping.text_columns(), *numeric] if c not in pos]
@@ -316,6 +227,10 @@ def convert(
     builder = _Builder(mapping)
     sums = dict.fromkeys(numeric, 0)
     for line, row in rows:
+        if isinstance(row, Issue):
+            report.rows_read += 1
+            report.rejected.append(row.located(str(csv_path), line))
+            continue
         if not any(cell.strip() for cell in row):
             continue
         report.rows_read += 1
@@ -346,8 +261,9 @@ def _convert_row(
     issues: list[Issue] = []
     names = [row[pos[r.column]] for r in mapping.regions]
     for spec, cell in zip(mapping.regions, names, strict=True):
-        if not normalise_name(mapping.name_fixes.get(cell.strip(), cell.strip())):
-            issues.append(Issue(f"empty {spec.level} name", spec.column, code="missing"))
+        issues.extend(_region_name_issues(mapping, spec, cell))
+    if not issues:
+        issues.extend(_region_id_issues(mapping, names))
     if issues:
         return issues
     region = builder.region_path(names)
@@ -355,18 +271,21 @@ def _convert_row(
     if mapping.units.id_column:
         unit_id = row[pos[mapping.units.id_column]].strip()
         if not is_identifier(unit_id):
-            issues.append(Issue(f"'{unit_id}' is not a valid unit id", mapping.units.id_column))
+            issues.append(
+                Issue(f"{shown(unit_id)} is not a valid unit id", mapping.units.id_column)
+            )
     else:
         unit_id = f"{region}/{builder.ordinals[region]}"
+        problem = identifier_problem(unit_id)
+        if problem is not None:
+            issues.append(Issue(f"unit id {problem}", mapping.regions[-1].column))
     values: dict[str, int] = {}
     for col in numeric:
-        text = row[pos[col]].strip()
-        if text.isascii() and text.isdigit():
-            values[col] = int(text)
+        value = _count(row[pos[col]], col)
+        if isinstance(value, Issue):
+            issues.append(value)
         else:
-            issues.append(
-                Issue(f"expected a non-negative integer, got '{text}'", col, code="not_integer")
-            )
+            values[col] = value
     if issues:
         return issues
     for chk in mapping.checks:
@@ -406,6 +325,41 @@ def _convert_row(
             **{opt: values[col] for opt, col in counts.options.items()},
         }
     )
+    return []
+
+
+def _count(cell: str, column: str) -> int | Issue:
+    """A count cell as a number, or the issue saying why it is not one."""
+    text = cell.strip()
+    if not (text.isascii() and text.isdigit()):
+        return Issue(
+            f"expected a non-negative integer, got {shown(text)}", column, code="not_integer"
+        )
+    if len(text.lstrip("0")) > MAX_COUNT_DIGITS:
+        return Issue(
+            f"expected a count of at most {MAX_COUNT_DIGITS} digits, got {len(text):,} digits",
+            column,
+            code="not_integer",
+        )
+    return int(text)
+
+
+def _region_name_issues(mapping: Mapping, spec: RegionColumn, cell: str) -> list[Issue]:
+    """A region cell (after name fixes) names a region and is text that can enter the log."""
+    name = mapping.name_fixes.get(cell.strip(), cell.strip())
+    if not normalise_name(name):
+        return [Issue(f"empty {spec.level} name", spec.column, code="missing")]
+    problem = text_problem(name)
+    return [] if problem is None else [Issue(problem, spec.column)]
+
+
+def _region_id_issues(mapping: Mapping, names: list[str]) -> list[Issue]:
+    """The region ids made of the row's names are identifiers (not too long)."""
+    parts = [normalise_name(mapping.name_fixes.get(c.strip(), c.strip())) for c in names]
+    for depth, spec in enumerate(mapping.regions):
+        problem = identifier_problem("/".join(parts[: depth + 1]))
+        if problem is not None:
+            return [Issue(f"region id {problem}", spec.column)]
     return []
 
 

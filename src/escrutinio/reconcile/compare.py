@@ -145,6 +145,26 @@ def _pair_within(
     return pairs
 
 
+def _same_key_types(
+    a: pl.DataFrame, b: pl.DataFrame, columns: tuple[str, ...]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The two collections with each key and region column of one type in both, so they can
+    be joined: an empty collection (whose columns have no type) takes the other's type, and
+    columns of two different types are compared as text."""
+    for col in columns:
+        ta, tb = a.schema[col], b.schema[col]
+        if ta == tb:
+            continue
+        if ta == pl.Null:
+            a = a.with_columns(pl.col(col).cast(tb))
+        elif tb == pl.Null:
+            b = b.with_columns(pl.col(col).cast(ta))
+        else:
+            a = a.with_columns(pl.col(col).cast(pl.String))
+            b = b.with_columns(pl.col(col).cast(pl.String))
+    return a, b
+
+
 def reconcile(
     a: pl.DataFrame,
     b: pl.DataFrame,
@@ -169,6 +189,7 @@ def reconcile(
         missing = [c for c in (*keys, *regions, *counts) if c not in frame.columns]
         if missing:
             raise ValueError(f"collection {name} lacks columns: {', '.join(missing)}")
+    a, b = _same_key_types(a, b, tuple(dict.fromkeys((*keys, *regions))))
     if unit is not None:
         for name, frame in (("A", a), ("B", b)):
             dup = frame.filter(pl.col(unit).is_duplicated()).get_column(unit).unique().to_list()
