@@ -111,7 +111,9 @@ def _load(path: Path) -> Definition | None:
         return None
 
 
-def _campaign(tmp: Path, kind: str, seed: bytes, count: int, check: Callable[[Path], None]) -> None:
+def _campaign(
+    tmp: Path, kind: str, seed: bytes, count: int, check: Callable[[Path], object]
+) -> None:
     """``count`` seeded mutations of ``seed`` written to ``tmp/kind``, each checked; a
     quarter of them gentle (one CSV-syntax byte), so many stay valid."""
     rng = random.Random(f"{kind}-{count}")
