@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escrutinio.model.text import identifier_problem, is_identifier, text_problem
+from escrutinio.model.text import identifier_problem, is_identifier, shown, text_problem
 
 
 def test_identifier_refuses_a_trailing_newline() -> None:
@@ -34,3 +34,9 @@ def test_identifiers_are_plain_json(value: str) -> None:
     if is_identifier(value):
         assert value.isascii() and value.isprintable() and " " not in value
         assert '"' not in value and "\\" not in value
+
+
+def test_shown_quotes_any_value_for_a_message() -> None:
+    assert shown("a\nb") == "'a\\nb'"
+    assert shown(None) == "None"
+    assert shown("x" * 100).endswith("…'")

@@ -60,7 +60,10 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def shown(value: str, limit: int = 60) -> str:
-    """``value`` quoted for an error message: escaped and cut, never raw control bytes."""
+def shown(value: object, limit: int = 60) -> str:
+    """``value`` quoted for an error message: escaped and cut, never raw control bytes
+    (a value that is not text, such as a missing cell's None, is shown as it is)."""
+    if not isinstance(value, str):
+        return repr(value)[:limit]
     text = value if len(value) <= limit else value[:limit] + "…"
     return repr(text)

@@ -49,7 +49,14 @@ def _regions(data: bytes) -> list[RegionRow]:
     reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
     if tuple(reader.fieldnames or ()) != REGIONS_HEADER:
         raise ValueError(f"regions.csv: header is not {','.join(REGIONS_HEADER)}")
-    return [RegionRow(r["id"], r["name"], r["level"], r["parent"] or None) for r in reader]
+    rows: list[RegionRow] = []
+    for r in reader:
+        if None in r or None in r.values():  # a row with more or fewer fields than the header
+            raise ValueError(
+                f"regions.csv line {reader.line_num}: expected {len(REGIONS_HEADER)} fields"
+            )
+        rows.append(RegionRow(r["id"], r["name"], r["level"], r["parent"] or None))
+    return rows
 
 
 def _first(mask: pl.Series) -> int | None:
