@@ -381,3 +381,17 @@ def test_memory_source_keeps_the_path_rule(pristine: Pristine) -> None:
     source = MemorySource(files, MAX_FILE)
     with pytest.raises(OSError, match=r"refused path: '\.\./outside' has a '\.\.' segment"):
         source.read("../outside")
+
+
+def test_regions_row_with_a_missing_field_is_a_clear_failure(pristine: Pristine) -> None:
+    """Regression (found by the bundle campaign): a short row in regions.csv, re-signed by
+    the operator, fails the definition check with its line instead of an internal error."""
+    files = dict(pristine.files)
+    lines = files["definition/regions.csv"].split(b"\n")
+    lines[2] = b",".join(lines[2].split(b",")[:2])
+    files["definition/regions.csv"] = b"\n".join(lines)
+    _rehash(pristine, files, "definition/regions.csv")
+    report = _verify(pristine, files)
+    first = report.failures()[0]
+    assert (first.name, report.exit_code) == ("definition", 1)
+    assert "regions.csv line 3: expected 4 fields" in first.detail, first
