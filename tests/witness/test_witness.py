@@ -10,7 +10,7 @@ import pytest
 from ledger_pubkit import Pub, wave1, wave2
 
 from escrutinio.ledger.checkpoint import Checkpoint, sign_checkpoint
-from escrutinio.ledger.cosignature import CosignatureVerifier
+from escrutinio.ledger.cosignature import CosignatureSigner, CosignatureVerifier
 from escrutinio.ledger.keys import generate_key
 from escrutinio.ledger.note import open_note
 from escrutinio.model import Definition
@@ -44,6 +44,16 @@ def test_refuses_wrong_log_key(pub: Pub) -> None:
     other = generate_key(pub.signer.name).verifier()
     with pytest.raises(WitnessRefusal, match="does not verify"):
         cosign_publication(pub.out, pub.witness, other, pub.witness_state)
+
+
+def test_refuses_the_log_key_as_witness_key(pub: Pub, tmp_path: Path) -> None:
+    state = tmp_path / "self-state"
+    own = CosignatureSigner.from_signer(pub.signer)
+    before = sorted(p.name for p in (pub.out / "cosignatures").iterdir())
+    with pytest.raises(WitnessRefusal, match="a log cannot witness itself"):
+        cosign_publication(pub.out, own, pub.signer.verifier(), state)
+    assert sorted(p.name for p in (pub.out / "cosignatures").iterdir()) == before
+    assert not state.exists()
 
 
 def test_refuses_rollback(pub: Pub, tmp_path: Path) -> None:

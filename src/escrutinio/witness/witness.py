@@ -66,6 +66,11 @@ def cosign_publication(
     link to a folder; a witness name that would leave ``cosignatures/`` is refused). Every
     file is read confined and bounded (`escrutinio.verify.source`).
     """
+    if signer.public_key == log_key.public_key:
+        raise WitnessRefusal(
+            "the witness key is the log's own key: a log cannot witness itself (create a "
+            "witness key with `escrutinio witness init`)"
+        )
     source = Source(location)
     try:
         raw = source.read("checkpoint").decode("utf-8")
