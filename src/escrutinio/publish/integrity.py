@@ -11,13 +11,14 @@ A direct ``UPDATE`` of a row is caught here even before anything is published.
 from __future__ import annotations
 
 import hashlib
-import struct
 
 from sqlalchemy import select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.prepared import content_templates, pack_counts
+from escrutinio.model.leaves import ACTA, leaf_hash
+from escrutinio.model.packed_counts import counts_row, pack_counts, unpack_counts
+from escrutinio.model.prepared import content_templates
 from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes
 from escrutinio.store import schema as t
 from escrutinio.store.checkpoints import checkpoints
@@ -31,7 +32,7 @@ def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list
         if entry.idx != state.size:
             problems.append(f"log_entries: index {state.size} is missing (next is {entry.idx})")
             return
-        digest = hashlib.sha256(b"\x00" + entry.body).digest()
+        digest = leaf_hash(entry.body)
         if digest != entry.leaf_hash:
             problems.append(f"log_entries[{entry.idx}]: leaf_hash does not match its body")
         try:
@@ -39,7 +40,7 @@ def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(f"log_entries[{entry.idx}]: malformed leaf body ({exc})")
             return
-        if leaf.get("kind") == "acta":
+        if leaf.get("kind") == ACTA:
             content = state.actas[-1].content_bytes
             canonical = acta_leaf_bytes(content, leaf)
             if hashlib.sha256(content).hexdigest() != leaf["content_hash"]:
@@ -62,11 +63,10 @@ def _logged_counts(rec: ActaRecord, options: list[str] | None) -> bytes | None:
     the leaf's contest or options are not the definition's)."""
     if options is None or any(o not in rec.votes for o in options):
         return None
-    return pack_counts((*[rec.votes[o] for o in options], rec.null, rec.blank or 0, rec.voters))
+    return pack_counts(counts_row(rec.votes, options, rec.null, rec.blank, rec.voters))
 
 
-def _unpacked(blob: bytes) -> tuple[int, ...]:
-    return struct.unpack(f"<{len(blob) // 8}q", blob)
+_unpacked = unpack_counts
 
 
 def _check_actas(store: Store, state: Replay, problems: list[str]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from escrutinio import reads
-from escrutinio.ledger.merkle import MerkleTree
+from escrutinio.ledger.merkle import MerkleTree, leaf_hash
 from escrutinio.ledger.note import Ed25519Signer, sign_note
 from escrutinio.ledger.tiles import (
     ENTRIES,
@@ -148,7 +148,7 @@ def _bundle_ok(data: bytes | None, tree: MerkleTree, tile: Tile) -> bool:
     except TileError:
         return False
     start = tile.index * TILE_WIDTH
-    hashes = b"".join(hashlib.sha256(b"\x00" + e).digest() for e in entries)
+    hashes = b"".join(leaf_hash(e) for e in entries)
     return hashes == tree.level_bytes(0, start, start + tile.width)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from escrutinio.model.packed_counts import row_width, unpack_matrix
 from escrutinio.store.store import Store
 
 
@@ -24,9 +25,9 @@ def unit_frame(store: Store, contest: str, source: str | None = None) -> pl.Data
     definition = store.definition()
     layout = definition.layout(contest)
     rows = store.counting_details(contest, source)
-    width = len(layout.option_ids) + 3
+    width = row_width(len(layout.option_ids))
     units = np.array([r[0] for r in rows], dtype=np.int64)
-    counts = np.frombuffer(b"".join([r[1] for r in rows]), dtype="<i8").reshape(-1, width)
+    counts = unpack_matrix([r[1] for r in rows], width)
     per_candidate = np.zeros((len(rows), len(layout.candidate_ids)), dtype=np.int64)
     for option, candidate in enumerate(layout.option_candidate.tolist()):
         per_candidate[:, candidate] += counts[:, option]

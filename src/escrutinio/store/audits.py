@@ -28,10 +28,13 @@ from escrutinio.audit.workflow.rounds import check_parameters, method_of
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, HandCount
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.canonical import canonical_json_fast, sha256_hex
+from escrutinio.model.leaves import AUDIT, MAX_LEAF_BYTES, audit_leaf
 from escrutinio.store import schema as t
-from escrutinio.store.store import LEAF_BYTES, Store, StoreError
+from escrutinio.store.store import Store, StoreError
 
-KIND = "audit"
+LEAF_BYTES = MAX_LEAF_BYTES  # (a name tests lower to force parted leaves)
+
+KIND = AUDIT
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class RecordReport:
 def _leaf(store: Store, conn: Connection, body: dict[str, Any]) -> int:
     """Append an audit step's leaf; like every leaf it names its own kind, so a verifier
     holding only the published log knows what it is."""
-    return store.append_log(conn, [(KIND, canonical_json_fast({**body, "kind": KIND}))])
+    return store.append_log(conn, [(KIND, audit_leaf(body))])
 
 
 def _parted_leaves(
@@ -64,7 +67,7 @@ def _parted_leaves(
     several leaves whose ``key`` holds ``pack`` of consecutive runs of ``items``, numbered
     ``part`` 1..``parts``. Returns, for each item, the log index of the leaf holding it."""
     whole_value = pack(items) if value is None else value
-    whole = canonical_json_fast({**body, key: whole_value, "kind": KIND})
+    whole = audit_leaf({**body, key: whole_value})
     if len(whole) <= LEAF_BYTES:
         return [store.append_log(conn, [(KIND, whole)])] * max(len(items), 1)
     budget = LEAF_BYTES * 3 // 4  # room for the body around the items and the part numbers
@@ -79,9 +82,7 @@ def _parted_leaves(
             runs[-1].append(item)
             size += n
         leaves = [
-            canonical_json_fast(
-                {**body, key: pack(run), "kind": KIND, "part": i, "parts": len(runs)}
-            )
+            audit_leaf({**body, key: pack(run), "part": i, "parts": len(runs)})
             for i, run in enumerate(runs, start=1)
         ]
         if all(len(leaf) <= LEAF_BYTES for leaf in leaves) or budget < 64:

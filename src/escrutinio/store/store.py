@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from escrutinio.io.actas_files import (
     read_frame,
     use_columnar,
 )
-from escrutinio.ledger.tiles import MAX_ENTRY_SIZE
+from escrutinio.model import leaves
 from escrutinio.model.acta import Acta, utc_timestamp
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.columnar import ColumnScreen
@@ -37,10 +36,11 @@ from escrutinio.model.definition import (
     UnitTable,
 )
 from escrutinio.model.errors import EscrutinioError, Issue
+from escrutinio.model.leaves import MAX_LEAF_BYTES, leaf_hash
+from escrutinio.model.packed_counts import unpack_counts, unpack_matrix
 from escrutinio.model.prepared import (
     PreparedActa,
     PreparedBatch,
-    acta_event,
     content_templates,
 )
 from escrutinio.model.validation import ActaValidator
@@ -53,8 +53,7 @@ from escrutinio.store.database import (
     resolve_url,
 )
 
-LEAF_PREFIX = b"\x00"
-LEAF_BYTES = MAX_ENTRY_SIZE  # C2SP tlog-tiles: entry bundles give each leaf a 16-bit length
+LEAF_BYTES = MAX_LEAF_BYTES
 
 
 class StoreError(EscrutinioError):
@@ -129,11 +128,6 @@ class LogEntry:
     leaf_hash: bytes
 
 
-def leaf_hash(body: bytes) -> bytes:
-    """RFC 9162 §2.1.1 leaf hash: SHA-256(0x00 || body)."""
-    return hashlib.sha256(LEAF_PREFIX + body).digest()
-
-
 ACTA_COLUMNS = (
     "unit",
     "unit_idx",
@@ -205,7 +199,7 @@ def _all_new_rows(
     """Rows for a batch of actas whose slots hold nothing yet: every one is version 1,
     accepted and counting, and its leaf was prepared while screening."""
     idx = range(next_idx, next_idx + len(batch))
-    log_rows = list(zip(idx, repeat("acta"), batch.first_event, batch.first_leaf))
+    log_rows = list(zip(idx, repeat(leaves.ACTA), batch.first_event, batch.first_leaf))
     acta_rows = list(
         zip(
             batch.unit,
@@ -249,10 +243,10 @@ def _mixed_rows(
         if first:
             body, leaf = batch.first_event[i], batch.first_leaf[i]
         else:
-            body = acta_event(batch.content[i], chash, batch.received_at[i], version, status)
-            leaf = hashlib.sha256(LEAF_PREFIX + body).digest()
+            body = leaves.acta_leaf(batch.content[i], chash, batch.received_at[i], version, status)
+            leaf = leaf_hash(body)
         idx = next_idx + len(log_rows)
-        log_rows.append((idx, "acta", body, leaf))
+        log_rows.append((idx, leaves.ACTA, body, leaf))
         acta_rows.append(
             (
                 batch.unit[i],
@@ -394,18 +388,15 @@ class Store:
             regions_bytes = definition.canonical_regions
             units_bytes = definition.canonical_units
             meta_doc = definition.meta.model_dump(mode="json")
-            event = canonical_json_fast(
-                {
-                    "kind": "definition",
-                    "fingerprint": fingerprint,
-                    "meta": meta_doc,
-                    "regions": len(definition.regions),
-                    "regions_sha256": hashlib.sha256(regions_bytes).hexdigest(),
-                    "units": len(definition.units),
-                    "units_sha256": hashlib.sha256(units_bytes).hexdigest(),
-                }
+            event = leaves.definition_leaf(
+                fingerprint,
+                meta_doc,
+                len(definition.regions),
+                hashlib.sha256(regions_bytes).hexdigest(),
+                len(definition.units),
+                hashlib.sha256(units_bytes).hexdigest(),
             )
-            self.append_log(conn, [("definition", event)])
+            self.append_log(conn, [(leaves.DEFINITION, event)])
             conn.execute(
                 insert(t.meta),
                 [
@@ -703,7 +694,7 @@ class Store:
                 chash,
                 log_idx,
             ) in conn.execute(query.order_by(av.source, av.version)):
-                row = struct.unpack(f"<{len(counts) // 8}q", counts)
+                row = unpack_counts(counts)
                 k = len(options)
                 acta = Acta(
                     unit=unit,
@@ -774,21 +765,12 @@ class Store:
                 f"{', '.join(map(str, sorted(versions)))})"
             )
         decided_at = utc_timestamp()
-        body = canonical_json_fast(
-            {
-                "kind": "adjudication",
-                "unit": unit,
-                "contest": contest,
-                "source": source,
-                "version": version,
-                "reason": reason,
-                "decided_by": decided_by,
-                "decided_at": decided_at,
-            }
+        body = leaves.adjudication_leaf(
+            unit, contest, source, version, reason, decided_by, decided_at
         )
         av = t.acta_versions.c
         with self.engine.begin() as conn:
-            idx = self.append_log(conn, [("adjudication", body)])
+            idx = self.append_log(conn, [(leaves.ADJUDICATION, body)])
             conn.execute(
                 insert(t.adjudications).values(
                     unit=unit,
@@ -831,8 +813,7 @@ class Store:
                     (source, cid),
                 )
                 units = np.fromiter((r[0] for r in rows), dtype=np.int32, count=len(rows))
-                blob = b"".join([r[1] for r in rows])
-                counts = np.frombuffer(blob, dtype="<i8").astype(np.int64).reshape(-1, width)
+                counts = unpack_matrix([r[1] for r in rows], width)
                 out[cid] = (units, counts)
         return out
 
@@ -879,16 +860,8 @@ class Store:
             doc = {**snapshot, "number": number, "created_at": created_at, "source": source}
             body = canonical_json_fast(doc)
             digest = hashlib.sha256(body).hexdigest()
-            event = canonical_json_fast(
-                {
-                    "kind": "bulletin",
-                    "number": number,
-                    "created_at": created_at,
-                    "source": source,
-                    "sha256": digest,
-                }
-            )
-            idx = self.append_log(conn, [("bulletin", event)])
+            event = leaves.bulletin_leaf(number, created_at, source, digest)
+            idx = self.append_log(conn, [(leaves.BULLETIN, event)])
             conn.execute(
                 insert(t.bulletins).values(
                     number=number,
