@@ -20,15 +20,19 @@ from escrutinio.model.leaves import ACTA, leaf_hash
 from escrutinio.model.packed_counts import counts_row, pack_counts, unpack_counts
 from escrutinio.model.prepared import content_templates
 from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import log as store_log
 from escrutinio.store import schema as t
+from escrutinio.store.bulk import fetch_raw
 from escrutinio.store.checkpoints import checkpoints
-from escrutinio.store.store import ACTA_COLUMNS, Store, StoreError, fetch_raw
+from escrutinio.store.intake_rows import ACTA_COLUMNS
+from escrutinio.store.store import Store, StoreError
 
 MAX_PROBLEMS = 50
 
 
 def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list[str]) -> None:
-    for entry in store.log_entries():
+    for entry in store_log.log_entries(store):
         if entry.idx != state.size:
             problems.append(f"log_entries: index {state.size} is missing (next is {entry.idx})")
             return
@@ -70,7 +74,7 @@ _unpacked = unpack_counts
 
 
 def _check_actas(store: Store, state: Replay, problems: list[str]) -> None:
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     by_index = {rec.log_index: rec for rec in state.actas}
     options = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
     with store.engine.connect() as conn:
@@ -183,7 +187,7 @@ def _check_definition(store: Store, state: Replay, problems: list[str]) -> None:
             f"meta.definition_fingerprint: {str(stored)[:16]}… differs from the definition "
             f"leaf's {str(logged)[:16]}…"
         )
-    if store.definition().fingerprint != logged:
+    if store_definitions.read_definition(store).fingerprint != logged:
         problems.append("definition: stored definition fingerprint differs from its log leaf")
 
 
@@ -196,7 +200,11 @@ def check_store_state(store: Store) -> tuple[list[str], Replay, MerkleTree]:
     """`check_store` plus the replayed log and its tree (reused by `publish`)."""
     problems: list[str] = []
     try:
-        templates = content_templates(store.definition()) if store.has_definition() else {}
+        templates = (
+            content_templates(store_definitions.read_definition(store))
+            if store_definitions.has_definition(store)
+            else {}
+        )
     except (StoreError, ValueError) as exc:
         problems.append(f"definition: the stored definition cannot be read ({exc})"[:500])
         return problems, Replay(), MerkleTree()
