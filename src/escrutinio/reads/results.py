@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import select
-
 from escrutinio.model.definition import Definition
 from escrutinio.reads.documents import SNAPSHOT_FORMAT, BulletinDoc, BulletinEntry, SnapshotDoc
 from escrutinio.store import bulletins as store_bulletins
 from escrutinio.store import counting as store_counting
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import log as store_log
-from escrutinio.store import schema as t
 from escrutinio.store.store import Store
 from escrutinio.tally import (
     ContestCounts,
@@ -107,10 +104,4 @@ def bulletins(store: Store) -> list[BulletinEntry]:
 def bulletin_bodies(store: Store, log_size: int) -> list[tuple[int, bytes]]:
     """Number and stored canonical JSON bytes of every bulletin recorded within the first
     ``log_size`` log entries, by number (what a publication of that log size carries)."""
-    # Read here until the store has its bulletins module (issue 10 item 1).
-    b = t.bulletins.c
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(b.number, b.body).where(b.log_idx < log_size).order_by(b.number)
-        ).all()
-    return [(int(number), bytes(body)) for number, body in rows]
+    return store_bulletins.bulletin_bodies(store, log_size)

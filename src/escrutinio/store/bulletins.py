@@ -72,3 +72,14 @@ def bulletin(store: Store, number: int) -> dict[str, Any]:
         raise StoreError(f"no bulletin number {number}")
     doc: dict[str, Any] = json.loads(bytes(body))
     return doc
+
+
+def bulletin_bodies(store: Store, log_size: int) -> list[tuple[int, bytes]]:
+    """Number and stored canonical JSON bytes of every bulletin recorded within the first
+    ``log_size`` log entries, by number."""
+    b = t.bulletins.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(b.number, b.body).where(b.log_idx < log_size).order_by(b.number)
+        ).all()
+    return [(int(number), bytes(body)) for number, body in rows]
