@@ -43,16 +43,20 @@ def phase_polars(data: Path) -> dict[str, float]:
 
 def phase_ingest(data: Path, url: str) -> dict[str, float]:
     """Load the definition, then import every acta but the last one (held back)."""
+    from escrutinio.io.acta_chunks import file_chunks
     from escrutinio.io.definition_files import load_definition
+    from escrutinio.store import definitions as store_definitions
+    from escrutinio.store import intake as store_intake
     from escrutinio.store.store import Store
 
     definition = load_definition(data / "election.yaml")
     store = Store.open(url)
     start = time.perf_counter()
-    store.load_definition(definition)
+    store_definitions.load_definition(store, definition)
     def_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    report = store.ingest_file(data / "actas_main.csv")
+    chunks = file_chunks(data / "actas_main.csv", definition)
+    report = store_intake.ingest_chunks(store, chunks)
     elapsed = time.perf_counter() - start
     store.close()
     return {
@@ -68,12 +72,14 @@ def phase_tally(url: str) -> dict[str, float]:
     """Full re-tally from the store, then one-acta updates through a running tally."""
     from escrutinio import reads
     from escrutinio.io.actas_files import read_actas
+    from escrutinio.store import definitions as store_definitions
+    from escrutinio.store import intake as store_intake
     from escrutinio.store.store import Store
     from escrutinio.tally import RunningTally, tally_contest, tally_regions
 
     store = Store.open(url)
     start = time.perf_counter()
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     def_load = time.perf_counter() - start
     start = time.perf_counter()
     counts = reads.load_counts(store)
@@ -98,7 +104,7 @@ def phase_tally(url: str) -> dict[str, float]:
             **{**{f: getattr(row.acta, f) for f in row.acta.__slots__}, "votes": votes}
         )
         start = time.perf_counter()
-        store.ingest([row.__class__(row.line, acta)])
+        store_intake.ingest(store, [row.__class__(row.line, acta)])
         unit = unit_index[acta.unit or ""]
         counts_row = [int(str(votes[o])) for o in OPTIONS]
         null = int(str(acta.null))

@@ -67,13 +67,14 @@ def fill_hand_counts(retrieval_dir: Path, out: Path, round_no: int, *, discrepan
 
 def needs_next_round(db: str, name: str) -> bool:
     """Whether the audit asks for another round (read from the store, as ``status`` shows)."""
+    from escrutinio.audit.workflow.persist import load_audit
     from escrutinio.audit.workflow.rounds import next_round_sizes, status
-    from escrutinio.store.audits import load_audit
+    from escrutinio.store.audit_records import AuditRecords
     from escrutinio.store.store import Store
 
     store = Store.open(db)
     try:
-        state = load_audit(store, name)
+        state = load_audit(AuditRecords(store), name)
         return bool(next_round_sizes(state, status(state)))
     finally:
         store.close()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from escrutinio.io.acta_chunks import FILE_CHUNK, file_chunks
 from escrutinio.model import (
     Alliance,
     BallotOption,
@@ -24,10 +25,36 @@ from escrutinio.model import (
     UnitRow,
     build_definition,
 )
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import intake as store_intake
 from escrutinio.store import schema as t
+from escrutinio.store.intake import IngestReport
 from escrutinio.store.store import Store
 
 PG_URL = os.environ.get("ESCRUTINIO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def ingest_file(
+    store: Store,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    received_at: str | None = None,
+    encoding: str | None = None,
+    chunk_size: int = FILE_CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read, check and store an acta file as ``escrutinio import`` does (io reads, the
+    store takes the checked chunks)."""
+    chunks = file_chunks(
+        path,
+        store_definitions.read_definition(store),
+        source=source,
+        received_at=received_at,
+        encoding=encoding,
+        chunk_size=chunk_size,
+    )
+    return store_intake.ingest_chunks(store, chunks, progress)
 
 
 def small_definition(tolerance: int = 0) -> Definition:
@@ -154,8 +181,8 @@ def reported_store(db_url: str, definition: Definition, directory: Path) -> Stor
     """A store with the small definition and one official acta per table (the audit
     tests' election)."""
     store = Store.open(db_url)
-    store.load_definition(definition)
+    store_definitions.load_definition(store, definition)
     path = directory / "actas.csv"
     path.write_text(ACTAS_HEADER + "".join(REPORTED_ROWS), encoding="utf-8")
-    store.ingest_file(path)
+    ingest_file(store, path)
     return store

@@ -31,13 +31,14 @@ from escrutinio.audit.files.ballot_files import (
 from escrutinio.audit.files.handcounts import MAX_COUNT, parse_hand_counts
 from escrutinio.audit.files.text import decode, read_input
 from escrutinio.audit.stats.sampling import in_manifest
+from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import POOLED, AuditState
 from escrutinio.model.errors import EscrutinioError, InputError
 from escrutinio.model.text import text_problem
-from escrutinio.store import audits as sa
 from escrutinio.store import schema as t
+from escrutinio.store.audit_records import AuditRecords
 from escrutinio.store.store import Store
 from support import AUDIT_SEED
 
@@ -361,8 +362,10 @@ def stored(store: Store) -> tuple[int, int]:
 
 
 def test_refused_imports_store_nothing(store: Store) -> None:
-    state, _ = sa.create_audit(store, "z", "table-comparison", 0.1, AUDIT_SEED, ["gov-A"])
-    sa.add_round(store, state, wf.draw(state, {"gov-A": 3}))
+    state, _ = sa.create_audit(
+        AuditRecords(store), "z", "table-comparison", 0.1, AUDIT_SEED, ["gov-A"]
+    )
+    sa.add_round(AuditRecords(store), state, wf.draw(state, {"gov-A": 3}))
     rows = ["unit,contest,option,votes,reason"]
     for unit, cid in state.missing():
         rc = state.reported[cid]
@@ -375,7 +378,7 @@ def test_refused_imports_store_nothing(store: Store) -> None:
         before = stored(store)
         try:
             parsed = parse_hand_counts(decode(mutate(original, rng), FILE), state, FILE)
-            sa.record_counts(store, state, parsed, FILE)
+            sa.record_counts(AuditRecords(store), state, parsed, FILE)
         except EscrutinioError:
             refused += 1
             assert stored(store) == before

@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 from escrutinio import reads
 from escrutinio.cli.main import app
 from escrutinio.model import Definition
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
+from support import ingest_file
 
 HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
 WAVE1 = (
@@ -67,7 +69,7 @@ def import_rows(db: str, path: Path, rows: str) -> None:
     path.write_text(HEADER + rows, encoding="utf-8")
     store = Store.open(db)
     try:
-        store.ingest_file(path)
+        ingest_file(store, path)
         reads.record_bulletin(store)
     finally:
         store.close()
@@ -77,7 +79,7 @@ def import_rows(db: str, path: Path, rows: str) -> None:
 def site(tmp_path: Path, definition: Definition) -> Iterator[Site]:
     db = str(tmp_path / "e.db")
     store = Store.open(db)
-    store.load_definition(definition)
+    store_definitions.load_definition(store, definition)
     store.close()
     import_rows(db, tmp_path / "wave1.csv", WAVE1)
     keys = tmp_path / "keys"
@@ -171,7 +173,7 @@ def test_witness_over_http_follows_growth_and_refuses_a_fork(
     # A different history signed with the same key, served at the same address: a fork.
     forked = str(site.tmp / "forked.db")
     store = Store.open(forked)
-    store.load_definition(definition)
+    store_definitions.load_definition(store, definition)
     store.close()
     import_rows(forked, site.tmp / "other.csv", WAVE2 + WAVE1)
     import_rows(forked, site.tmp / "other2.csv", WAVE2.replace("160", "161"))

@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 from acta_kit import GOOD_ROWS, HEADER, JSONL_ROWS
 from escrutinio.cli.main import app
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import intake as store_intake
 from escrutinio.store.store import Store
 from support import small_definition, table_counts
 
@@ -16,7 +18,7 @@ from support import small_definition, table_counts
 @pytest.fixture
 def env(db_url: str) -> dict[str, str]:
     store = Store.open(db_url)
-    store.load_definition(small_definition())
+    store_definitions.load_definition(store, small_definition())
     store.close()
     return {"ESCRUTINIO_DB": db_url, "COLUMNS": "200"}
 
@@ -96,7 +98,7 @@ def test_two_and_no_traceback_for_an_unexpected_error(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Store, "ingest_file", broken)
+    monkeypatch.setattr(store_intake, "ingest_chunks", broken)
     out = run(env, "import", write(tmp_path, "a.csv", HEADER + GOOD_ROWS[0]), code=2)
     assert "unexpected error (RuntimeError: boom)" in out
 

@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 from escrutinio import reads
 from escrutinio.cli.main import app
 from escrutinio.model import Definition
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
+from support import ingest_file
 
 HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
 ROWS = (
@@ -27,9 +29,9 @@ runner = CliRunner()
 def db(tmp_path: Path, definition: Definition) -> str:
     path = tmp_path / "e.db"
     store = Store.open(str(path))
-    store.load_definition(definition)
+    store_definitions.load_definition(store, definition)
     (tmp_path / "a.csv").write_text(HEADER + ROWS, encoding="utf-8")
-    store.ingest_file(tmp_path / "a.csv")
+    ingest_file(store, tmp_path / "a.csv")
     reads.record_bulletin(store)
     store.close()
     return str(path)
@@ -86,7 +88,7 @@ def test_full_flow(db: str, tmp_path: Path) -> None:
     assert code == 0 and "VERIFIED" in out, out
 
     store = Store.open(db)
-    source = store.definition().info.official_source
+    source = store_definitions.read_definition(store).info.official_source
     store.close()
     acta = {
         "unit": "u5",

@@ -18,8 +18,9 @@ from acta_kit import CELLS, GOOD_ROWS, HEADER, JSONL_ROWS, Outcome, column_path,
 from escrutinio.io.actas_files import use_columnar
 from escrutinio.model import Definition, InputError
 from escrutinio.publish.integrity import check_store
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
-from support import small_definition, table_counts
+from support import ingest_file, small_definition, table_counts
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CSV_BASE = (HEADER + "".join(GOOD_ROWS)).encode()
@@ -125,13 +126,13 @@ def test_rejected_rows_store_nothing_on_sqlite(tmp_path: Path, suffix: str) -> N
     base = CSV_BASE if suffix == ".csv" else JSONL_BASE
     for n in range(25):
         store = Store.open(f"sqlite:///{tmp_path / f'{n}.db'}")
-        store.load_definition(definition)
+        store_definitions.load_definition(store, definition)
         path = tmp_path / f"f{n}{suffix}"
         data = mutate(base, rng)
         path.write_bytes(data)
         expected = column_path(path, definition)
         try:
-            report = store.ingest_file(path, received_at="2017-10-15T23:00:00Z")
+            report = ingest_file(store, path, received_at="2017-10-15T23:00:00Z")
         except InputError as exc:
             assert str(exc) == str(expected.error)
             assert table_counts(store) == (0, 1)

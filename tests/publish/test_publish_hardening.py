@@ -22,6 +22,7 @@ from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.publish.integrity import check_store
 from escrutinio.publish.outdir import PublishError
 from escrutinio.publish.site import publish
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import StoreError
 from escrutinio.verify.verifier import verify_publication
 
@@ -176,7 +177,7 @@ def test_edited_definition_fingerprint_is_caught(pub: Pub) -> None:
     problems = check_store(pub.store)
     assert problems == [
         "meta.definition_fingerprint: 0000000000000000… differs from the definition leaf's "
-        f"{pub.store.definition().fingerprint[:16]}…"
+        f"{store_definitions.read_definition(pub.store).fingerprint[:16]}…"
     ]
     before = _snapshot(pub.out)
     with pytest.raises(StoreError, match=r"meta\.definition_fingerprint"):

@@ -16,16 +16,20 @@ import pytest
 from typer.testing import CliRunner
 
 from escrutinio import reads
+from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.state import HandCount
 from escrutinio.cli.main import app
 from escrutinio.ledger.note import Ed25519Signer
 from escrutinio.model import Definition
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.store import audits as sa
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import log as store_log
+from escrutinio.store import versions as store_versions
+from escrutinio.store.audit_records import AuditRecords
 from escrutinio.store.checkpoints import sign_checkpoint_now
 from escrutinio.store.store import Store, StoreError
-from support import ACTAS_HEADER, AUDIT_SEED, reported_store
+from support import ACTAS_HEADER, AUDIT_SEED, ingest_file, reported_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECOND_U1 = "u1,gov-A,,2017-10-15T21:00:00Z,300,3,,101,20,149,5,,\n"
@@ -49,7 +53,7 @@ def conflicted(store: Store, tmp_path: Path) -> Store:
     """The same election with a second, different version of u1's gov-A acta."""
     path = tmp_path / "again.csv"
     path.write_text(ACTAS_HEADER + SECOND_U1, encoding="utf-8")
-    report = store.ingest_file(path)
+    report = ingest_file(store, path)
     assert report.conflicts == 1
     return store
 
@@ -60,18 +64,18 @@ def test_snapshot_json_is_unchanged(store: Store) -> None:
     assert list(snap) == list(reads.SnapshotDoc.__annotations__)
     assert list(snap["summary"]) == list(reads.SummaryDoc.__annotations__)
     assert all(list(c) == list(reads.ContestResultDoc.__annotations__) for c in snap["contests"])
-    assert snap["format"] == reads.SNAPSHOT_FORMAT and snap["log_size"] == store.log_size()
+    assert snap["format"] == reads.SNAPSHOT_FORMAT and snap["log_size"] == store_log.log_size(store)
 
 
 def test_snapshot_of_counts_is_the_live_snapshot(store: Store) -> None:
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     counts = reads.load_counts(store)
-    assert reads.snapshot_of(definition, counts, store.log_size()) == reads.snapshot(store)
+    assert reads.snapshot_of(definition, counts, store_log.log_size(store)) == reads.snapshot(store)
 
 
 def test_a_bulletin_keeps_the_snapshot_with_number_time_and_source(store: Store) -> None:
     before = reads.snapshot(store)
-    size = store.log_size()
+    size = store_log.log_size(store)
     number, doc = reads.record_bulletin(store)
     assert number == 1 and doc["number"] == 1 and doc["source"] == "official"
     assert set(doc) == set(reads.BulletinDoc.__annotations__)
@@ -90,7 +94,7 @@ def test_a_bulletin_keeps_the_snapshot_with_number_time_and_source(store: Store)
     assert [b["number"] for b in reads.bulletins(store)] == [1, 2]
     assert reads.bulletin_bodies(store, size) == []
     assert reads.bulletin_bodies(store, size + 1) == [(1, canonical_json_fast(doc))]
-    assert [n for n, _ in reads.bulletin_bodies(store, store.log_size())] == [1, 2]
+    assert [n for n, _ in reads.bulletin_bodies(store, store_log.log_size(store))] == [1, 2]
 
 
 def test_an_unknown_bulletin_is_a_store_error(store: Store) -> None:
@@ -99,7 +103,7 @@ def test_an_unknown_bulletin_is_a_store_error(store: Store) -> None:
 
 
 def test_results_by_region_cover_every_region_of_the_level(store: Store) -> None:
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     counts = reads.load_counts(store)
     overall = reads.contest_results(definition, counts, ["gov-A"])
     by_parish = reads.regional_results(definition, counts, "parish", ["gov-A"])
@@ -134,15 +138,19 @@ def test_versions_and_conflicts_print_as_before(conflicted: Store, db_url: str) 
 
 
 def test_a_decision_clears_the_conflict_and_shows_in_the_versions(conflicted: Store) -> None:
-    conflicted.adjudicate("u1", "gov-A", "official", 2, "recount", "board")
+    store_versions.adjudicate(conflicted, "u1", "gov-A", "official", 2, "recount", "board")
     assert reads.pending_conflicts(conflicted) == []
     docs = [reads.version_document(v) for v in reads.acta_versions(conflicted, "u1", "gov-A")]
     assert [(d["version"], d["counting"]) for d in docs] == [(1, False), (2, True)]
 
 
 def test_audit_status_document_is_unchanged(store: Store, db_url: str) -> None:
-    state, _ = sa.create_audit(store, "a1", "table-comparison", 0.1, AUDIT_SEED, ["gov-A", "gov-B"])
-    sa.add_round(store, state, wf.draw(state, wf.next_round_sizes(state, wf.status(state))))
+    state, _ = sa.create_audit(
+        AuditRecords(store), "a1", "table-comparison", 0.1, AUDIT_SEED, ["gov-A", "gov-B"]
+    )
+    sa.add_round(
+        AuditRecords(store), state, wf.draw(state, wf.next_round_sizes(state, wf.status(state)))
+    )
     counts = []
     for i, (unit, cid) in enumerate(sorted(state.missing())):
         rc = state.reported[cid]
@@ -150,7 +158,7 @@ def test_audit_status_document_is_unchanged(store: Store, db_url: str) -> None:
         if i == 0:
             votes[0] += 1  # one planted discrepancy
         counts.append(HandCount(unit, cid, tuple(votes)))
-    sa.record_counts(store, state, counts, "test")
+    sa.record_counts(AuditRecords(store), state, counts, "test")
     doc = reads.audit_status_document(store, "a1")
     assert json.dumps(doc, indent=2) + "\n" == fixture("audit_status.json")
     assert list(doc) == list(reads.AuditStatusDoc.__annotations__)

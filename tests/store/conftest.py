@@ -7,12 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from escrutinio.model import Definition
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
 
 
 @pytest.fixture
 def store(db_url: str, definition: Definition) -> Iterator[Store]:
     s = Store.open(db_url)
-    s.load_definition(definition)
+    store_definitions.load_definition(s, definition)
     yield s
     s.close()

@@ -12,13 +12,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import escrutinio.store.store as store_module
+import escrutinio.store.intake_rows as store_module
 from escrutinio.io.actas_files import read_actas
 from escrutinio.model import Definition
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import intake as store_intake
+from escrutinio.store import log as store_log
 from escrutinio.store import schema as t
 from escrutinio.store.database import background_checkpoints, make_engine
 from escrutinio.store.store import Store
-from support import fresh_db_url, table_counts
+from support import fresh_db_url, ingest_file, table_counts
 
 HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
 SOURCES = 20
@@ -39,14 +42,14 @@ def many_actas(tmp_path: Path) -> tuple[Path, list[tuple[str, str]]]:
 
 
 def log_bodies(store: Store) -> list[bytes]:
-    return [e.body for e in store.log_entries()]
+    return [e.body for e in store_log.log_entries(store)]
 
 
 def test_file_import_stores_every_acta_in_file_order_with_its_own_leaf(
     store: Store, tmp_path: Path
 ) -> None:
     path, order = many_actas(tmp_path)
-    report = store.ingest_file(path, chunk_size=57)  # statements of 50 rows and remainders
+    report = ingest_file(store, path, chunk_size=57)  # statements of 50 rows and remainders
     assert (report.accepted, report.rejected_rows) == (120, 0)
     av = t.acta_versions.c
     with store.engine.connect() as conn:
@@ -71,12 +74,12 @@ def test_column_wise_and_row_wise_imports_write_the_same_log(
         lines = path.read_text().splitlines(keepends=True)
         changed = [line.replace(",90,2,", ",90,3,") for line in lines[1:120:7]]
         path.write_text("".join([*lines, *lines[1:40:3], *changed, *lines[100:]]))
-    columnar = store.ingest_file(path, chunk_size=57)
+    columnar = ingest_file(store, path, chunk_size=57)
     with fresh_db_url(db_kind, tmp_path) as url:
         other = Store.open(url)
         try:
-            other.load_definition(definition)
-            by_row = other.ingest(read_actas(path), chunk_size=33)
+            store_definitions.load_definition(other, definition)
+            by_row = store_intake.ingest(other, read_actas(path), chunk_size=33)
             assert log_bodies(other)[1:] == log_bodies(store)[1:]
         finally:
             other.close()
@@ -100,11 +103,11 @@ def test_interrupted_file_import_keeps_whole_chunks_and_rerun_is_safe(
     monkeypatch.setattr(store_module, "insert_many", interrupt_second_chunk)
     threads = threading.active_count()
     with pytest.raises(KeyboardInterrupt):
-        store.ingest_file(path, chunk_size=50)
+        ingest_file(store, path, chunk_size=50)
     assert threading.active_count() == threads  # the checkpointer stopped with the import
     assert table_counts(store) == (50, 51)
     monkeypatch.undo()
-    report = store.ingest_file(path, chunk_size=50)
+    report = ingest_file(store, path, chunk_size=50)
     assert (report.accepted, report.duplicates) == (70, 50)
     assert table_counts(store) == (120, 121)
 

@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 
 from escrutinio.io.actas_files import ReadRow
 from escrutinio.model import Definition, RawActa
+from escrutinio.store import counting as store_counting
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import intake as store_intake
+from escrutinio.store import versions as store_versions
 from escrutinio.store.store import Store
 from support import fresh_db_url
 
@@ -52,7 +56,7 @@ def test_totals_equal_sum_of_counting_versions(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_db_url(db_kind, Path(tmp)) as url:
         store = Store.open(url)
-        store.load_definition(definition)
+        store_definitions.load_definition(store, definition)
         # reference model: per key, the list of distinct versions and the counting one
         versions: dict[tuple[str, str], list[tuple[int, ...]]] = {}
         counting: dict[tuple[str, str], int | None] = {}
@@ -61,7 +65,7 @@ def test_totals_equal_sum_of_counting_versions(
                 unit, which, source = args
                 # different units get different counts so that versions differ per unit
                 counts = tuple(c + UNITS.index(unit) for c in pool[which])
-                store.ingest([ReadRow(1, _raw(unit, source, counts))])
+                store_intake.ingest(store, [ReadRow(1, _raw(unit, source, counts))])
                 known = versions.setdefault((unit, source), [])
                 if counts not in known:
                     known.append(counts)
@@ -72,10 +76,12 @@ def test_totals_equal_sum_of_counting_versions(
                 known = versions.get((unit, source), [])
                 if not known or (version is not None and version > len(known)):
                     continue
-                store.adjudicate(unit, "gov-A", source, version, "property test", "hypothesis")
+                store_versions.adjudicate(
+                    store, unit, "gov-A", source, version, "property test", "hypothesis"
+                )
                 counting[(unit, source)] = version
         for source in ("official", "witness:X"):
-            _, matrix = store.counting_arrays(source)["gov-A"]
+            _, matrix = store_counting.counting_arrays(store, source)["gov-A"]
             expected = [0] * 7
             for (unit, src), chosen in counting.items():
                 if src != source or chosen is None:

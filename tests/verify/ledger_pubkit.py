@@ -11,10 +11,13 @@ from escrutinio.ledger.keys import generate_key
 from escrutinio.ledger.note import Ed25519Signer
 from escrutinio.model import Definition
 from escrutinio.publish.site import publish
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import versions as store_versions
 from escrutinio.store.checkpoints import add_cosignature
 from escrutinio.store.store import Store
 from escrutinio.verify.notes import PublicKey, parse_key
 from escrutinio.witness.witness import cosign_publication
+from support import ingest_file
 
 HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
 WAVE1 = (
@@ -58,13 +61,13 @@ def ingest(store: Store, tmp: Path, name: str, rows: str) -> None:
     """Import acta rows from a CSV file."""
     path = tmp / name
     path.write_text(HEADER + rows, encoding="utf-8")
-    store.ingest_file(path)
+    ingest_file(store, path)
 
 
 def wave1(db_url: str, definition: Definition, tmp: Path) -> Pub:
     """Store + first wave of actas + bulletin 1, published and cosigned."""
     store = Store.open(db_url)
-    store.load_definition(definition)
+    store_definitions.load_definition(store, definition)
     ingest(store, tmp, "wave1.csv", WAVE1)
     reads.record_bulletin(store)
     pub = Pub(
@@ -83,8 +86,14 @@ def wave1(db_url: str, definition: Definition, tmp: Path) -> Pub:
 def wave2(pub: Pub, tmp: Path) -> None:
     """Second wave with a conflicting version, an adjudication and bulletin 2; republish."""
     ingest(pub.store, tmp, "wave2.csv", WAVE2)
-    pub.store.adjudicate(
-        "u2", "gov-A", pub.store.definition().info.official_source, 2, "recount", "board"
+    store_versions.adjudicate(
+        pub.store,
+        "u2",
+        "gov-A",
+        store_definitions.read_definition(pub.store).info.official_source,
+        2,
+        "recount",
+        "board",
     )
     reads.record_bulletin(pub.store)
     publish(pub.store, pub.out, pub.signer)

@@ -9,11 +9,14 @@ import pytest
 from ledger_pubkit import Pub
 
 from escrutinio.audit.stats.sampling import sample_ids
+from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.state import HandCount
 from escrutinio.publish.integrity import check_store
 from escrutinio.publish.site import publish
-from escrutinio.store import audits as sa
+from escrutinio.store import audits as store_audits
+from escrutinio.store import log as store_log
+from escrutinio.store.audit_records import AuditRecords
 from escrutinio.verify.audits import consistent_sample
 from escrutinio.verify.verifier import verify_publication
 
@@ -25,15 +28,17 @@ def run_audit(
 ) -> None:
     """A table-comparison audit of both governor races: create, one round (honest, or the
     given draws), hand counts equal to the actas, conclusion; then publish."""
-    state, _ = sa.create_audit(pub.store, "rla", "table-comparison", 0.2, SEED, ["gov-A", "gov-B"])
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "rla", "table-comparison", 0.2, SEED, ["gov-A", "gov-B"]
+    )
     honest = wf.draw(state, sizes or {"gov-A": 2, "gov-B": 1})
-    sa.add_round(pub.store, state, draws if draws is not None else honest)
+    sa.add_round(AuditRecords(pub.store), state, draws if draws is not None else honest)
     counts = []
     for unit, cid in state.missing():
         rc = state.reported[cid]
         counts.append(HandCount(unit, cid, tuple(int(v) for v in rc.counts[rc.position[unit]])))
-    sa.record_counts(pub.store, state, counts, "board")
-    sa.record_conclusion(pub.store, state, wf.status(state))
+    sa.record_counts(AuditRecords(pub.store), state, counts, "board")
+    sa.record_conclusion(AuditRecords(pub.store), state, wf.status(state))
     publish(pub.store, pub.out, pub.signer)
 
 
@@ -55,9 +60,11 @@ def test_audited_store_passes_its_integrity_check_publishes_and_verifies(pub: Pu
 def test_a_round_split_over_several_leaves_is_re_derived_whole(
     pub: Pub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sa, "LEAF_BYTES", 100)  # as if the round were a national one
+    monkeypatch.setattr(store_audits, "LEAF_BYTES", 100)  # as if the round were a national one
     run_audit(pub, sizes={"gov-A": 4, "gov-B": 2})
-    draws = [e for e in pub.store.log_entries() if e.kind == "audit" and b'"draw"' in e.body]
+    draws = [
+        e for e in store_log.log_entries(pub.store) if e.kind == "audit" and b'"draw"' in e.body
+    ]
     assert len(draws) > 1
     ok, detail = audit_check(pub)
     assert ok and "1 round(s), 6 table draws re-derived" in detail
@@ -83,7 +90,7 @@ def test_verifier_sample_equals_the_auditors_sample_in_any_input_order() -> None
 
 @pytest.mark.parametrize("method", ["macro"])
 def test_audits_whose_draws_need_audit_arithmetic_are_listed(pub: Pub, method: str) -> None:
-    sa.create_audit(pub.store, "m", method, 0.2, SEED, ["gov-A", "gov-B"])
+    sa.create_audit(AuditRecords(pub.store), "m", method, 0.2, SEED, ["gov-A", "gov-B"])
     publish(pub.store, pub.out, pub.signer)
     ok, detail = audit_check(pub)
     assert ok and "not re-derived: m (macro)" in detail

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from ledger_pubkit import Pub
 
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import log as store_log
 from escrutinio.verify.verifier import verify_acta, verify_publication
 
 VERIFY_DIR = Path(__file__).parents[2] / "src" / "escrutinio" / "verify"
@@ -17,7 +19,7 @@ def test_honest_publication_verifies_with_witness_quorum(pub: Pub, tmp_path: Pat
     report = verify_publication(pub.out, pub.log_key, [pub.witness_key], 1, tmp_path / "st")
     assert report.ok, [c for c in report.checks if not c.ok]
     assert report.witnesses == ["witness.example/observer"]
-    assert report.size == pub.store.log_size()
+    assert report.size == store_log.log_size(pub.store)
     names = [c.name for c in report.checks]
     assert names[:4] == ["manifest", "checkpoint", "binding", "tiles"]
     assert names[-1] == "coverage" and report.uncovered == []
@@ -61,7 +63,7 @@ def test_acta_copy_found_with_inclusion_proof(pub: Pub) -> None:
     acta = {
         "unit": "u5",
         "contest": "gov-B",
-        "source": pub.store.definition().info.official_source,
+        "source": store_definitions.read_definition(pub.store).info.official_source,
         "votes": {"b1": 200, "b2": 150},
         "null": 2,
         "blank": 1,
@@ -80,7 +82,7 @@ def test_superseded_version_is_in_log_but_not_counting(pub: Pub) -> None:
     acta = {
         "unit": "u2",
         "contest": "gov-A",
-        "source": pub.store.definition().info.official_source,
+        "source": store_definitions.read_definition(pub.store).info.official_source,
         "votes": {"a1-psuv": 120, "a1-pcv": 30, "a2-mud": 190, "a3": 5},
         "null": 2,
         "blank": 1,

@@ -27,6 +27,7 @@ from escrutinio.audit.files.ballot_files import parse_ballot_readings, parse_man
 from escrutinio.audit.files.handcounts import MAX_COUNT, parse_hand_counts
 from escrutinio.audit.files.text import read_input
 from escrutinio.audit.stats.sampling import in_manifest
+from escrutinio.audit.workflow import persist as audit_persist
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.registry import METHODS
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, HandCount
@@ -35,6 +36,8 @@ from escrutinio.model.definition import Definition
 from escrutinio.model.errors import InputError, Issue
 from escrutinio.model.text import text_problem
 from escrutinio.store import audits as store_audits
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store.audit_records import AuditRecords
 
 audit_app = typer.Typer(
     help="Post-election audits: risk-limiting table and ballot audits, full hand counts, "
@@ -139,11 +142,11 @@ def create(
     if not seed.strip():
         raise fail("give the public random seed with --seed")
     with open_store(db) as store, audit_errors():
-        definition = store.definition()
+        definition = store_definitions.read_definition(store)
         contests = list(definition.contests) if all_contests else list(contest or [])
         ballot_args = _ballot_inputs(definition, method, contests, manifest, cvrs)
-        state, created = store_audits.create_audit(
-            store,
+        state, created = audit_persist.create_audit(
+            AuditRecords(store),
             name,
             method,
             risk_limit,
@@ -233,7 +236,7 @@ def draw_cmd(
 ) -> None:
     """Draw the next round from the public seed (consistent sampler) and store it."""
     with open_store(db) as store, audit_errors():
-        state = store_audits.load_audit(store, name)
+        state = audit_persist.load_audit(AuditRecords(store), name)
         st = wf.status(state)
         sizes = wf.next_round_sizes(state, st, size)
         if not sizes:
@@ -248,7 +251,7 @@ def draw_cmd(
         if not any(draws.values()):
             console.print("nothing to draw: every ballot has been drawn")
             return
-        number = store_audits.add_round(store, state, draws)
+        number = audit_persist.add_round(AuditRecords(store), state, draws)
         n = sum(len(set(v)) for v in draws.values())
         what = "distinct ballots" if _ballot_level(state.method) else "tables"
         console.print(f"round {number} drawn: {n} {what}")
@@ -271,14 +274,16 @@ def retrieval(
 ) -> None:
     """Write retrieval lists (CSV), a printable page per table and a hand-count template."""
     with open_store(db) as store, audit_errors():
-        state = store_audits.load_audit(store, name)
+        state = audit_persist.load_audit(AuditRecords(store), name)
         if not state.rounds:
             raise fail("no round drawn yet: run 'escrutinio audit draw' first")
         chosen = None if all_rounds else (round_no or len(state.rounds))
         if _ballot_level(state.method):
             from escrutinio.audit.files.ballot_documents import write_ballot_retrieval
 
-            paths = write_ballot_retrieval(state, store.definition(), out, round_no=chosen)
+            paths = write_ballot_retrieval(
+                state, store_definitions.read_definition(store), out, round_no=chosen
+            )
             console.print(
                 f"{len(paths) - 2} batch pages, retrieval.csv, ballot_marks_template.csv in {out}"
             )
@@ -286,7 +291,11 @@ def retrieval(
         from escrutinio.audit.files.documents import write_retrieval  # jinja2 when needed
 
         paths = write_retrieval(
-            state, store.definition(), out, show_reported=show_reported, round_no=chosen
+            state,
+            store_definitions.read_definition(store),
+            out,
+            show_reported=show_reported,
+            round_no=chosen,
         )
         console.print(
             f"{len(paths) - 2} table pages, retrieval.csv, hand_counts_template.csv in {out}"
@@ -308,7 +317,7 @@ def record(
     """Import hand counts or ballot readings from a CSV (all rows or none; re-importing is a
     no-op)."""
     with open_store(db) as store, audit_errors():
-        state = store_audits.load_audit(store, name)
+        state = audit_persist.load_audit(AuditRecords(store), name)
         text = _read(file)
         if _ballot_level(state.method):
             rows = parse_ballot_readings(text, state, str(file))
@@ -319,7 +328,7 @@ def record(
             raise InputError(
                 [Issue(f"the file name cannot enter the log: {problem}", file=str(file))]
             )
-        rep = store_audits.record_counts(store, state, rows, file.name)
+        rep = audit_persist.record_counts(AuditRecords(store), state, rows, file.name)
         what = "ballot readings" if _ballot_level(state.method) else "hand counts"
         console.print(
             f"{file}: {rep.new} new {what}, {rep.corrected} corrections, "
@@ -360,7 +369,7 @@ def enter(
     """Type hand counts (ballot methods: marked options) interactively, each twice (double
     entry); one table or ballot at a time."""
     with open_store(db) as store, audit_errors():
-        state = store_audits.load_audit(store, name)
+        state = audit_persist.load_audit(AuditRecords(store), name)
         pending = state.missing()
         if not pending:
             console.print("no hand counts pending")
@@ -373,14 +382,16 @@ def enter(
                 console.print(f"[bold]ballot {unit}[/], {cid}: options {', '.join(rc.option_ids)}")
                 chosen = _ask_marks_twice(rc.option_ids)
                 marks = tuple(int(o in chosen) for o in rc.option_ids)
-                store_audits.record_counts(
-                    store, state, [HandCount(unit, cid, marks)], "interactive"
+                audit_persist.record_counts(
+                    AuditRecords(store), state, [HandCount(unit, cid, marks)], "interactive"
                 )
                 console.print(f"  recorded {unit} ({cid})")
                 continue
             console.print(f"[bold]table {unit}[/], {cid}")
             votes = tuple(_ask_twice(f"  {opt}") for opt in rc.option_ids)
-            store_audits.record_counts(store, state, [HandCount(unit, cid, votes)], "interactive")
+            audit_persist.record_counts(
+                AuditRecords(store), state, [HandCount(unit, cid, votes)], "interactive"
+            )
             console.print(f"  recorded {unit} ({cid})")
 
 
@@ -407,9 +418,9 @@ def report(
 ) -> None:
     """Record the conclusion (a log leaf) and write the final report (HTML and JSON)."""
     with open_store(db) as store, audit_errors():
-        state: AuditState = store_audits.load_audit(store, name)
+        state: AuditState = audit_persist.load_audit(AuditRecords(store), name)
         st = wf.status(state)
-        idx, new = store_audits.record_conclusion(store, state, st)
+        idx, new = audit_persist.record_conclusion(AuditRecords(store), state, st)
         info = store_audits.audit_info(store, name)
         from escrutinio.audit.files.documents import write_report
 

@@ -11,11 +11,12 @@ from rich.table import Table
 
 from escrutinio import reads
 from escrutinio.cli.common import DbOption, console, fail, open_store
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
 
 
 def _contests(store: Store, chosen: list[str] | None) -> list[str]:
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     unknown = [c for c in chosen or [] if c not in definition.contests]
     if unknown:
         raise fail(f"unknown contest(s): {', '.join(unknown)}")
@@ -38,7 +39,7 @@ def forensics(
     from escrutinio.forensics import write_report as write_forensics_report
 
     with open_store(db) as store:
-        definition = store.definition()
+        definition = store_definitions.read_definition(store)
         chosen = _contests(store, contest)
         table = Table(
             "contest",
@@ -133,7 +134,7 @@ def reconcile(
         _reconcile_files(Path(a), Path(b), out, counts, regions, unit)
         return
     with open_store(db) as store:
-        definition = store.definition()
+        definition = store_definitions.read_definition(store)
         summary = Table(
             "contest",
             "identical",

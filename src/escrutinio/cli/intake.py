@@ -30,10 +30,14 @@ from escrutinio.cli.common import (
     open_store,
     write_out,
 )
+from escrutinio.io.acta_chunks import file_chunks
 from escrutinio.io.actas_files import count_lines
 from escrutinio.io.definition_files import load_definition
 from escrutinio.io.mapping import convert as convert_mapped
 from escrutinio.model.errors import InputError
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import intake as store_intake
+from escrutinio.store import versions as store_versions
 
 
 def _file_sha256(path: Path) -> str:
@@ -54,7 +58,7 @@ def init(
     except InputError as exc:
         raise fail(f"the definition has {len(exc.issues)} problem(s):\n{exc}") from None
     with open_store(db, create=True) as store:
-        outcome = store.load_definition(loaded)
+        outcome = store_definitions.load_definition(store, loaded)
     console.print(
         f"definition [bold]{loaded.info.id}[/] {outcome}: {len(loaded.contests)} contests, "
         f"{len(loaded.regions):,} regions, {len(loaded.units):,} polling units, "
@@ -94,7 +98,7 @@ def import_actas(
     any_rejected = False
     reports = []
     with open_store(db) as store:
-        store.definition()
+        definition = store_definitions.read_definition(store)
         for path in files:
             total = max(count_lines(path) - 1, 0)
             with Progress(
@@ -112,16 +116,17 @@ def import_actas(
                     progress.advance(task, n)
 
                 try:
-                    report = store.ingest_file(
+                    chunks = file_chunks(
                         path,
+                        definition,
                         source=source,
                         received_at=received_at,
                         encoding=encoding,
-                        progress=advance,
                     )
+                    report = store_intake.ingest_chunks(store, chunks, advance)
                 except InputError as exc:
                     raise fail(str(exc)) from None
-            store.record_import(report, _file_sha256(path))
+            store_intake.record_import(store, report, _file_sha256(path))
             reports.append(report)
             any_rejected = any_rejected or report.rejected_rows > 0
     if fmt == "json":
@@ -227,8 +232,10 @@ def adjudicate(
     if (version is None) == (not exclude):
         raise fail("give exactly one of --version N or --exclude")
     with open_store(db) as store:
-        src = source or store.definition().info.official_source
-        idx = store.adjudicate(unit, contest, src, None if exclude else version, reason, decided_by)
+        src = source or store_definitions.read_definition(store).info.official_source
+        idx = store_versions.adjudicate(
+            store, unit, contest, src, None if exclude else version, reason, decided_by
+        )
     what = "no version" if exclude else f"version {version}"
     console.print(f"recorded: {what} of {unit}/{contest}/{src} counts (log entry {idx})")
 

@@ -13,6 +13,7 @@ from escrutinio import reads
 from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
 from escrutinio.cli.ledger import load_secret_key
 from escrutinio.cli.render import render_result, results_csv, summary_tables, to_json
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.checkpoints import sign_checkpoint_now
 from escrutinio.tally import ContestResult, Summary
 
@@ -58,7 +59,7 @@ def results(
 ) -> None:
     """Results per contest (overall or by region level) or the election summary."""
     with open_store(db) as store:
-        definition = store.definition()
+        definition = store_definitions.read_definition(store)
         unknown = [c for c in contest or [] if c not in definition.contests]
         if unknown:
             raise fail(f"unknown contest(s): {', '.join(unknown)}")

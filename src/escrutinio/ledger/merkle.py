@@ -19,6 +19,8 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
+from escrutinio.model.leaves import leaf_hash as leaf_hash  # the one RFC 9162 leaf hash
+
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 _sha256 = hashlib.sha256
@@ -26,11 +28,6 @@ _sha256 = hashlib.sha256
 
 class ProofError(ValueError):
     """A Merkle proof, root or size failed verification or was requested out of range."""
-
-
-def leaf_hash(data: bytes) -> bytes:
-    """Return the RFC 9162 leaf hash SHA-256(0x00 || data)."""
-    return _sha256(b"\x00" + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:

@@ -14,16 +14,16 @@ compares the root with a signed checkpoint (`read_log`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from escrutinio.ledger.merkle import HASH_SIZE, MerkleTree
+from escrutinio.ledger.merkle import HASH_SIZE, MerkleTree, leaf_hash
+from escrutinio.model.leaves import MAX_LEAF_BYTES
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 ENTRIES = -1  # the "level" of entry bundles
-MAX_ENTRY_SIZE = 0xFFFF
+MAX_ENTRY_SIZE = MAX_LEAF_BYTES  # the leaf-size bound, defined with the leaves
 
 
 class TileError(ValueError):
@@ -238,7 +238,7 @@ def read_log(
             bundle = Tile(ENTRIES, tile.index, tile.width)
             items = decode_entry_bundle(fetch(bundle.path()), tile.width)
             for offset, (item, expected) in enumerate(zip(items, hashes, strict=True)):
-                if hashlib.sha256(b"\x00" + item).digest() != expected:
+                if leaf_hash(item) != expected:
                     leaf = tile.first_leaf() + offset
                     raise TileError(f"entry {leaf} does not match its leaf hash in {tile.path()}")
             entries.extend(items)

@@ -43,6 +43,12 @@ class EscrutinioError(Exception):
     else is a bug."""
 
 
+class StoreError(EscrutinioError):
+    """A request the store cannot carry out (no definition loaded, unknown acta, an audit
+    that clashes with a stored one or finds the reported results incomplete, ...). Defined
+    here so the audit workflow can raise it without importing the store."""
+
+
 class InputError(EscrutinioError):
     """Raised when an input file cannot be accepted; carries every issue found."""
 

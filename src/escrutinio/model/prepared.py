@@ -10,7 +10,6 @@ built between the CSV file and the database.
 from __future__ import annotations
 
 import hashlib
-import struct
 from dataclasses import dataclass, fields
 from itertools import pairwise
 
@@ -20,6 +19,18 @@ import polars as pl
 
 from escrutinio.model.acta import Acta
 from escrutinio.model.definition import Definition
+from escrutinio.model.leaves import (
+    ACTA_COUNTING,
+    ACTA_HASH,
+    ACTA_HEAD,
+    ACTA_RECEIVED,
+    ACTA_STATUS,
+    ACTA_VERSION,
+    LEAF_PREFIX,
+    leaf_hash,
+)
+from escrutinio.model.leaves import acta_leaf as acta_event
+from escrutinio.model.packed_counts import pack_counts, pack_matrix, unpack_counts
 
 
 @dataclass(slots=True)
@@ -47,56 +58,12 @@ class PreparedActa:
             self.first_event = acta_event(
                 self.content, self.content_hash, self.received_at, 1, "accepted"
             )
-            self.first_leaf = hashlib.sha256(b"\x00" + self.first_event).digest()
+            self.first_leaf = leaf_hash(self.first_event)
 
     @property
     def key(self) -> tuple[str, str, str]:
         """(unit, contest, source): the slot that versions of this acta compete for."""
         return (self.unit, self.contest, self.source)
-
-
-_PACKERS: dict[int, struct.Struct] = {}
-
-
-def pack_counts(row: tuple[int, ...]) -> bytes:
-    """Counts as little-endian int64s: how the store keeps them for fast re-tallies."""
-    packer = _PACKERS.get(len(row))
-    if packer is None:
-        packer = _PACKERS[len(row)] = struct.Struct(f"<{len(row)}q")
-    return packer.pack(*row)
-
-
-EVENT_HEAD = b'{"acta":'
-EVENT_HASH = b',"content_hash":"'
-EVENT_COUNTING = b'","counting":'
-EVENT_RECEIVED = b',"kind":"acta","received_at":"'
-EVENT_STATUS = b'","status":"'
-EVENT_VERSION = b'","version":'
-
-
-def acta_event(
-    content: bytes, content_hash: str, received_at: str, version: int, status: str
-) -> bytes:
-    """The log leaf of a stored acta version: canonical JSON (RFC 8785) with keys in order
-    acta, content_hash, counting, kind, received_at, status, version. Only a first version
-    counts from the moment it is stored."""
-    return b"".join(
-        (
-            EVENT_HEAD,
-            content,
-            EVENT_HASH,
-            content_hash.encode(),
-            EVENT_COUNTING,
-            b"true" if version == 1 else b"false",
-            EVENT_RECEIVED,
-            received_at.encode(),
-            EVENT_STATUS,
-            status.encode(),
-            EVENT_VERSION,
-            str(version).encode(),
-            b"}",
-        )
-    )
 
 
 class ContentTemplate:
@@ -213,9 +180,7 @@ class PreparedBatch:
         """Prepare many actas of one contest at once from their counts matrix (options,
         null, blank, voters) and canonical contents (a Polars string column)."""
         n = len(unit)
-        data = np.ascontiguousarray(counts, dtype="<i8").tobytes()
-        width = counts.shape[1] * 8  # at least null, blank and voters: never 0
-        blob = [data[i : i + width] for i in range(0, n * width, width)]
+        blob = pack_matrix(counts)
         content_bytes: list[bytes] = content.cast(pl.Binary).to_list()
         sha256 = hashlib.sha256
         hashes = [sha256(c).hexdigest() for c in content_bytes]
@@ -225,13 +190,13 @@ class PreparedBatch:
             .select(
                 pl.concat_str(
                     [
-                        pl.lit("\x00" + EVENT_HEAD.decode()),
+                        pl.lit((LEAF_PREFIX + ACTA_HEAD).decode()),
                         text("c"),
-                        pl.lit(EVENT_HASH.decode()),
+                        pl.lit(ACTA_HASH.decode()),
                         text("h"),
-                        pl.lit((EVENT_COUNTING + b"true" + EVENT_RECEIVED).decode()),
+                        pl.lit((ACTA_COUNTING + b"true" + ACTA_RECEIVED).decode()),
                         text("r"),
-                        pl.lit((EVENT_STATUS + b"accepted" + EVENT_VERSION + b"1}").decode()),
+                        pl.lit((ACTA_STATUS + b"accepted" + ACTA_VERSION + b"1}").decode()),
                     ]
                 ).cast(pl.Binary)
             )
@@ -250,6 +215,7 @@ class PreparedBatch:
             content=content_bytes,
             content_hash=hashes,
             first_event=[p[1:] for p in prefixed],
+            # the leaf hash of each leaf (model.leaves.leaf_hash), the prefix already joined
             first_leaf=[sha256(p).digest() for p in prefixed],
         )
 
@@ -275,7 +241,7 @@ class PreparedBatch:
                 unit_idx=self.unit_idx[i],
                 contest=self.contest[i],
                 source=self.source[i],
-                counts=struct.unpack(f"<{len(self.blob[i]) // 8}q", self.blob[i]),
+                counts=unpack_counts(self.blob[i]),
                 has_blank=self.has_blank[i],
                 received_at=self.received_at[i],
                 content=self.content[i],

@@ -11,27 +11,32 @@ A direct ``UPDATE`` of a row is caught here even before anything is published.
 from __future__ import annotations
 
 import hashlib
-import struct
 
 from sqlalchemy import select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.prepared import content_templates, pack_counts
+from escrutinio.model.leaves import ACTA, leaf_hash
+from escrutinio.model.packed_counts import counts_row, pack_counts, unpack_counts
+from escrutinio.model.prepared import content_templates
 from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import log as store_log
 from escrutinio.store import schema as t
+from escrutinio.store.bulk import fetch_raw
 from escrutinio.store.checkpoints import checkpoints
-from escrutinio.store.store import ACTA_COLUMNS, Store, StoreError, fetch_raw
+from escrutinio.store.intake_rows import ACTA_COLUMNS
+from escrutinio.store.store import Store, StoreError
 
 MAX_PROBLEMS = 50
 
 
 def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list[str]) -> None:
-    for entry in store.log_entries():
+    for entry in store_log.log_entries(store):
         if entry.idx != state.size:
             problems.append(f"log_entries: index {state.size} is missing (next is {entry.idx})")
             return
-        digest = hashlib.sha256(b"\x00" + entry.body).digest()
+        digest = leaf_hash(entry.body)
         if digest != entry.leaf_hash:
             problems.append(f"log_entries[{entry.idx}]: leaf_hash does not match its body")
         try:
@@ -39,7 +44,7 @@ def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(f"log_entries[{entry.idx}]: malformed leaf body ({exc})")
             return
-        if leaf.get("kind") == "acta":
+        if leaf.get("kind") == ACTA:
             content = state.actas[-1].content_bytes
             canonical = acta_leaf_bytes(content, leaf)
             if hashlib.sha256(content).hexdigest() != leaf["content_hash"]:
@@ -62,15 +67,14 @@ def _logged_counts(rec: ActaRecord, options: list[str] | None) -> bytes | None:
     the leaf's contest or options are not the definition's)."""
     if options is None or any(o not in rec.votes for o in options):
         return None
-    return pack_counts((*[rec.votes[o] for o in options], rec.null, rec.blank or 0, rec.voters))
+    return pack_counts(counts_row(rec.votes, options, rec.null, rec.blank, rec.voters))
 
 
-def _unpacked(blob: bytes) -> tuple[int, ...]:
-    return struct.unpack(f"<{len(blob) // 8}q", blob)
+_unpacked = unpack_counts
 
 
 def _check_actas(store: Store, state: Replay, problems: list[str]) -> None:
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     by_index = {rec.log_index: rec for rec in state.actas}
     options = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
     with store.engine.connect() as conn:
@@ -183,7 +187,7 @@ def _check_definition(store: Store, state: Replay, problems: list[str]) -> None:
             f"meta.definition_fingerprint: {str(stored)[:16]}… differs from the definition "
             f"leaf's {str(logged)[:16]}…"
         )
-    if store.definition().fingerprint != logged:
+    if store_definitions.read_definition(store).fingerprint != logged:
         problems.append("definition: stored definition fingerprint differs from its log leaf")
 
 
@@ -196,7 +200,11 @@ def check_store_state(store: Store) -> tuple[list[str], Replay, MerkleTree]:
     """`check_store` plus the replayed log and its tree (reused by `publish`)."""
     problems: list[str] = []
     try:
-        templates = content_templates(store.definition()) if store.has_definition() else {}
+        templates = (
+            content_templates(store_definitions.read_definition(store))
+            if store_definitions.has_definition(store)
+            else {}
+        )
     except (StoreError, ValueError) as exc:
         problems.append(f"definition: the stored definition cannot be read ({exc})"[:500])
         return problems, Replay(), MerkleTree()

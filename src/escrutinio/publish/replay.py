@@ -19,6 +19,7 @@ import numpy as np
 
 from escrutinio.model.canonical import canonical_json
 from escrutinio.model.definition import Definition
+from escrutinio.model.packed_counts import counts_row, row_width
 from escrutinio.model.prepared import ContentTemplate
 from escrutinio.tally import ContestCounts
 
@@ -151,19 +152,19 @@ def counting_counts(
 ) -> dict[str, ContestCounts]:
     """Unit-level counts (contest option order, then null, blank, voters) of the counting
     versions of ``source``, one entry per contest of the definition."""
-    rows: dict[str, tuple[list[int], list[list[int]]]] = {c: ([], []) for c in definition.contests}
+    rows: dict[str, tuple[list[int], list[tuple[int, ...]]]] = {
+        c: ([], []) for c in definition.contests
+    }
     options = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
     for rec in actas:
         if not rec.counting or rec.source != source:
             continue
         units, matrix = rows[rec.contest]
         units.append(definition.units.index[rec.unit])
-        matrix.append(
-            [*(rec.votes[o] for o in options[rec.contest]), rec.null, rec.blank or 0, rec.voters]
-        )
+        matrix.append(counts_row(rec.votes, options[rec.contest], rec.null, rec.blank, rec.voters))
     out: dict[str, ContestCounts] = {}
     for cid, (units, matrix) in rows.items():
-        width = len(options[cid]) + 3
+        width = row_width(len(options[cid]))
         out[cid] = ContestCounts(
             cid,
             np.array(units, dtype=np.int32),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from escrutinio import reads
-from escrutinio.ledger.merkle import MerkleTree
+from escrutinio.ledger.merkle import MerkleTree, leaf_hash
 from escrutinio.ledger.note import Ed25519Signer, sign_note
 from escrutinio.ledger.tiles import (
     ENTRIES,
@@ -42,6 +42,8 @@ from escrutinio.publish.outdir import (
     write_file,
 )
 from escrutinio.publish.replay import Replay, counting_counts
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import log as store_log
 from escrutinio.store.checkpoints import (
     cosignatures,
     cosigned_note,
@@ -112,7 +114,7 @@ def _old_stale_paths(out: Path, origin: str, report: PublishReport) -> list[str]
 
 def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads.SnapshotDoc:
     """The results snapshot (bulletin format) of the replayed log for ``source``."""
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     counts = counting_counts(definition, state.actas, source or definition.info.official_source)
     return reads.snapshot_of(definition, counts, state.size)
 
@@ -121,7 +123,7 @@ def _data_files(
     store: Store, state: Replay, note: str, witness_keys: dict[str, str]
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {"checkpoint": note.encode("utf-8")}
-    files.update(formats.definition_files(store.definition()))
+    files.update(formats.definition_files(store_definitions.read_definition(store)))
     files["actas.csv"] = formats.actas_csv(state.actas)
     files["actas.parquet"] = formats.actas_parquet(state.actas)
     snap = snapshot_at(store, state)
@@ -148,7 +150,7 @@ def _bundle_ok(data: bytes | None, tree: MerkleTree, tile: Tile) -> bool:
     except TileError:
         return False
     start = tile.index * TILE_WIDTH
-    hashes = b"".join(hashlib.sha256(b"\x00" + e).digest() for e in entries)
+    hashes = b"".join(leaf_hash(e) for e in entries)
     return hashes == tree.level_bytes(0, start, start + tile.width)
 
 
@@ -184,7 +186,7 @@ def _write_tiles(
     for run in runs:
         lo = run[0].index * TILE_WIDTH
         hi = run[-1].index * TILE_WIDTH + run[-1].width
-        bodies = [e.body for e in store.log_entries(lo, hi)]
+        bodies = [e.body for e in store_log.log_entries(store, lo, hi)]
         for tile in run:
             start = tile.index * TILE_WIDTH - lo
             data = encode_entry_bundle(bodies[start : start + tile.width])
@@ -225,7 +227,7 @@ def publish(
         tree, state = checked_tree, checked
     else:  # the log grew between the check and the checkpoint
         tree, state = MerkleTree(), Replay()
-        for entry in store.log_entries(0, size):
+        for entry in store_log.log_entries(store, 0, size):
             tree.append(entry.leaf_hash)
             state.apply(entry.idx, entry.body)
     if tree.root(size) != stored.root_hash:

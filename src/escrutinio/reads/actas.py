@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import cast
 
 from escrutinio.reads.documents import ActaVersionDoc, ConflictDoc
-from escrutinio.store.store import ActaVersion, Store
+from escrutinio.store import versions as store_versions
+from escrutinio.store.store import Store
+from escrutinio.store.versions import ActaVersion
 
 
 def acta_versions(
@@ -14,7 +16,7 @@ def acta_versions(
 ) -> list[ActaVersion]:
     """Every stored version of the acta for (unit, contest[, source]), oldest first, each with
     its status and whether it is the one that counts after the decisions taken."""
-    return store.versions(unit, contest, source)
+    return store_versions.versions(store, unit, contest, source)
 
 
 def version_document(version: ActaVersion) -> ActaVersionDoc:
@@ -37,5 +39,5 @@ def pending_conflicts(store: Store, source: str | None = None) -> list[ConflictD
     unit, contest and source."""
     return [
         {"unit": unit, "contest": contest, "source": src, "versions": n}
-        for unit, contest, src, n in store.conflicts(source)
+        for unit, contest, src, n in store_versions.conflicts(store, source)
     ]

@@ -1,18 +1,18 @@
 """Audit status: where a stored audit stands, through the audit workflow's public entry
-points (``store.audits.load_audit`` and ``audit.workflow.rounds.status``)."""
+points (``audit.workflow.persist.load_audit`` and ``audit.workflow.rounds.status``)."""
 
 from __future__ import annotations
 
-from escrutinio.audit.workflow import rounds
+from escrutinio.audit.workflow import persist, rounds
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, AuditStatusDoc
-from escrutinio.store import audits as stored
+from escrutinio.store.audit_records import AuditRecords
 from escrutinio.store.store import Store
 
 
 def audit_state(store: Store, name: str) -> AuditState:
     """The stored audit ``name`` with its rounds and hand counts (an ``AuditError`` names it
     when there is none)."""
-    return stored.load_audit(store, name)
+    return persist.load_audit(AuditRecords(store), name)
 
 
 def audit_status(store: Store, name: str) -> tuple[AuditState, AuditStatus]:

@@ -8,25 +8,28 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from escrutinio.model.packed_counts import row_width, unpack_matrix
+from escrutinio.store import counting as store_counting
+from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
 
 
 def sources(store: Store) -> list[tuple[str, int]]:
     """Every source with counting actas and how many, by name (the collections a frame can
     be taken from)."""
-    return store.sources()
+    return store_counting.sources(store)
 
 
 def unit_frame(store: Store, contest: str, source: str | None = None) -> pl.DataFrame:
     """One row per counted unit of a contest: unit id, region names at every level,
     registered electors, voters, null, blank, votes per candidate (summed over cards) and the
     reporting order (received time, log index). Input for forensics and reconciliation."""
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     layout = definition.layout(contest)
-    rows = store.counting_details(contest, source)
-    width = len(layout.option_ids) + 3
+    rows = store_counting.counting_details(store, contest, source)
+    width = row_width(len(layout.option_ids))
     units = np.array([r[0] for r in rows], dtype=np.int64)
-    counts = np.frombuffer(b"".join([r[1] for r in rows]), dtype="<i8").reshape(-1, width)
+    counts = unpack_matrix([r[1] for r in rows], width)
     per_candidate = np.zeros((len(rows), len(layout.candidate_ids)), dtype=np.int64)
     for option, candidate in enumerate(layout.option_candidate.tolist()):
         per_candidate[:, candidate] += counts[:, option]

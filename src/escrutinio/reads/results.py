@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import select
-
 from escrutinio.model.definition import Definition
 from escrutinio.reads.documents import SNAPSHOT_FORMAT, BulletinDoc, BulletinEntry, SnapshotDoc
-from escrutinio.store import schema as t
+from escrutinio.store import bulletins as store_bulletins
+from escrutinio.store import counting as store_counting
+from escrutinio.store import definitions as store_definitions
+from escrutinio.store import log as store_log
 from escrutinio.store.store import Store
 from escrutinio.tally import (
     ContestCounts,
@@ -25,7 +26,7 @@ def load_counts(store: Store, source: str | None = None) -> dict[str, ContestCou
     """Unit-level counts of every contest from the acta versions that count for ``source``."""
     return {
         cid: ContestCounts(cid, units, counts)
-        for cid, (units, counts) in store.counting_arrays(source).items()
+        for cid, (units, counts) in store_counting.counting_arrays(store, source).items()
     }
 
 
@@ -76,37 +77,31 @@ def snapshot_of(
 
 def snapshot(store: Store, source: str | None = None) -> SnapshotDoc:
     """A bulletin's content now: the summary and every contest's overall results."""
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     source = source or definition.info.official_source
-    return snapshot_of(definition, load_counts(store, source), store.log_size())
+    return snapshot_of(definition, load_counts(store, source), store_log.log_size(store))
 
 
 def record_bulletin(store: Store, source: str | None = None) -> tuple[int, BulletinDoc]:
     """Compute a snapshot and keep it forever as the next numbered bulletin; returns its
     number and the bulletin as stored."""
-    definition = store.definition()
+    definition = store_definitions.read_definition(store)
     source = source or definition.info.official_source
-    number = store.record_bulletin(dict(snapshot(store, source)), source)
+    number = store_bulletins.record_bulletin(store, dict(snapshot(store, source)), source)
     return number, bulletin(store, number)
 
 
 def bulletin(store: Store, number: int) -> BulletinDoc:
     """Bulletin ``number`` as stored (a ``StoreError`` names it when there is none)."""
-    return cast(BulletinDoc, store.bulletin(number))
+    return cast(BulletinDoc, store_bulletins.bulletin(store, number))
 
 
 def bulletins(store: Store) -> list[BulletinEntry]:
     """The index of every bulletin recorded so far, oldest first."""
-    return [cast(BulletinEntry, row) for row in store.bulletins()]
+    return [cast(BulletinEntry, row) for row in store_bulletins.bulletins(store)]
 
 
 def bulletin_bodies(store: Store, log_size: int) -> list[tuple[int, bytes]]:
     """Number and stored canonical JSON bytes of every bulletin recorded within the first
     ``log_size`` log entries, by number (what a publication of that log size carries)."""
-    # Read here until the store has its bulletins module (issue 10 item 1).
-    b = t.bulletins.c
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(b.number, b.body).where(b.log_idx < log_size).order_by(b.number)
-        ).all()
-    return [(int(number), bytes(body)) for number, body in rows]
+    return store_bulletins.bulletin_bodies(store, log_size)

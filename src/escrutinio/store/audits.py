@@ -1,8 +1,8 @@
 """Persistence of audits: each step's rows and its transparency-log leaf (kind ``audit``)
 commit in one transaction, so a crash leaves either the whole step or nothing. Module
-functions taking the store; what the parameters must be is the audit package's business
-(:func:`escrutinio.audit.workflow.rounds.check_parameters`), which raises
-:class:`~escrutinio.audit.errors.AuditParameterError` in the audit's own terms.
+functions taking the store and plain data; the audit workflow
+(:mod:`escrutinio.audit.workflow.persist`) checks parameters, builds its state types and
+calls these, never the reverse.
 
 Steps: create (definition of the audit and a snapshot of the reported counts; ballot-level
 audits also store the ballot manifest and the CVRs, whose SHA-256 enter the leaf), draw (one
@@ -16,27 +16,25 @@ import json
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from escrutinio.audit.errors import AuditError
-from escrutinio.audit.workflow.method import AuditParameters
-from escrutinio.audit.workflow.reported import ReportedContest, reported_contests
-from escrutinio.audit.workflow.rounds import check_parameters, method_of
-from escrutinio.audit.workflow.state import AuditState, AuditStatus, HandCount
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.canonical import canonical_json_fast, sha256_hex
+from escrutinio.model.leaves import AUDIT, MAX_LEAF_BYTES, audit_leaf
+from escrutinio.store import log as store_log
 from escrutinio.store import schema as t
-from escrutinio.store.store import LEAF_BYTES, Store, StoreError
+from escrutinio.store.store import Store, StoreError
 
-KIND = "audit"
+KIND = AUDIT
+LEAF_BYTES = MAX_LEAF_BYTES  # (a name tests lower to force parted leaves)
 
 
-@dataclass(frozen=True)
-class RecordReport:
-    """What a hand-count import did."""
+class Recorded(NamedTuple):
+    """What recording hand counts did: new, unchanged and corrected rows, and the log
+    index of the step's first leaf (None when nothing was stored)."""
 
     new: int
     unchanged: int
@@ -44,10 +42,48 @@ class RecordReport:
     log_idx: int | None
 
 
+class CountRow(Protocol):
+    """One hand count (or ballot reading) to record: unit, contest, votes per option in
+    contest order, and the reason when it corrects an earlier one."""
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def contest(self) -> str: ...
+
+    @property
+    def votes(self) -> tuple[int, ...]: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+R = TypeVar("R", bound=CountRow)
+
+
+@dataclass(frozen=True)
+class StoredAudit:
+    """An audit's rows as stored: its parameters and spec, the reported snapshot (contest →
+    JSON form), the rounds' draws, the latest hand count per (unit, contest), and for
+    ballot-level audits the manifest rows ``[batch, ballots, is_table]`` and the CVRs."""
+
+    name: str
+    method: str
+    risk_limit: float
+    seed: str
+    spec: dict[str, Any]
+    reported: dict[str, Any]
+    rounds: list[dict[str, list[str]]]
+    counts: dict[tuple[str, str], tuple[int, ...]]
+    manifest: list[list[Any]] | None = None
+    cvrs: dict[str, dict[str, list[int]]] | None = None
+
+
 def _leaf(store: Store, conn: Connection, body: dict[str, Any]) -> int:
     """Append an audit step's leaf; like every leaf it names its own kind, so a verifier
     holding only the published log knows what it is."""
-    return store.append_log(conn, [(KIND, canonical_json_fast({**body, "kind": KIND}))])
+    return store_log.append_log(store, conn, [(KIND, audit_leaf(body))])
 
 
 def _parted_leaves(
@@ -64,9 +100,9 @@ def _parted_leaves(
     several leaves whose ``key`` holds ``pack`` of consecutive runs of ``items``, numbered
     ``part`` 1..``parts``. Returns, for each item, the log index of the leaf holding it."""
     whole_value = pack(items) if value is None else value
-    whole = canonical_json_fast({**body, key: whole_value, "kind": KIND})
+    whole = audit_leaf({**body, key: whole_value})
     if len(whole) <= LEAF_BYTES:
-        return [store.append_log(conn, [(KIND, whole)])] * max(len(items), 1)
+        return [store_log.append_log(store, conn, [(KIND, whole)])] * max(len(items), 1)
     budget = LEAF_BYTES * 3 // 4  # room for the body around the items and the part numbers
     while True:
         runs: list[list[Any]] = [[]]
@@ -79,15 +115,13 @@ def _parted_leaves(
             runs[-1].append(item)
             size += n
         leaves = [
-            canonical_json_fast(
-                {**body, key: pack(run), "kind": KIND, "part": i, "parts": len(runs)}
-            )
+            audit_leaf({**body, key: pack(run), "part": i, "parts": len(runs)})
             for i, run in enumerate(runs, start=1)
         ]
         if all(len(leaf) <= LEAF_BYTES for leaf in leaves) or budget < 64:
             break  # (if still too large, append_log refuses it with a clear error)
         budget //= 2
-    first = store.append_log(conn, [(KIND, leaf) for leaf in leaves])
+    first = store_log.append_log(store, conn, [(KIND, leaf) for leaf in leaves])
     return [first + i for i, run in enumerate(runs) for _ in run]
 
 
@@ -106,76 +140,31 @@ def _audit_id(conn: Connection, name: str) -> int:
     return int(row[0])
 
 
-def create_audit(
+def stored_parameters(store: Store, name: str) -> tuple[str, str, str, dict[str, Any]] | None:
+    """The stored audit ``name``'s (method, risk limit as written, seed, spec), or None."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
+    if row is None:
+        return None
+    return (row.method, row.risk_limit, row.seed, json.loads(row.spec))
+
+
+def insert_audit(
     store: Store,
     name: str,
     method: str,
     risk_limit: float,
     seed: str,
-    contests: Sequence[str],
-    percent: float | None = None,
-    *,
-    manifest: dict[str, int] | None = None,
-    cvrs: dict[str, dict[str, tuple[int, ...]]] | None = None,
-    test: str | None = None,
-    replacement: bool = True,
-) -> tuple[AuditState, bool]:
-    """Store a new audit with a snapshot of the counting actas; returns (state, created).
-
-    Ballot-level methods need ``manifest`` (batch → ballots); ``ballot-comparison`` also
-    ``cvrs`` (ballot → contest → 0/1 per option). ``test``: ``bravo`` or ``alpha`` for
-    polling, ``alpha`` or ``kaplan-markov`` for comparison (defaults: ``bravo``, ``alpha``);
-    ``replacement`` False draws without replacement (ALPHA only). Re-creating an audit with
-    the same name and parameters returns the stored one.
-    """
-    definition = store.definition()
-    params = check_parameters(
-        AuditParameters(
-            method,
-            risk_limit,
-            seed,
-            tuple(contests),
-            percent,
-            manifest=manifest,
-            cvrs=cvrs,
-            test=test or "",
-            replacement=replacement,
-        ),
-        definition.contests,
-    )
-    spec: dict[str, Any] = {"contests": list(contests), "percent": percent}
-    ballot_blobs: tuple[bytes, bytes | None] | None = None
-    if params.manifest is not None:
-        tables = {b for b in params.manifest if b in definition.units.index}
-        spec, ballot_blobs = _ballot_spec(params, spec, tables)
-    with store.engine.connect() as conn:
-        row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
-    if row is not None:
-        same = (row.method, row.risk_limit, row.seed, json.loads(row.spec)) == (
-            method,
-            repr(risk_limit),
-            seed,
-            spec,
-        )
-        if not same:
-            raise StoreError(f"an audit named '{name}' already exists with other parameters")
-        return load_audit(store, name), False
-    snapshot, problems = reported_contests(
-        definition, store.counting_arrays(definition.info.official_source), contests
-    )
-    if problems:
-        raise StoreError("reported results are incomplete: " + "; ".join(problems))
-    probe = AuditState(name, method, risk_limit, seed, tuple(contests), snapshot)
-    probe.manifest = dict(params.manifest or {})
-    probe.cvrs = {b: dict(per) for b, per in (params.cvrs or {}).items()}
-    probe.table_batches = frozenset(b for b in probe.manifest if b in definition.units.index)
-    problems = method_of(probe).input_problems(probe)
-    if problems:
-        raise AuditError(
-            "the ballot manifest or CVRs do not fit the reported results: " + "; ".join(problems)
-        )
-    blob = canonical_json_fast({c: r.to_dict() for c, r in snapshot.items()})
+    spec: dict[str, Any],
+    reported: dict[str, Any],
+    ballot_blobs: tuple[bytes, bytes | None] | None = None,
+) -> None:
+    """Store a new audit (its parameters, spec and the reported snapshot, contest → JSON
+    form) with its ``create`` leaf; ``ballot_blobs`` are the canonical manifest and CVRs of a
+    ballot-level audit, whose SHA-256 the spec carries."""
+    blob = canonical_json_fast(reported)
     digest = sha256_hex(blob)
+    percent = spec.get("percent")
     with store.engine.begin() as conn:
         log_size = int(conn.execute(select(func.count()).select_from(t.log_entries)).scalar_one())
         idx = _leaf(
@@ -187,7 +176,7 @@ def create_audit(
                 "method": method,
                 "risk_limit": repr(risk_limit),
                 "seed": seed,
-                "contests": list(contests),
+                "contests": list(spec["contests"]),
                 "percent": None if percent is None else repr(percent),
                 "reported_sha256": digest,
                 "log_size": log_size,
@@ -218,26 +207,6 @@ def create_audit(
                     cvrs_sha256=spec.get("cvrs_sha256"),
                 )
             )
-    return load_audit(store, name), True
-
-
-def _ballot_spec(
-    params: AuditParameters, spec: dict[str, Any], tables: set[str]
-) -> tuple[dict[str, Any], tuple[bytes, bytes | None]]:
-    """Spec and canonical blobs (manifest, CVRs) of a ballot-level audit; manifest rows are
-    ``[batch, ballots, 1 if the batch is a polling table else 0]``."""
-    manifest = params.manifest or {}
-    m_blob = canonical_json_fast([[b, n, int(b in tables)] for b, n in manifest.items()])
-    c_blob = None
-    out = {**spec, "test": params.test, "replacement": params.replacement}
-    out["manifest_sha256"] = sha256_hex(m_blob)
-    out["manifest_ballots"] = sum(manifest.values())
-    if params.cvrs:
-        c_blob = canonical_json_fast(
-            {b: {c: list(m) for c, m in per.items()} for b, per in params.cvrs.items()}
-        )
-        out["cvrs_sha256"] = sha256_hex(c_blob)
-    return out, (m_blob, c_blob)
 
 
 def audit_info(store: Store, name: str) -> dict[str, Any]:
@@ -258,8 +227,8 @@ def audit_info(store: Store, name: str) -> dict[str, Any]:
     }
 
 
-def load_audit(store: Store, name: str) -> AuditState:
-    """Rebuild an audit's state from its rows (latest hand-count version per table)."""
+def load_stored(store: Store, name: str) -> StoredAudit:
+    """Read an audit's rows (latest hand-count version per unit and contest)."""
     with store.engine.connect() as conn:
         row = conn.execute(select(t.audits).where(t.audits.c.name == name)).first()
         if row is None:
@@ -276,46 +245,44 @@ def load_audit(store: Store, name: str) -> AuditState:
             .order_by(t.audit_counts.c.version)
         ).all()
     spec = json.loads(row.spec)
-    data = json.loads(zlib.decompress(bytes(row.reported)))
-    state = AuditState(
+    manifest = cvrs = None
+    if "manifest_sha256" in spec:
+        manifest, cvrs = _ballot_data(store, aid, row.name)
+    return StoredAudit(
         name=row.name,
         method=row.method,
         risk_limit=float(row.risk_limit),
         seed=row.seed,
-        contests=tuple(spec["contests"]),
-        reported={c: ReportedContest.from_dict(data[c]) for c in spec["contests"]},
-        percent=spec.get("percent"),
+        spec=spec,
+        reported=json.loads(zlib.decompress(bytes(row.reported))),
         rounds=[json.loads(r[0]) for r in rounds],
         counts={(r[0], r[1]): tuple(json.loads(r[2])) for r in counts},
-        test=spec.get("test", ""),
-        replacement=bool(spec.get("replacement", True)),
+        manifest=manifest,
+        cvrs=cvrs,
     )
-    if "manifest_sha256" in spec:
-        _load_ballot_data(store, aid, state)
-    return state
 
 
-def _load_ballot_data(store: Store, aid: int, state: AuditState) -> None:
-    """Fill the manifest and CVRs of a ballot-level audit."""
+def _ballot_data(
+    store: Store, aid: int, name: str
+) -> tuple[list[list[Any]], dict[str, dict[str, list[int]]] | None]:
+    """The manifest rows and CVRs of a ballot-level audit."""
     with store.engine.connect() as conn:
         bd = conn.execute(
             select(t.audit_ballot_data).where(t.audit_ballot_data.c.audit_id == aid)
         ).first()
     if bd is None:
-        raise StoreError(f"audit '{state.name}' has no ballot manifest stored")
-    rows = json.loads(zlib.decompress(bytes(bd.manifest)))
-    state.manifest = {str(r[0]): int(r[1]) for r in rows}
-    state.table_batches = frozenset(str(r[0]) for r in rows if r[2])
-    if bd.cvrs is not None:
-        raw = json.loads(zlib.decompress(bytes(bd.cvrs)))
-        state.cvrs = {b: {c: tuple(m) for c, m in per.items()} for b, per in raw.items()}
+        raise StoreError(f"audit '{name}' has no ballot manifest stored")
+    rows: list[list[Any]] = json.loads(zlib.decompress(bytes(bd.manifest)))
+    cvrs = None if bd.cvrs is None else json.loads(zlib.decompress(bytes(bd.cvrs)))
+    return rows, cvrs
 
 
-def add_round(store: Store, state: AuditState, draws: dict[str, list[str]]) -> int:
-    """Store the next round's draws with its leaf; returns the round number."""
-    number = len(state.rounds) + 1
+def add_round(store: Store, name: str, rounds_known: int, draws: dict[str, list[str]]) -> int:
+    """Store the next round's draws with its leaf, provided the audit has ``rounds_known``
+    rounds stored (else another round was drawn meanwhile); returns the round number."""
+    number = rounds_known + 1
     with store.engine.begin() as conn:
-        aid = _audit_id(conn, state.name)
+        aid = _audit_id(conn, name)
         stored = int(
             conn.execute(
                 select(func.count())
@@ -323,12 +290,12 @@ def add_round(store: Store, state: AuditState, draws: dict[str, list[str]]) -> i
                 .where(t.audit_rounds.c.audit_id == aid)
             ).scalar_one()
         )
-        if stored != len(state.rounds):
+        if stored != rounds_known:
             raise StoreError("another round was drawn meanwhile; reload the audit")
         idx = _parted_leaves(
             store,
             conn,
-            {"step": "draw", "audit": state.name, "round": number},
+            {"step": "draw", "audit": name, "round": number},
             "draws",
             [(contest, drawn) for contest, tables in draws.items() for drawn in tables],
             _draws_of,
@@ -343,20 +310,21 @@ def add_round(store: Store, state: AuditState, draws: dict[str, list[str]]) -> i
                 log_idx=idx,
             )
         )
-    state.rounds.append(draws)
     return number
 
 
 def record_counts(
-    store: Store, state: AuditState, rows: Sequence[HandCount], source: str
-) -> RecordReport:
-    """Store hand counts as new versions in one transaction with one leaf.
+    store: Store, name: str, rows: Sequence[R], source: str
+) -> tuple[Recorded, list[R]]:
+    """Store hand counts as new versions in one transaction with one leaf; returns how many
+    were new, unchanged and corrections with the log index of the first leaf, and the rows
+    that were stored.
 
-    A table whose latest count is identical is skipped (re-importing is a no-op); a different
-    count for an already recorded table needs a reason, else nothing is stored.
+    A unit whose latest count is identical is skipped (re-importing is a no-op); a different
+    count for an already recorded unit needs a reason, else nothing is stored.
     """
     with store.engine.begin() as conn:
-        aid = _audit_id(conn, state.name)
+        aid = _audit_id(conn, name)
         ac = t.audit_counts.c
         latest: dict[tuple[str, str], tuple[int, tuple[int, ...]]] = {}
         for r in conn.execute(
@@ -365,7 +333,7 @@ def record_counts(
             .order_by(ac.version)
         ):
             latest[(r[0], r[1])] = (int(r[2]), tuple(json.loads(r[3])))
-        new: list[tuple[HandCount, int]] = []
+        new: list[tuple[R, int]] = []
         unchanged = corrected = 0
         missing_reason = []
         for hc in rows:
@@ -385,7 +353,7 @@ def record_counts(
                 "correction: " + ", ".join(missing_reason[:20])
             )
         if not new:
-            return RecordReport(0, unchanged, 0, None)
+            return Recorded(0, unchanged, 0, None), []
         recorded = [
             {
                 "unit": hc.unit,
@@ -399,7 +367,7 @@ def record_counts(
         leaf_of = _parted_leaves(
             store,
             conn,
-            {"step": "record", "audit": state.name, "source": source},
+            {"step": "record", "audit": name, "source": source},
             "counts",
             recorded,
         )
@@ -421,24 +389,24 @@ def record_counts(
                 for k, (hc, v) in enumerate(new)
             ],
         )
-    for hc, _ in new:
-        state.counts[(hc.unit, hc.contest)] = hc.votes
-    return RecordReport(len(new) - corrected, unchanged, corrected, idx)
+    return Recorded(len(new) - corrected, unchanged, corrected, idx), [hc for hc, _ in new]
 
 
-def record_conclusion(store: Store, state: AuditState, st: AuditStatus) -> tuple[int, bool]:
-    """Store the audit's conclusion for the current round (once per distinct content).
-
-    Returns (log index, newly recorded).
-    """
-    body = {"step": "conclusion", "audit": state.name, "round": st.round, **_floatless(st)}
+def record_conclusion(
+    store: Store, name: str, round_number: int, status: dict[str, Any]
+) -> tuple[int, bool]:
+    """Store the audit's conclusion for round ``round_number`` (its status document, risks
+    as decimal strings, once per distinct content). Returns (log index, newly recorded)."""
+    body = {"step": "conclusion", "audit": name, "round": round_number, **status}
     text = canonical_json_fast(body)
     digest = sha256_hex(text)
     with store.engine.begin() as conn:
-        aid = _audit_id(conn, state.name)
+        aid = _audit_id(conn, name)
         cc = t.audit_conclusions.c
         row = conn.execute(
-            select(cc.log_idx).where(cc.audit_id == aid, cc.round == st.round, cc.sha256 == digest)
+            select(cc.log_idx).where(
+                cc.audit_id == aid, cc.round == round_number, cc.sha256 == digest
+            )
         ).first()
         if row is not None:
             return int(row[0]), False
@@ -449,7 +417,7 @@ def record_conclusion(store: Store, state: AuditState, st: AuditStatus) -> tuple
         conn.execute(
             insert(t.audit_conclusions).values(
                 audit_id=aid,
-                round=st.round,
+                round=round_number,
                 body=text.decode(),
                 sha256=digest,
                 created_at=utc_timestamp(),
@@ -457,11 +425,3 @@ def record_conclusion(store: Store, state: AuditState, st: AuditStatus) -> tuple
             )
         )
     return idx, True
-
-
-def _floatless(st: AuditStatus) -> dict[str, Any]:
-    """Status with risks as decimal strings (canonical JSON here carries integers only)."""
-    out = cast(dict[str, Any], st.to_dict())
-    for c in out["contests"]:
-        c["risk"] = f"{c['risk']:.6g}"
-    return out
