@@ -20,6 +20,8 @@ from escrutinio.cli.main import app
 from escrutinio.io import definition_files as files
 from escrutinio.model import Definition, DefinitionError
 from escrutinio.model.definition import DefinitionMeta, build_definition, with_units
+from escrutinio.store.definitions import read_definition
+from escrutinio.store.log import log_size
 from escrutinio.store.store import Store, StoreError
 
 YAML = """\
@@ -294,10 +296,10 @@ def _stored(url: str) -> tuple[str | None, int]:
     store = Store.open(url)
     try:
         try:
-            fingerprint: str | None = store.definition().fingerprint
+            fingerprint: str | None = read_definition(store).fingerprint
         except StoreError:
             fingerprint = None
-        return fingerprint, store.log_size()
+        return fingerprint, log_size(store)
     finally:
         store.close()
 

@@ -18,6 +18,7 @@ from escrutinio.model.definition import Definition
 from escrutinio.model.fields import FIELDS, field_dictionary_json
 from escrutinio.publish import formats
 from escrutinio.publish.replay import Replay, replay
+from escrutinio.store.definitions import read_definition
 from escrutinio.verify import expected, rebuild
 from escrutinio.verify.notes import parse_checkpoint_text, parse_signed_note
 from escrutinio.verify.record import Record, read_record
@@ -42,7 +43,7 @@ def sides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sides]:
     files = load_folder(pub.out)
     size = parse_checkpoint_text(parse_signed_note(files["checkpoint"]).text).size
     _, entries = read_entries(size, files.__getitem__)
-    yield Sides(files, pub.store.definition(), read_record(entries), replay(enumerate(entries)))
+    yield Sides(files, read_definition(pub.store), read_record(entries), replay(enumerate(entries)))
     pub.store.close()
 
 

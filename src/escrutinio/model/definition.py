@@ -14,7 +14,7 @@ runtime model (:mod:`escrutinio.model.definition_model`), the builder
 from __future__ import annotations
 
 from escrutinio.model.definition_build import build_definition, with_units
-from escrutinio.model.definition_checks import MAX_LEAF_BYTES, largest_acta_leaf
+from escrutinio.model.definition_checks import largest_acta_leaf
 from escrutinio.model.definition_input import (
     MAX_REGISTERED,
     Alliance,
@@ -37,6 +37,7 @@ from escrutinio.model.definition_model import (
     RegionTable,
     UnitTable,
 )
+from escrutinio.model.leaves import MAX_LEAF_BYTES
 
 __all__ = [
     "MAX_LEAF_BYTES",

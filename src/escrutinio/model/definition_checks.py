@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from escrutinio.model.definition_input import Contest, DefinitionMeta
 from escrutinio.model.errors import Issue
+from escrutinio.model.leaves import MAX_LEAF_BYTES
 
-MAX_LEAF_BYTES = 0xFFFF  # C2SP tlog-tiles entry bundles give each leaf a 16-bit length
 _COUNT_DIGITS = 19  # a 64-bit count
 _ACTA_LEAF_FIXED = 512  # keys, punctuation, content hash, time, status and version
 RESERVED_OPTION_IDS = ("unit", "contest", "source", "received_at", "voters", "null", "blank")
