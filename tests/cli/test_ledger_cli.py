@@ -131,6 +131,25 @@ def test_key_errors_are_clear(db: str, tmp_path: Path) -> None:
     assert code == 2
 
 
+def test_one_log_one_key(db: str, tmp_path: Path) -> None:
+    keys, wkeys = tmp_path / "k", tmp_path / "w"
+    run("keys", "generate", "--name", ORIGIN, "--out", keys)
+    run("witness", "init", "--name", "w.example/obs", "--out", wkeys)
+    skey, wskey = keys / "escrutinio.example_cli-test.skey", wkeys / "w.example_obs.skey"
+    assert run("log", "checkpoint", "--key", skey, "--db", db)[0] == 0
+    before = run("log", "show", "--db", db)[1]
+    for key in (wskey, skey.with_name("other.skey")):
+        if key.name == "other.skey":
+            run("keys", "generate", "--name", ORIGIN, "--out", tmp_path / "o")
+            key = tmp_path / "o" / "escrutinio.example_cli-test.skey"
+        for command in (["log", "checkpoint"], ["publish", str(tmp_path / "p")]):
+            code, out = run(*command, "--key", key, "--db", db)
+            flat = " ".join(out.split())
+            assert code == 2 and "signed by the key of 'escrutinio.example/cli-test'" in flat
+    assert run("log", "show", "--db", db)[1] == before
+    assert not (tmp_path / "p").exists() or not any((tmp_path / "p").iterdir())
+
+
 def test_log_check_catches_edited_definition_fingerprint(db: str, tmp_path: Path) -> None:
     from sqlalchemy import text
 

@@ -14,10 +14,16 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Row
 
-from escrutinio.ledger.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from escrutinio.ledger.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    open_checkpoint,
+    parse_checkpoint,
+    sign_checkpoint,
+)
 from escrutinio.ledger.cosignature import CosignatureVerifier, parse_cosigner_key
 from escrutinio.ledger.merkle import MerkleTree
-from escrutinio.ledger.note import Ed25519Signer, open_note, parse_note
+from escrutinio.ledger.note import Ed25519Signer, NoteError, open_note, parse_note
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store, StoreError
@@ -95,11 +101,26 @@ def sign_checkpoint_now(store: Store, signer: Ed25519Signer) -> str:
             f"the log has {tree.size} entries but a checkpoint of size {latest.size} was "
             "signed before: the log was truncated"
         )
+    if latest is not None:
+        _check_same_log_key(latest.note, signer)
     note = sign_checkpoint(checkpoint, [signer])
     if latest is not None and latest.note == note:
         return note
     store_checkpoint(store, checkpoint, note)
     return note
+
+
+def _check_same_log_key(previous_note: str, signer: Ed25519Signer) -> None:
+    """Refuse a signer other than the one that signed this log's earlier checkpoints (for
+    example a witness's key passed by mistake): one log, one key."""
+    try:
+        open_checkpoint(previous_note, signer.verifier(), origin=signer.name)
+    except (NoteError, CheckpointError):
+        previous = parse_checkpoint(parse_note(previous_note).text).origin
+        raise StoreError(
+            f"this log's checkpoints were signed by the key of '{previous}'; refusing to sign "
+            f"with another key ('{signer.name}'): use the log's own key"
+        ) from None
 
 
 def checkpoints(store: Store) -> list[StoredCheckpoint]:
