@@ -23,6 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "verify"))
 
+from ledger_pubkit import full
+
+from support import small_definition
+
 VERIFY_JS = Path(__file__).parents[2] / "src" / "escrutinio" / "website" / "static" / "verify.js"
 
 I18N = {
@@ -34,13 +38,20 @@ I18N = {
 }
 
 
+def publication(tmp: Path) -> Path:
+    """Publish both waves of the small election, witness-cosigned, under ``tmp``."""
+    pub = full(f"sqlite:///{tmp / 'store.db'}", small_definition(), tmp)
+    pub.store.close()
+    return pub.out
+
+
 def counting_row(out: Path, unit: str, contest: str) -> dict[str, str]:
     """The counting official row of ``actas.csv`` for (unit, contest)."""
     with (out / "actas.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            if (row["unit"], row["contest"], row["counting"]) == (unit, contest, "true"):
-                if row["source"] == "official":
-                    return row
+            key = (row["unit"], row["contest"], row["source"], row["counting"])
+            if key == (unit, contest, "official", "true"):
+                return row
     raise LookupError(f"no counting official acta for {unit}/{contest} in {out}")
 
 

@@ -312,6 +312,7 @@
     match: "matches",
     differs: "differs",
     missing: "not given",
+    recorded: "recorded",
     failUnsupported: "this browser cannot check Ed25519 signatures (WebCrypto) here",
     failFetch: "could not download {file} ({status})",
     failFormat: "{file} is malformed",
@@ -327,13 +328,22 @@
   };
   const label = (el, key) => el.dataset["i18n" + key[0].toUpperCase() + key.slice(1)] || EN[key];
   const fill = (tpl, args) => tpl.replace(/\{(\w+)\}/g, (m, k) => (k in args ? args[k] : m));
-  const failureText = (el, f) =>
-    fill(label(el, "fail" + f.code[0].toUpperCase() + f.code.slice(1)), f.args);
+  // A field's name as the page shows it: the label of its compare-form input, else its id.
+  function fieldName(field) {
+    const input = document.querySelector(`form.compare input[name="${CSS.escape(field)}"]`);
+    const l = input && input.labels && input.labels[0];
+    return l ? l.textContent.trim() : field;
+  }
+  const failureText = (el, f) => {
+    const args = "field" in f.args ? { ...f.args, field: fieldName(f.args.field) } : f.args;
+    return fill(label(el, "fail" + f.code[0].toUpperCase() + f.code.slice(1)), args);
+  };
 
   function show(out, status, lines) {
     const strong = document.createElement("strong");
     strong.textContent = status;
     const list = document.createElement("ul");
+    list.style.overflowWrap = "anywhere"; // roots and key IDs fit a 360 px screen
     for (const line of lines) list.appendChild(document.createElement("li")).textContent = line;
     out.replaceChildren(strong, list);
   }
@@ -410,6 +420,7 @@
     if (file) {
       try {
         given = copyFields(JSON.parse(await file.text()));
+        if (form.elements.copy) form.elements.copy.value = ""; // typed numbers count next time
       } catch (e) {
         show(out, label(section, "failed"), [fill(label(section, "failFormat"), { file: file.name })]);
         return;
@@ -420,39 +431,42 @@
       }
     }
     const rows = compareFields(acta, given);
-    const name = (f) => {
-      const input = form.querySelector(`input[name="${CSS.escape(f)}"]`);
-      const l = input && input.labels && input.labels[0];
-      return l ? l.textContent.trim() : f;
-    };
+    const name = (f) => fieldName(f);
     const lines = rows.map((r) =>
       r.match
         ? `${name(r.field)}: ${r.given} — ${label(section, "match")}`
-        : `${name(r.field)}: ${r.given ?? "—"} ≠ ${r.recorded ?? "—"} — ${label(section, "differs")}`,
+        : `${name(r.field)}: ${r.given ?? "—"} — ${label(section, "differs")}` +
+          ` (${label(section, "recorded")}: ${r.recorded ?? "—"})`,
     );
     const ok = rows.length > 0 && rows.every((r) => r.match);
     out.dataset.state = rows.length === 0 ? "empty" : ok ? "match" : "differs";
     show(out, label(section, rows.length === 0 ? "missing" : ok ? "match" : "differs"), lines);
   }
 
+  // Delegated listeners: still work after live.js swaps <main> for a newer bulletin's.
+  const sectionOf = (el) =>
+    el.closest("section.verify") || document.querySelector("section.verify");
   function init() {
-    for (const section of document.querySelectorAll("section.verify")) {
-      const button = section.querySelector(".verify-run");
-      if (button) button.addEventListener("click", () => runVerify(section));
-      const form = section.querySelector("form.compare") || document.querySelector("form.compare");
-      if (!form || form.dataset.bound) continue;
-      form.dataset.bound = "1";
-      form.addEventListener("submit", (ev) => {
-        ev.preventDefault();
-        runCompare(form, section);
-      });
-      form.addEventListener("dragover", (ev) => ev.preventDefault());
-      form.addEventListener("drop", (ev) => {
-        ev.preventDefault();
-        const f = ev.dataTransfer && ev.dataTransfer.files[0];
-        if (f) runCompare(form, section, f);
-      });
-    }
+    document.addEventListener("click", (ev) => {
+      const button = ev.target.closest && ev.target.closest(".verify-run");
+      if (button && sectionOf(button)) runVerify(sectionOf(button));
+    });
+    document.addEventListener("submit", (ev) => {
+      const form = ev.target.closest && ev.target.closest("form.compare");
+      if (!form || !sectionOf(form)) return;
+      ev.preventDefault();
+      runCompare(form, sectionOf(form));
+    });
+    document.addEventListener("dragover", (ev) => {
+      if (ev.target.closest && ev.target.closest("form.compare")) ev.preventDefault();
+    });
+    document.addEventListener("drop", (ev) => {
+      const form = ev.target.closest && ev.target.closest("form.compare");
+      const file = form && ev.dataTransfer && ev.dataTransfer.files[0];
+      if (!file || !sectionOf(form)) return;
+      ev.preventDefault();
+      runCompare(form, sectionOf(form), file);
+    });
   }
 
   window.EscrutinioVerify = {
@@ -461,6 +475,5 @@
     verifyNoteSignature, verifyCosignature, actaDifferences, copyFields, compareFields,
     verifyActa, hex, b64, unb64,
   };
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  init();
 })();
