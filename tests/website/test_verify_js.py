@@ -212,6 +212,8 @@ def test_compare_with_typed_numbers_names_the_differing_field(
 ) -> None:
     acta = acta_of(counting_row(out, UNIT, CONTEST))
     page.goto(f"{site}/{install_page(out, UNIT, CONTEST)}")
+    page.click("form.compare button[type=submit]")
+    expect(page.locator(".compare-result")).to_have_attribute("data-state", "empty")
     for option, votes in acta["votes"].items():
         page.fill(f'input[name="{option}"]', str(votes))
     page.fill('input[name="voters"]', "310")
@@ -220,15 +222,17 @@ def test_compare_with_typed_numbers_names_the_differing_field(
     result = page.locator(".compare-result")
     expect(result).to_have_attribute("data-state", "differs")
     text = result.inner_text()
-    assert "voters: 310 — difiere (recorded: 300)" in text
+    assert text.startswith("DIFIERE en voters\n")
+    assert "voters: 310 ≠ 300" in text
     for option, votes in acta["votes"].items():
-        assert f"{option}: {votes} — coincide" in text
-    assert "null: 3 — coincide" in text
+        assert f"{option}: {votes} = {votes}" in text
+    assert "null: 3 = 3" in text and "blank" not in text  # left empty: not compared
     page.screenshot(path=str(screenshots / "verify-compare.png"), full_page=True)
     page.fill('input[name="voters"]', "300")
     page.click("form.compare button[type=submit]")
     expect(result).to_have_attribute("data-state", "match")
-    assert "difiere" not in result.inner_text()
+    assert result.inner_text().startswith("COINCIDE con el acta registrada\n")
+    assert "≠" not in result.inner_text()
 
 
 def test_compare_with_a_json_copy(page: Page, out: Path, site: str, tmp_path: Path) -> None:
@@ -241,13 +245,15 @@ def test_compare_with_a_json_copy(page: Page, out: Path, site: str, tmp_path: Pa
     result = page.locator(".compare-result")
     expect(result).to_have_attribute("data-state", "match")
     text = result.inner_text()
-    assert "unit: u1 — coincide" in text and "a2-mud: 150 — coincide" in text
+    assert text.startswith("COINCIDE")
+    assert "unit: u1 = u1" in text and "a2-mud: 150 = 150" in text and "blank: — = —" in text
     acta["votes"]["a1-psuv"] = 99
     copy.write_text(json.dumps({"acta": acta}), encoding="utf-8")  # a log entry's shape
     page.set_input_files('input[name="copy"]', str(copy))
     page.click("form.compare button[type=submit]")
     expect(result).to_have_attribute("data-state", "differs")
-    assert "a1-psuv: 99 — difiere (recorded: 100)" in result.inner_text()
+    assert result.inner_text().startswith("DIFIERE en a1-psuv\n")
+    assert "a1-psuv: 99 ≠ 100" in result.inner_text()
 
 
 # ---- pure functions ----------------------------------------------------------------------
@@ -380,3 +386,24 @@ def test_the_script_is_small() -> None:
 
     raw = VERIFY_JS.read_bytes()
     assert len(gzip.compress(raw, 9)) < 8_000, len(gzip.compress(raw, 9))
+
+
+DROP = """(text) => {
+  const data = new DataTransfer();
+  data.items.add(new File([text], "copia.json", { type: "application/json" }));
+  const init = { dataTransfer: data, bubbles: true, cancelable: true };
+  document.querySelector("form.compare").dispatchEvent(new DragEvent("drop", init));
+}"""
+
+
+def test_compare_with_a_dropped_copy(page: Page, out: Path, site: str) -> None:
+    acta = acta_of(counting_row(out, UNIT, CONTEST))
+    page.goto(f"{site}/{install_page(out, UNIT, CONTEST)}")
+    acta["null"] = 4
+    page.evaluate(DROP, json.dumps(acta))
+    result = page.locator(".compare-result")
+    expect(result).to_have_attribute("data-state", "differs")
+    assert result.inner_text().startswith("DIFIERE en null\n")
+    page.evaluate(DROP, "{not json")
+    expect(result).to_have_attribute("data-state", "error")
+    assert "copia.json is malformed" in result.inner_text()

@@ -33,8 +33,8 @@ I18N = {
     "verified": "VERIFICADO",
     "failed": "NO VERIFICADO",
     "checking": "Verificando…",
-    "match": "coincide",
-    "differs": "difiere",
+    "match": "COINCIDE con el acta registrada",
+    "differs": "DIFIERE en",
 }
 
 

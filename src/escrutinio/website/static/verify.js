@@ -197,10 +197,14 @@
 
   async function ed25519(pub, sig, message) {
     if (sig.length !== 64) return false;
-    const key = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, [
-      "verify",
-    ]);
-    return crypto.subtle.verify({ name: "Ed25519" }, key, sig, message);
+    try {
+      const alg = { name: "Ed25519" };
+      const key = await crypto.subtle.importKey("raw", pub, alg, false, ["verify"]);
+      return await crypto.subtle.verify(alg, key, sig, message);
+    } catch (e) {
+      if (e.name === "NotSupportedError") fail("unsupported"); // no Ed25519 in this browser
+      return false; // a key that is not a curve point verifies nothing
+    }
   }
   const verifyNoteSignature = (key, text, sig) => ed25519(key.pub, sig, te.encode(text));
   async function verifyCosignature(key, text, sig) {
@@ -309,10 +313,9 @@
     signer: "signed by",
     witnesses: "cosigned by",
     none: "none",
-    match: "matches",
-    differs: "differs",
-    missing: "not given",
-    recorded: "recorded",
+    match: "MATCHES the recorded acta",
+    differs: "DIFFERS in",
+    missing: "Nothing to compare: type the numbers or choose a JSON copy",
     failUnsupported: "this browser cannot check Ed25519 signatures (WebCrypto) here",
     failFetch: "could not download {file} ({status})",
     failFormat: "{file} is malformed",
@@ -422,6 +425,7 @@
         given = copyFields(JSON.parse(await file.text()));
         if (form.elements.copy) form.elements.copy.value = ""; // typed numbers count next time
       } catch (e) {
+        out.dataset.state = "error";
         show(out, label(section, "failed"), [fill(label(section, "failFormat"), { file: file.name })]);
         return;
       }
@@ -432,15 +436,15 @@
     }
     const rows = compareFields(acta, given);
     const name = (f) => fieldName(f);
-    const lines = rows.map((r) =>
-      r.match
-        ? `${name(r.field)}: ${r.given} — ${label(section, "match")}`
-        : `${name(r.field)}: ${r.given ?? "—"} — ${label(section, "differs")}` +
-          ` (${label(section, "recorded")}: ${r.recorded ?? "—"})`,
+    const shown = (v) => (v === undefined || v === null ? "—" : String(v));
+    const lines = rows.map(
+      (r) => `${name(r.field)}: ${shown(r.given)} ${r.match ? "=" : "≠"} ${shown(r.recorded)}`,
     );
-    const ok = rows.length > 0 && rows.every((r) => r.match);
-    out.dataset.state = rows.length === 0 ? "empty" : ok ? "match" : "differs";
-    show(out, label(section, rows.length === 0 ? "missing" : ok ? "match" : "differs"), lines);
+    const bad = rows.filter((r) => !r.match).map((r) => name(r.field));
+    const state = rows.length === 0 ? "empty" : bad.length ? "differs" : "match";
+    out.dataset.state = state;
+    const heading = { empty: label(section, "missing"), match: label(section, "match") };
+    show(out, heading[state] || `${label(section, "differs")} ${bad.join(", ")}`, lines);
   }
 
   // Delegated listeners: still work after live.js swaps <main> for a newer bulletin's.
