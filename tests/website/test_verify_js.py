@@ -199,6 +199,16 @@ def test_a_witness_cosignature_altered_is_caught(page: Page, out: Path, site: st
     assert "log's signature" not in text
 
 
+def test_a_signature_by_an_unknown_key_is_ignored(page: Page, out: Path, site: str) -> None:
+    path = install_page(out, UNIT, CONTEST)
+    note = out / "checkpoint"
+    stranger = base64.b64encode(bytes(range(68))).decode()
+    note.write_text(note.read_text(encoding="utf-8") + f"— x.example/y {stranger}\n", "utf-8")
+    state, text = verify_state(page, f"{site}/{path}")
+    assert state == "verified", text
+    assert "cosigned by: witness.example/observer" in text and "x.example" not in text
+
+
 def test_a_missing_tile_is_named(page: Page, out: Path, site: str) -> None:
     path = install_page(out, UNIT, CONTEST)
     shutil.rmtree(out / "tile" / "0")

@@ -233,22 +233,8 @@
   async function verifyActa({ index, acta, get }) {
     if (!(window.isSecureContext && crypto.subtle)) fail("unsupported");
     const text = async (path) => new TextDecoder().decode(await get(path));
-    let manifest;
-    try {
-      manifest = JSON.parse(await text("manifest.json"));
-    } catch (e) {
-      if (e instanceof Failure) throw e;
-      fail("format", { file: "manifest.json" });
-    }
-    const files = Object.keys(manifest.files || {});
     const logKey = await parseVerifierKey(await text("keys/log.vkey"), 1);
     if (!logKey) fail("format", { file: "keys/log.vkey" });
-    const witnesses = [];
-    for (const f of files.filter((f) => /^keys\/witnesses\/.+\.vkey$/.test(f))) {
-      const key = await parseVerifierKey(await text(f), 4);
-      if (!key) fail("format", { file: f });
-      witnesses.push(key);
-    }
     const note = parseNote(await text("checkpoint"));
     const cp = note && parseCheckpoint(note.text);
     if (!cp) fail("format", { file: "checkpoint" });
@@ -260,12 +246,26 @@
     if (!logSig) problem("unsigned", { name: logKey.name });
     else if (!(await verifyNoteSignature(logKey, note.text, logSig.sig)))
       problem("signature", { name: logKey.name });
+    // Witness keys are published at keys/witnesses/<name>.vkey for the names that cosigned
+    // (the checkpoint's other signature lines), so manifest.json, which grows with the site,
+    // is not needed. A line whose name has no published key is ignored (C2SP signed-note).
     const cosigned = [];
-    for (const w of witnesses) {
-      const s = sigBy(w);
-      if (!s) continue; // a witness that did not cosign this checkpoint is not a failure
-      if (await verifyCosignature(w, note.text, s.sig)) cosigned.push(w.name);
-      else problem("witness", { name: w.name });
+    for (const name of new Set(note.signatures.map((s) => s.name))) {
+      if (name === logKey.name) continue;
+      const file = `keys/witnesses/${name.split("/").map(encodeURIComponent).join("/")}.vkey`;
+      let raw;
+      try {
+        raw = await text(file);
+      } catch (e) {
+        if (e instanceof Failure && e.args.status === 404) continue;
+        throw e;
+      }
+      const key = await parseVerifierKey(raw, 4);
+      if (!key || key.name !== name) fail("format", { file });
+      const s = sigBy(key);
+      if (!s) continue; // signed by another key of that name: not one the site publishes
+      if (await verifyCosignature(key, note.text, s.sig)) cosigned.push(name);
+      else problem("witness", { name });
     }
 
     if (!(Number.isInteger(index) && index >= 0 && index < cp.size))
