@@ -209,6 +209,13 @@ def test_a_signature_by_an_unknown_key_is_ignored(page: Page, out: Path, site: s
     assert "cosigned by: witness.example/observer" in text and "x.example" not in text
 
 
+def test_an_insecure_context_says_why(page: Page, out: Path, site: str) -> None:
+    page.add_init_script("Object.defineProperty(window, 'isSecureContext', { value: false })")
+    state, text = verify_state(page, f"{site}/{install_page(out, UNIT, CONTEST)}")
+    assert state == "failed"
+    assert "this browser cannot check Ed25519 signatures (WebCrypto) here" in text
+
+
 def test_a_missing_tile_is_named(page: Page, out: Path, site: str) -> None:
     path = install_page(out, UNIT, CONTEST)
     shutil.rmtree(out / "tile" / "0")
