@@ -23,7 +23,10 @@ from playwright.sync_api import Page, expect
 from verify_pub import VERIFY_JS, acta_of, counting_row, install_page, publication, serve
 
 from escrutinio.ledger.merkle import MerkleTree, leaf_hash
+from escrutinio.ledger.note import parse_signer_key
 from escrutinio.ledger.tiles import render_tiles
+from escrutinio.publish.site import publish
+from escrutinio.store.store import Store
 
 pytestmark = pytest.mark.browser
 
@@ -424,3 +427,53 @@ def test_compare_with_a_dropped_copy(page: Page, out: Path, site: str) -> None:
     page.evaluate(DROP, "{not json")
     expect(result).to_have_attribute("data-state", "error")
     assert "copia.json is malformed" in result.inner_text()
+
+
+# ---- the site's own table pages (SITE's builder, once merged) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def with_site(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The publication re-published with the results site (skips before the site lands)."""
+    pytest.importorskip("escrutinio.website.publication", reason="the site builder is not here")
+    folder = Path(shutil.copytree(built.parent, tmp_path_factory.mktemp("site") / "p"))
+    store = Store.open(f"sqlite:///{folder / 'store.db'}")
+    try:
+        signer = parse_signer_key((folder / "log.skey").read_text(encoding="ascii"))
+        publish(store, folder / "pub", signer, website=True)  # type: ignore[call-arg]
+    finally:
+        store.close()
+    return folder / "pub"
+
+
+def test_the_sites_own_table_pages_verify(page: Page, with_site: Path, screenshots: Path) -> None:
+    pages = sorted(p.relative_to(with_site).as_posix() for p in with_site.glob("**/table/*/*.html"))
+    assert len(pages) == 12  # 6 tables, Spanish at the root and English under en/
+    with serve(with_site) as base:
+        for rel in pages:
+            state, text = verify_state(page, f"{base}/{rel}")
+            assert state == "verified", (rel, text)
+            assert "cosigned by: witness.example/observer" in text
+        page.screenshot(path=str(screenshots / "verify-site-table.png"), full_page=True)
+        # the page's own field names (row headers) name what differs
+        first = page.locator("form.compare input[type=number]").first
+        first.fill("9999")
+        page.click("form.compare button[type=submit]")
+        result = page.locator(".compare-result")
+        expect(result).to_have_attribute("data-state", "differs")
+        name = str(first.get_attribute("name"))
+        assert name not in result.inner_text().split("\n")[0]  # a label, not the option id
+
+
+def test_an_altered_number_on_a_site_page_is_caught(
+    page: Page, with_site: Path, tmp_path: Path
+) -> None:
+    folder = Path(shutil.copytree(with_site, tmp_path / "pub"))
+    path = folder / "table" / UNIT / f"{CONTEST}.html"
+    html = path.read_text(encoding="utf-8")
+    assert "&#34;voters&#34;: 300" in html
+    path.write_text(html.replace("&#34;voters&#34;: 300", "&#34;voters&#34;: 301"), "utf-8")
+    with serve(folder) as base:
+        state, text = verify_state(page, f"{base}/table/{UNIT}/{CONTEST}.html")
+    assert state == "failed"
+    assert "on this page is 301, the log entry says 300" in text

@@ -39,9 +39,14 @@ I18N = {
 
 
 def publication(tmp: Path) -> Path:
-    """Publish both waves of the small election, witness-cosigned, under ``tmp``."""
+    """Publish both waves of the small election, witness-cosigned, under ``tmp``.
+
+    Returns ``tmp/pub``; the store is ``tmp/store.db`` and the log's signer key
+    ``tmp/log.skey`` (to publish again, e.g. with the results site).
+    """
     pub = full(f"sqlite:///{tmp / 'store.db'}", small_definition(), tmp)
     pub.store.close()
+    (tmp / "log.skey").write_text(pub.signer.signer_key() + "\n", encoding="ascii")
     return pub.out
 
 

@@ -331,11 +331,15 @@
   };
   const label = (el, key) => el.dataset["i18n" + key[0].toUpperCase() + key.slice(1)] || EN[key];
   const fill = (tpl, args) => tpl.replace(/\{(\w+)\}/g, (m, k) => (k in args ? args[k] : m));
-  // A field's name as the page shows it: the label of its compare-form input, else its id.
+  // A field's name as the page shows it: its compare-form input's <label>, or the last
+  // element of its aria-labelledby (e.g. the row header), or its aria-label; else its id.
   function fieldName(field) {
     const input = document.querySelector(`form.compare input[name="${CSS.escape(field)}"]`);
-    const l = input && input.labels && input.labels[0];
-    return l ? l.textContent.trim() : field;
+    if (!input) return field;
+    const ids = (input.getAttribute("aria-labelledby") || "").trim().split(/\s+/);
+    const by = ids[0] && document.getElementById(ids[ids.length - 1]);
+    const l = (input.labels && input.labels[0]) || by;
+    return (l ? l.textContent : input.getAttribute("aria-label") || "").trim() || field;
   }
   const failureText = (el, f) => {
     const args = "field" in f.args ? { ...f.args, field: fieldName(f.args.field) } : f.args;
