@@ -98,7 +98,7 @@ def test_untouched_publication_verifies_with_its_witness(
     checkpoint = (out / "checkpoint").read_text(encoding="utf-8").split("\n")
     assert state == "verified", text
     assert text.startswith("VERIFICADO")
-    assert f"tree size: {checkpoint[1]}" in text
+    assert f"tamaño del árbol: {checkpoint[1]}" in text  # data-i18n-size
     assert f"root: {checkpoint[2]}" in text
     vkey = (out / "keys" / "log.vkey").read_text(encoding="ascii").split("+")
     assert f"signed by: {vkey[0]} ({vkey[1]})" in text
@@ -189,7 +189,7 @@ def test_the_log_signature_altered_is_caught(page: Page, out: Path, site: str) -
     alter_signature(out, origin)
     state, text = verify_state(page, f"{site}/{path}")
     assert state == "failed"
-    assert f"the log's signature ({origin}) on the checkpoint does not verify" in text
+    assert f"la firma del registro ({origin}) no es válida" in text  # data-i18n-fail-signature
     assert "witness" not in text
 
 
@@ -199,7 +199,7 @@ def test_a_witness_cosignature_altered_is_caught(page: Page, out: Path, site: st
     state, text = verify_state(page, f"{site}/{path}")
     assert state == "failed"
     assert "the cosignature of witness witness.example/observer does not verify" in text
-    assert "log's signature" not in text
+    assert "firma del registro" not in text
 
 
 def test_a_signature_by_an_unknown_key_is_ignored(page: Page, out: Path, site: str) -> None:

@@ -35,6 +35,8 @@ I18N = {
     "checking": "Verificando…",
     "match": "COINCIDE con el acta registrada",
     "differs": "DIFIERE en",
+    "fail-signature": "la firma del registro ({name}) no es válida",
+    "size": "tamaño del árbol",
 }
 
 
