@@ -377,43 +377,51 @@ class Bundle:
         """The contest's result inside one region (None when no unit there votes in it)."""
         idx = self.definition.regions.index[region_id]
         level = self.definition.region_levels[int(self.definition.regions.level[idx])]
-        for r in self.by_level(contest_id, level):
-            if r.region_id == region_id:
-                return r
-        return None
+        key = (contest_id, level)
+        found = self._region_index.get(key)
+        if found is None:
+            found = {str(r.region_id): r for r in self.by_level(contest_id, level)}
+            self._region_index[key] = found
+        return found.get(region_id)
+
+    @cached_property
+    def _region_index(self) -> dict[tuple[str, str], dict[str, ContestResult]]:
+        return {}
 
     def contests_in_region(self, region_id: str) -> list[str]:
         """Contests with at least one eligible unit inside the region, definition order."""
+        return list(self._region_contests.get(self.definition.regions.index[region_id], []))
+
+    @cached_property
+    def _region_contests(self) -> dict[int, list[str]]:
         d = self.definition
-        idx = d.regions.index[region_id]
-        level = int(d.regions.level[idx])
-        inside = d.unit_regions_at(d.region_levels[level]) == idx
-        return [cid for cid in d.contests if bool((d.eligible_mask(cid) & inside).any())]
+        out: dict[int, list[str]] = {}
+        for cid in d.contests:
+            mask = d.eligible_mask(cid)
+            for level in d.region_levels:
+                at = d.unit_regions_at(level)[mask]
+                for r in np.unique(at[at >= 0]).tolist():
+                    out.setdefault(int(r), []).append(cid)
+        return out
 
     # ---- the acta versions ---------------------------------------------------------------
 
     @cached_property
-    def _slots(self) -> dict[tuple[str, str], list[int]]:
-        """Row numbers of ``actas`` by (unit, contest), in log order."""
-        out: dict[tuple[str, str], list[int]] = {}
-        units = self.actas["unit"].to_list()
-        contests = self.actas["contest"].to_list()
-        for i, key in enumerate(zip(units, contests, strict=True)):
-            out.setdefault(key, []).append(i)
+    def versions_by_slot(self) -> dict[tuple[str, str], list[ActaVersionDoc]]:
+        """Every stored acta version (all sources) by (unit, contest), in log order."""
+        out: dict[tuple[str, str], list[ActaVersionDoc]] = {}
+        for row in self.actas.iter_rows(named=True):
+            out.setdefault((row["unit"], row["contest"]), []).append(_version_doc(row))
         return out
 
     def slots(self) -> Iterator[tuple[str, str]]:
         """Every (unit, contest) with at least one stored acta version, in log order."""
-        return iter(self._slots)
+        return iter(self.versions_by_slot)
 
     def versions(self, unit: str, contest: str) -> list[ActaVersionDoc]:
         """Every stored version of the acta of ``unit`` and ``contest`` across sources (the
         shape of ``escrutinio versions -f json``), in log order."""
-        rows = self._slots.get((unit, contest), [])
-        if not rows:
-            return []
-        frame = self.actas[rows]
-        return [_version_doc(r) for r in frame.iter_rows(named=True)]
+        return list(self.versions_by_slot.get((unit, contest), []))
 
     def official_version(self, unit: str, contest: str) -> ActaVersionDoc | None:
         """The counting version of the official source, if any."""
@@ -424,10 +432,21 @@ class Bundle:
 
     def units_in_region(self, region_id: str) -> list[int]:
         """Indexes of the polling units inside a region (any level), in definition order."""
+        return list(self._region_units.get(self.definition.regions.index[region_id], []))
+
+    @cached_property
+    def _region_units(self) -> dict[int, list[int]]:
         d = self.definition
-        idx = d.regions.index[region_id]
-        level = d.region_levels[int(d.regions.level[idx])]
-        return np.flatnonzero(d.unit_regions_at(level) == idx).tolist()
+        out: dict[int, list[int]] = {}
+        for level in d.region_levels:
+            at = d.unit_regions_at(level)
+            order = np.argsort(at, kind="stable")
+            keys = at[order]
+            bounds = np.flatnonzero(np.diff(keys)) + 1
+            for group in np.split(order, bounds):
+                if group.size and at[group[0]] >= 0:
+                    out[int(at[group[0]])] = group.tolist()
+        return out
 
     # ---- adjudications and audits from the log ------------------------------------------
 
@@ -458,7 +477,14 @@ class Bundle:
 
     def adjudications_of(self, unit: str, contest: str) -> list[Adjudication]:
         """The adjudications of one acta slot (every source), in log order."""
-        return [a for a in self.adjudications() if a.unit == unit and a.contest == contest]
+        return list(self._adjudications_by_slot.get((unit, contest), []))
+
+    @cached_property
+    def _adjudications_by_slot(self) -> dict[tuple[str, str], list[Adjudication]]:
+        out: dict[tuple[str, str], list[Adjudication]] = {}
+        for a in self.adjudications():
+            out.setdefault((a.unit, a.contest), []).append(a)
+        return out
 
     def _scan_log(self) -> None:
         adjudications: list[Adjudication] = []
