@@ -283,7 +283,7 @@ class Site:
         if not points:
             return None
         current = self.docs[cid]
-        if self.bundle.results["log_size"] != self.bundle.bulletins[-1]["log_size"]:
+        if current != points[-1][2]:  # the count moved since the last bulletin
             points.append((lang.t("now"), None, current))
         top = [c["candidate_id"] for c in views.ranked(current)[:2]]
         names = {c["candidate_id"]: c["name"] for c in current["candidates"]}
