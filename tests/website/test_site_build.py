@@ -192,3 +192,28 @@ def test_slugs_and_relative_links() -> None:
     assert place.root == "../../../"
     assert place.u("race/x.html") == "../../race/x.html"
     assert place.switch("") == "../../../table/u1/gov-A.html"
+
+
+def test_audits_page_lists_the_logged_audit_with_drawn_tables(tmp_path: Path) -> None:
+    from escrutinio.audit.workflow import rounds as wf
+    from escrutinio.store import audits as sa
+    from support import AUDIT_SEED
+
+    pub = published(tmp_path)
+    try:
+        state, _ = sa.create_audit(
+            pub.store, "rla-test", "table-comparison", 0.1, AUDIT_SEED, ["gov-A"]
+        )
+        draws = wf.draw(state, {"gov-A": 2})
+        sa.add_round(pub.store, state, draws)
+        publish(pub.store, pub.out, pub.signer, website=True)
+        html = (pub.out / "en/audits/index.html").read_text("utf-8")
+        text = _text(html)
+        assert "rla-test" in text and AUDIT_SEED in text and "table-comparison" in text
+        drawn = draws["gov-A"]
+        assert drawn and f"Round 1: {len(drawn)} polling tables" in text
+        for unit in drawn:
+            assert f'href="../table/{unit}/gov-A.html"' in html
+        assert "Adjudications in the log" in text and "recount" in text
+    finally:
+        pub.store.close()
