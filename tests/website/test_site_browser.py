@@ -14,6 +14,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 from site_kit import HOSTILE, hostile_definition, published, venezuela_like
 
+from escrutinio.website.build import SiteOptions, build_site
+from escrutinio.website.bundle import Bundle
+
 pytestmark = pytest.mark.browser
 
 PAGES = {
@@ -125,3 +128,27 @@ def test_hostile_names_stay_text(page: Page, tmp_path: Path, screenshots: Path) 
     finally:
         pub.store.close()
     assert dialogs == []
+
+
+def test_sharded_table_page_renders_the_acta(page: Page, tmp_path: Path, screenshots: Path) -> None:
+    vl = venezuela_like(tmp_path)
+    try:
+        files = build_site(Bundle.load(vl.out), SiteOptions(table_page_limit=1))
+    finally:
+        vl.store.close()
+    site_dir = tmp_path / "sharded"
+    for rel, data in files.items():
+        (site_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / rel).write_bytes(data)
+    for url in _serve(site_dir):
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.goto(f"{url}/region/VE0701.html")
+        page.click("text=VE0701.2")
+        assert "/table/index.html#VE0701/VE0701.2/gov-VE07" in page.url
+        page.wait_for_selector("#table-view section.verify")
+        assert "40" in page.inner_text("#table-view")
+        assert page.get_attribute("#table-view section.verify", "data-root") == "../"
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(screenshots / "site-table-sharded-360.png"), full_page=True)
