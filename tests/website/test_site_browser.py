@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Dialog, Page
 from site_kit import HOSTILE, hostile_definition, published, venezuela_like
 
 from escrutinio.website.build import SiteOptions, build_site
@@ -118,7 +118,12 @@ def test_numbers_without_javascript(browser: Browser, site: str) -> None:
 def test_hostile_names_stay_text(page: Page, tmp_path: Path, screenshots: Path) -> None:
     pub = published(tmp_path, hostile_definition())
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     try:
         for url in _serve(pub.out):
             for rel in ("index.html", "race/gov-A.html", "region/A1.html", "table/u1/gov-A.html"):
