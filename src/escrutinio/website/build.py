@@ -38,7 +38,6 @@ TABLE_PAGE_LIMIT = 100_000
 """Most (unit, contest) slots that get one static page each; above it, sharded JSON."""
 REGION_PAGE_LIMIT = 100_000
 """Most region pages: levels are paged from the broadest while their total stays under it."""
-MAX_SHARDS = 20_000
 ASSETS = ("style.css", "verify.js", "live.js", "table.js")
 
 
