@@ -212,7 +212,7 @@ def test_audits_page_lists_the_logged_audit_with_drawn_tables(tmp_path: Path) ->
         text = _text(html)
         assert "rla-test" in text and AUDIT_SEED in text and "table-comparison" in text
         drawn = draws["gov-A"]
-        assert drawn and f"Round 1: {len(drawn)} polling tables" in text
+        assert drawn and f"Round 1 Governor A: {len(drawn)} polling tables" in text
         for unit in drawn:
             assert f'href="../table/{unit}/gov-A.html"' in html
         assert "Adjudications in the log" in text and "recount" in text

@@ -467,6 +467,7 @@ class Site:
             "audits",
             adjudications=adjudications,
             audits=audit_views(self, lang, place),
+            names={cid: c.name for cid, c in self.definition.contests.items()},
         )
 
     def data(self, lang: Lang) -> bytes:
@@ -505,10 +506,11 @@ def audit_views(site: Site, lang: Lang, place: Place) -> list[dict[str, Any]]:
         if step == "create":
             a["create"] = {**leaf, "log_index": index}
         elif step == "draw":
-            rnd = a["rounds"].setdefault(int(leaf.get("round", 0)), [])
+            rnd = a["rounds"].setdefault(int(leaf.get("round", 0)), {})
             for contest, units in (leaf.get("draws") or {}).items():
-                for unit in units:
-                    rnd.append((str(unit), str(contest), site.tables.href(place, unit, contest)))
+                rnd.setdefault(str(contest), []).extend(
+                    (str(unit), site.tables.href(place, unit, contest)) for unit in units
+                )
         elif step == "record":
             a["records"] += 1
         elif step == "conclusion":
