@@ -93,6 +93,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "registered": {"es": "Electores inscritos", "en": "Registered electors"},
     "map": {"es": "Mapa de resultados", "en": "Results map"},
     "map_table": {"es": "El mapa en una tabla", "en": "The map as a table"},
+    "map_label": {"es": "Etiqueta en el mapa", "en": "Label on the map"},
     "map_legend": {
         "es": "Color: alianza que gana o va adelante. Rayado y «?»: contienda pendiente. "
         "Gris: sin contienda o sin datos.",
