@@ -27,6 +27,7 @@ from escrutinio.ledger.note import parse_signer_key
 from escrutinio.ledger.tiles import render_tiles
 from escrutinio.publish.site import publish
 from escrutinio.store.store import Store
+from escrutinio.website.publication import publication_site
 
 pytestmark = pytest.mark.browser
 
@@ -435,12 +436,11 @@ def test_compare_with_a_dropped_copy(page: Page, out: Path, site: str) -> None:
 @pytest.fixture(scope="module")
 def with_site(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The publication re-published with the results site (skips before the site lands)."""
-    pytest.importorskip("escrutinio.website.publication", reason="the site builder is not here")
     folder = Path(shutil.copytree(built.parent, tmp_path_factory.mktemp("site") / "p"))
     store = Store.open(f"sqlite:///{folder / 'store.db'}")
     try:
         signer = parse_signer_key((folder / "log.skey").read_text(encoding="ascii"))
-        publish(store, folder / "pub", signer, website=True)  # type: ignore[call-arg]
+        publish(store, folder / "pub", signer, website=publication_site)
     finally:
         store.close()
     return folder / "pub"

@@ -16,7 +16,7 @@ from escrutinio.tally.results import (
     OptionResult,
     PartyResult,
 )
-from escrutinio.tally.status import race_status, standing
+from escrutinio.tally.status import Standing, race_status, standing
 from escrutinio.tally.totals import Totals
 
 
@@ -36,6 +36,9 @@ def build_result(
     definition: Definition, contest_id: str, totals: Totals, *, region: int | None = None
 ) -> ContestResult:
     """Result of a contest from its totals; ``region`` None means the whole contest (with status).
+
+    A region row with no candidate votes (no acta counted, or only empty ones) has no
+    winners and no margin: nobody leads a 0–0 region.
 
     Percentages of valid votes are 0 when there are no valid votes; turnout is None when
     registered electors are unknown or no counted unit has any.
@@ -84,6 +87,8 @@ def build_result(
         OptionResult(o.id, o.candidate, o.party, opt[i]) for i, o in enumerate(contest.options)
     )
     stand = standing(cand_votes, contest.seats)
+    if region is not None and not any(cand_votes):
+        stand = Standing((), None)  # a region with no votes counted has no leader
     winners = tuple(lay.candidate_ids[i] for i in stand.winners)
     status = None
     if region is None:
