@@ -1,0 +1,88 @@
+"""The API's view of the publication: the live state, the publication read into memory
+(`escrutinio.website.bundle.Bundle`, the same reader the site generator uses) and a cache of
+the JSON answers already built, all renewed when the watcher sees a new publication."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from escrutinio.serve.files import PublishedFiles
+from escrutinio.serve.hub import Hub
+from escrutinio.serve.problems import Problem
+from escrutinio.serve.state import PublicationState
+from escrutinio.website.bundle import Bundle, BundleError
+
+MAX_CACHED_ANSWERS = 4096
+"""JSON answers kept per publication (the oldest go first)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer ready to send: bytes, gzip bytes (or None) and its ETag."""
+
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+
+
+def make_answer(doc: Any) -> Answer:
+    """Serialize a JSON document (UTF-8, compact) with its gzip form and strong ETag."""
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= 1024 else None
+    return Answer(body, gzipped, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+
+class Catalog:
+    """Everything the API answers from, for the current publication of one folder."""
+
+    def __init__(self, files: PublishedFiles, hub: Hub) -> None:
+        self.files = files
+        self.hub = hub
+        self._bundle: Bundle | None = None
+        self._bundle_for: PublicationState | None = None
+        self._loading: asyncio.Lock | None = None
+        self.answers: dict[str, Answer] = {}
+        hub.on_change(self._renew)
+
+    @property
+    def state(self) -> PublicationState:
+        """The current complete publication; 503 while the folder holds none."""
+        state = self.hub.current
+        if state is None:
+            raise Problem(503, "the folder holds no complete publication yet")
+        return state
+
+    def _renew(self, state: PublicationState) -> None:
+        self.answers.clear()
+
+    def remember(self, key: str, answer: Answer) -> None:
+        """Keep an answer for the current publication."""
+        if len(self.answers) >= MAX_CACHED_ANSWERS:
+            self.answers.pop(next(iter(self.answers)))
+        self.answers[key] = answer
+
+    async def bundle(self) -> Bundle:
+        """The current publication read into memory (loaded once per publication, in a worker
+        thread); 503 when it cannot be read."""
+        state = self.state
+        if self._bundle is not None and self._bundle_for == state:
+            return self._bundle
+        if self._loading is None:
+            self._loading = asyncio.Lock()
+        async with self._loading:
+            state = self.state
+            if self._bundle is not None and self._bundle_for == state:
+                return self._bundle
+            try:
+                bundle = await anyio.to_thread.run_sync(Bundle.load, self.files.root)
+            except BundleError as exc:
+                raise Problem(503, f"the publication cannot be read: {exc}") from None
+            self._bundle, self._bundle_for = bundle, state
+            return bundle
