@@ -66,6 +66,7 @@ def create_api(folder: str | Path, poll_seconds: float = POLL_SECONDS) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.start()
+        catalog.warm()
         try:
             yield
         finally:

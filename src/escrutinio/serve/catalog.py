@@ -5,6 +5,7 @@ the JSON answers already built, all renewed when the watcher sees a new publicat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import json
@@ -49,6 +50,7 @@ class Catalog:
         self._bundle_for: PublicationState | None = None
         self._loading: asyncio.Lock | None = None
         self.answers: dict[str, Answer] = {}
+        self._warming: set[asyncio.Task[None]] = set()
         hub.on_change(self._renew)
 
     @property
@@ -61,6 +63,20 @@ class Catalog:
 
     def _renew(self, state: PublicationState) -> None:
         self.answers.clear()
+        self.warm()
+
+    def warm(self) -> None:
+        """Start reading the current publication in the background (from the event loop),
+        so the first API request after a new publication does not wait for it."""
+        if self.hub.current is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._warm())
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def _warm(self) -> None:
+        with contextlib.suppress(Problem):
+            await self.bundle()
 
     def remember(self, key: str, answer: Answer) -> None:
         """Keep an answer for the current publication."""
