@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import shutil
 import sys
 import threading
 import time
@@ -19,10 +21,10 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "verify"))
 
-from ledger_pubkit import Pub, full, wave1  # noqa: E402
+from ledger_pubkit import Pub, full, wave1
 
-from escrutinio.model import Definition  # noqa: E402
-from escrutinio.serve.app import Site, create_app  # noqa: E402
+from escrutinio.model import Definition
+from escrutinio.serve.app import Site, create_app
 
 
 @pytest.fixture
@@ -121,3 +123,40 @@ def running(folder: Path, poll_seconds: float = 0.1) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+CHROMIUM = os.environ.get("ESCRUTINIO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip this folder's browser tests, with the reason, when chromium is not installed."""
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM} (make test installs Debian's)")
+    for item in items:
+        if "browser" in item.keywords and "tests/serve" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright launches Debian's chromium (as tests/website does)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The folder for screenshots (a test artefact, as in tests/website)."""
+    folder = Path(os.environ.get("ESCRUTINIO_ARTIFACTS", "test-artifacts")) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

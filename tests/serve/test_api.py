@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import tree_fingerprint
 from fastapi.testclient import TestClient
 from ledger_pubkit import Pub
 
+from conftest import tree_fingerprint
 from escrutinio import reads
 from escrutinio.ledger.checkpoint import parse_checkpoint
 from escrutinio.ledger.merkle import verify_consistency, verify_inclusion
