@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from ledger_pubkit import Pub
+from serve_kit import tree_fingerprint
 
-from conftest import tree_fingerprint
 from escrutinio import reads
 from escrutinio.ledger.checkpoint import parse_checkpoint
 from escrutinio.ledger.merkle import verify_consistency, verify_inclusion

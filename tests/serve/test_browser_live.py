@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from ledger_pubkit import Pub, wave2
 from playwright.sync_api import Page
+from serve_kit import running
 
 import escrutinio.website
-from conftest import running
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 from ledger_pubkit import Pub, wave2
+from serve_kit import running
 
-from conftest import running
 from escrutinio.serve.files import PublishedFiles
 from escrutinio.serve.hub import Hub
 

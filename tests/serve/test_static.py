@@ -9,8 +9,8 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from serve_kit import Answer, call, tree_fingerprint
 
-from conftest import call, tree_fingerprint
 from escrutinio.serve import files as files_module
 from escrutinio.serve.app import Site, create_app
 from escrutinio.serve.policy import IMMUTABLE, REVALIDATE, SHORT, cache_control
@@ -191,10 +191,9 @@ def test_folder_without_slash_redirects(app: Site) -> None:
     assert got.headers["location"] == "/en/"
 
 
-def _is_problem(got: object, status: int) -> None:
+def _is_problem(got: Answer, status: int) -> None:
     assert got.status == status
-    headers = got.headers
-    assert headers["content-type"] == "application/problem+json"
+    assert got.headers["content-type"] == "application/problem+json"
     assert b'"status": %d' % status in got.body
 
 
