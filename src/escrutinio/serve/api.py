@@ -13,13 +13,13 @@ from sse_starlette.sse import EventSourceResponse
 
 from escrutinio.ledger.checkpoint import CheckpointError, parse_checkpoint
 from escrutinio.serve import schemas
-from escrutinio.serve.catalog import Answer, Catalog, make_answer
+from escrutinio.serve.catalog import Catalog, answer_key, make_answer
 from escrutinio.serve.diff import bulletin_diff
 from escrutinio.serve.policy import IMMUTABLE, SHORT
 from escrutinio.serve.problems import Problem
 from escrutinio.serve.proofs import ProofUnavailable, consistency, inclusion
+from escrutinio.serve.ready import ReadyResponse
 from escrutinio.serve.state import PublicationState
-from escrutinio.serve.static import etag_matches
 from escrutinio.website.bundle import Bundle
 
 PREFIX = "/api/v1"
@@ -39,24 +39,6 @@ def catalog_of(request: Request) -> Catalog:
     return catalog
 
 
-def _accepts_gzip(request: Request) -> bool:
-    return "gzip" in request.headers.get("accept-encoding", "")
-
-
-def send(request: Request, answer: Answer, cache_control: str = SHORT) -> Response:
-    """The HTTP response of a cached answer: 304 when the client's ETag matches, gzip when
-    the client takes it."""
-    headers = {"Cache-Control": cache_control, "ETag": answer.etag, "Vary": "Accept-Encoding"}
-    inm = request.headers.get("if-none-match")
-    if inm is not None and etag_matches(inm, answer.etag):
-        return Response(status_code=304, headers=headers)
-    if answer.gzipped is not None and _accepts_gzip(request):
-        headers["Content-Encoding"] = "gzip"
-        headers["ETag"] = answer.etag[:-1] + '-gz"'
-        return Response(answer.gzipped, media_type="application/json", headers=headers)
-    return Response(answer.body, media_type="application/json", headers=headers)
-
-
 async def answer(
     request: Request,
     build: Callable[[Catalog], Awaitable[Any]],
@@ -65,12 +47,12 @@ async def answer(
     """Answer from the cache of the current publication, building the document once."""
     catalog = catalog_of(request)
     catalog.state  # noqa: B018 (503 when there is no publication)
-    key = request.url.path + "?" + request.url.query
+    key = answer_key(request.scope["path"], request.scope["query_string"].decode("latin-1"))
     hit = catalog.answers.get(key)
     if hit is None:
-        hit = make_answer(await build(catalog))
+        hit = make_answer(await build(catalog), cache_control)
         catalog.remember(key, hit)
-    return send(request, hit, cache_control)
+    return ReadyResponse(hit)
 
 
 def _bulletin(bundle: Bundle, number: int) -> dict[str, Any]:

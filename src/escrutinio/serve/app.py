@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from escrutinio.serve.api import PREFIX, router
-from escrutinio.serve.catalog import Catalog
+from escrutinio.serve.catalog import Catalog, answer_key
 from escrutinio.serve.docs import docs_page
 from escrutinio.serve.files import PublishedFiles
 from escrutinio.serve.hub import POLL_SECONDS, Hub
@@ -28,7 +28,8 @@ from escrutinio.serve.problems import (
     problem_handler,
     validation_handler,
 )
-from escrutinio.serve.static import Receive, Scope, Send, StaticFiles
+from escrutinio.serve.ready import Ready, Receive, Scope, Send, send_ready
+from escrutinio.serve.static import StaticFiles
 
 FOLDER_ENV = "ESCRUTINIO_SERVE_DIR"
 """Where `app_from_env` (the factory of ``--workers`` processes) finds the folder."""
@@ -46,14 +47,21 @@ class Site:
     def __init__(self, api: FastAPI, static: StaticFiles) -> None:
         self.api = api
         self.static = static
+        self.answers: dict[str, Ready] = api.state.catalog.answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI entry point."""
+        """ASGI entry point (an API answer already built is sent without FastAPI)."""
         if scope["type"] == "http":
             path = scope["path"]
             if not (path == "/api" or path.startswith("/api/")):
                 await self.static(scope, receive, send)
                 return
+            if scope["method"] in ("GET", "HEAD"):
+                key = answer_key(path, scope["query_string"].decode("latin-1"))
+                hit = self.answers.get(key)
+                if hit is not None:
+                    await send_ready(scope, send, hit)
+                    return
         await self.api(scope, receive, send)
 
 

@@ -9,7 +9,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -17,6 +16,7 @@ import anyio
 from escrutinio.serve.files import PublishedFiles
 from escrutinio.serve.hub import Hub
 from escrutinio.serve.problems import Problem
+from escrutinio.serve.ready import Ready
 from escrutinio.serve.state import PublicationState
 from escrutinio.website.bundle import Bundle, BundleError
 
@@ -24,20 +24,18 @@ MAX_CACHED_ANSWERS = 4096
 """JSON answers kept per publication (the oldest go first)."""
 
 
-@dataclass(frozen=True)
-class Answer:
-    """A JSON answer ready to send: bytes, gzip bytes (or None) and its ETag."""
-
-    body: bytes
-    gzipped: bytes | None
-    etag: str
-
-
-def make_answer(doc: Any) -> Answer:
-    """Serialize a JSON document (UTF-8, compact) with its gzip form and strong ETag."""
+def make_answer(doc: Any, cache_control: str) -> Ready:
+    """A JSON document (UTF-8, compact) prepared with its gzip form and strong ETag."""
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= 1024 else None
-    return Answer(body, gzipped, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    common = [("cache-control", cache_control), ("x-content-type-options", "nosniff")]
+    return Ready(body, gzipped, etag, "application/json", common)
+
+
+def answer_key(path: str, query: str) -> str:
+    """The cache key of an API answer: its path and raw query string."""
+    return path + "?" + query
 
 
 class Catalog:
@@ -49,7 +47,7 @@ class Catalog:
         self._bundle: Bundle | None = None
         self._bundle_for: PublicationState | None = None
         self._loading: asyncio.Lock | None = None
-        self.answers: dict[str, Answer] = {}
+        self.answers: dict[str, Ready] = {}
         self._warming: set[asyncio.Task[None]] = set()
         hub.on_change(self._renew)
 
@@ -78,7 +76,7 @@ class Catalog:
         with contextlib.suppress(Problem):
             await self.bundle()
 
-    def remember(self, key: str, answer: Answer) -> None:
+    def remember(self, key: str, answer: Ready) -> None:
         """Keep an answer for the current publication."""
         if len(self.answers) >= MAX_CACHED_ANSWERS:
             self.answers.pop(next(iter(self.answers)))

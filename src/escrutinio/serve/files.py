@@ -20,7 +20,8 @@ from email.utils import formatdate
 from pathlib import Path
 
 from escrutinio.model.paths import path_problem
-from escrutinio.serve.policy import cache_control, compressible, content_type
+from escrutinio.serve.policy import cache_control, compressible, content_type, file_headers
+from escrutinio.serve.ready import Ready
 
 MAX_CACHED_FILE = 16 * 1024 * 1024
 """Files larger than this are streamed from disk, uncompressed, instead of kept in memory."""
@@ -61,22 +62,49 @@ class FileMeta:
 
 @dataclass(frozen=True)
 class CachedFile:
-    """A small published file: its bytes, gzip bytes (or None) and validators."""
+    """A small published file: its metadata and its prepared answer."""
 
     meta: FileMeta
-    body: bytes
-    gzipped: bytes | None
-    etag: str
+    ready: Ready
+
+    @property
+    def body(self) -> bytes:
+        """The file's bytes."""
+        return self.ready.body
+
+    @property
+    def etag(self) -> str:
+        """Its strong ETag."""
+        return self.ready.etag
 
     @property
     def weight(self) -> int:
         """Bytes of memory it holds."""
-        return len(self.body) + len(self.gzipped or b"")
+        return self.ready.weight
+
+
+_RELS: dict[str, str | PathRefused] = {}
+_RELS_MAX = 65536
 
 
 def url_to_rel(path: str) -> str:
     """The relative file path a decoded URL path asks for (``/`` and ``…/`` mean
     ``index.html``); raises `PathRefused` when it could reach outside the folder."""
+    known = _RELS.get(path)
+    if known is None:
+        try:
+            known = _url_to_rel(path)
+        except PathRefused as exc:
+            known = exc
+        if len(_RELS) >= _RELS_MAX:
+            _RELS.clear()
+        _RELS[path] = known
+    if isinstance(known, PathRefused):
+        raise known
+    return known
+
+
+def _url_to_rel(path: str) -> str:
     if not path.startswith("/"):
         raise PathRefused("a URL path starts with /")
     rel = path[1:]
@@ -132,6 +160,21 @@ class PublishedFiles:
         real = os.path.realpath(os.path.join(self.root, rel))
         return real.startswith(self._prefix) and os.path.isdir(real)
 
+    def lookup(self, rel: str) -> CachedFile | None:
+        """The cached file at ``rel`` when it is still the very file that was checked and
+        read (same inode, size and modification time): one ``stat`` per request."""
+        hit = self._cache.get(rel)
+        if hit is None:
+            return None
+        try:
+            st = os.stat(hit.meta.real)
+        except OSError:
+            return None
+        if (st.st_mtime_ns, st.st_size, st.st_ino) != hit.meta.key:
+            return None
+        self._cache.move_to_end(rel)
+        return hit
+
     def cached(self, meta: FileMeta) -> CachedFile | None:
         """The cached form of the file when it is in the cache and unchanged."""
         hit = self._cache.get(meta.rel)
@@ -157,7 +200,9 @@ class PublishedFiles:
         if compressible(meta.media_type) and len(body) >= MIN_GZIP:
             packed = gzip.compress(body, compresslevel=6, mtime=0)
             gzipped = packed if len(packed) < len(body) else None
-        return CachedFile(meta, body, gzipped, etag_of(body))
+        headers = file_headers(meta.media_type, meta.cache_control, meta.last_modified)
+        ready = Ready(body, gzipped, etag_of(body), meta.media_type, headers, meta.mtime_ns)
+        return CachedFile(meta, ready)
 
     def keep(self, entry: CachedFile) -> None:
         """Put a loaded file in the cache (from the event loop's thread only)."""

@@ -23,6 +23,13 @@ SHORT = "public, max-age=5"
 REVALIDATE = "public, no-cache"
 """For the other data files: cached, but checked with the server every time."""
 
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+)
+"""Pages may load nothing from anywhere else (the issue forbids third-party requests)."""
+
 _BULLETIN_FILE = re.compile(r"bulletins/[1-9][0-9]*\.(json|csv)")
 _HASHED_ASSET = re.compile(r"assets/(?:[^/]+/)*[^/]+\.[0-9a-f]{8,64}\.[A-Za-z0-9]+")
 _SHORT_NAMES = frozenset({"latest.json", "checkpoint", "manifest.json", "manifest.note"})
@@ -90,3 +97,15 @@ def cache_control(rel: str) -> str:
     if _full_tile(rel) or _BULLETIN_FILE.fullmatch(rel) or _HASHED_ASSET.fullmatch(rel):
         return IMMUTABLE
     return REVALIDATE
+
+
+def file_headers(media_type: str, rule: str, last_modified: str) -> list[tuple[str, str]]:
+    """The headers every answer for a published file carries (besides type and length)."""
+    pairs = [
+        ("cache-control", rule),
+        ("last-modified", last_modified),
+        ("x-content-type-options", "nosniff"),
+    ]
+    if media_type.startswith("text/html"):
+        pairs += [("content-security-policy", CSP), ("referrer-policy", "no-referrer")]
+    return pairs
