@@ -1,27 +1,28 @@
 """Load benchmark of ``escrutinio serve`` on loopback (issue 11, item 6).
 
 Copies a publication folder to a temporary folder (the bench never writes the one it is
-given), starts ``escrutinio serve`` on it on 127.0.0.1, then for a bounded time and number of
-concurrent connections measures requests/s and p50/p99 latency of the home page, a race
+given), starts ``escrutinio serve`` on it on 127.0.0.1, then for a bounded time and number
+of concurrent connections measures requests/s and p50/p99 latency of the home page, a race
 page, a table page, ``latest.json``, an API answer and an inclusion proof (gzip accepted, as
-a browser does). It uses Debian's ``wrk`` (installed with apt-get when missing and possible)
-or else a small asyncio HTTP/1.1 keep-alive client. Then it holds N server-sent-event
-clients on ``/api/v1/events``, makes a new publication appear in the copy (a new checkpoint
-note: one more cosignature line, written atomically, as ``escrutinio publish`` does) and
-measures how long each client took to hear of it.
+a browser does), then proofs of random leaves (each computed from the tiles, with wrk). It
+uses Debian's ``wrk`` (installed with apt-get when missing and possible) or else a small
+asyncio HTTP/1.1 keep-alive client. Then it holds N server-sent-event clients on
+``/api/v1/events``, makes a new publication appear in the copy (a new checkpoint note: one
+more cosignature line, written atomically, as ``escrutinio publish`` does) and measures how
+long each client took to hear of it.
 
     .venv/bin/python bench/site.py [--dir demo-output/published-2017] [--seconds 5]
         [--connections 64] [--sse 1000] [--workers 1]
 
 Goals (2-core VM): ≥ 5,000 requests/s for cached pages and JSON with p99 < 50 ms; 1,000
-concurrent SSE clients notified within 5 s. The load generator runs on the same two cores
-as the server, so it takes part of the CPU the server could use.
-"""
+concurrent SSE clients notified within 5 s. The load generator runs on the same two cores as
+the server, so it takes part of the CPU the server could use."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import resource
@@ -75,8 +76,21 @@ def _ms(text: str) -> float:
     return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
 
 
-def run_wrk(wrk: str, url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+RANDOM_PROOF = """
+math.randomseed(os.time())
+request = function()
+  local path = "/api/v1/proof/inclusion?index=" .. math.random(0, %d)
+  return wrk.format("GET", path, {["Accept-Encoding"] = "gzip"})
+end
+"""
+"""A wrk script asking for the inclusion proof of a random leaf each time (uncached)."""
+
+
+def run_wrk(
+    wrk: str, url: str, seconds: int, connections: int, script: Path | None = None
+) -> tuple[float, float, float]:
     """requests/s, p50 ms, p99 ms measured by wrk."""
+    extra = ["-s", str(script)] if script is not None else []
     out = subprocess.run(
         [
             wrk,
@@ -86,6 +100,7 @@ def run_wrk(wrk: str, url: str, seconds: int, connections: int) -> tuple[float, 
             "--latency",
             "-H",
             "Accept-Encoding: gzip",
+            *extra,
             url,
         ],
         check=True,
@@ -287,6 +302,13 @@ def main() -> None:
             else:
                 rps, p50, p99 = run_python(port, path, args.seconds, args.connections)
             print(f"{name:<16} {path[:44]:<44} {rps:>9,.0f} {p50:>8.2f} {p99:>8.2f}", flush=True)
+        if wrk:
+            size = int(json.loads((folder / "manifest.json").read_bytes())["size"])
+            script = work / "random-proof.lua"
+            script.write_text(RANDOM_PROOF % (size - 1), encoding="utf-8")
+            rps, p50, p99 = run_wrk(wrk, base + "/", args.seconds, args.connections, script)
+            name, path = "proof, random", "/api/v1/proof/inclusion?index=<random>"
+            print(f"{name:<16} {path:<44} {rps:>9,.0f} {p50:>8.2f} {p99:>8.2f}", flush=True)
         if args.sse:
             sse = run_sse(port, folder, args.sse, timeout=15)
             print(
