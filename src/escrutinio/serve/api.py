@@ -17,7 +17,7 @@ from escrutinio.serve.catalog import Catalog, answer_key, make_answer
 from escrutinio.serve.diff import bulletin_diff
 from escrutinio.serve.policy import IMMUTABLE, SHORT
 from escrutinio.serve.problems import Problem
-from escrutinio.serve.proofs import ProofUnavailable, consistency, inclusion
+from escrutinio.serve.proofs import ProofUnavailable
 from escrutinio.serve.ready import ReadyResponse
 from escrutinio.serve.state import PublicationState
 from escrutinio.website.bundle import Bundle
@@ -301,9 +301,8 @@ async def proof_inclusion(
         n = _checked_size(state, size, "size")
         if index >= n:
             raise Problem(400, f"index={index} is not inside a tree of size {n}")
-        root = _root(state)
         try:
-            return inclusion(c.files, state.tree_size, root, index, n)
+            return c.proofs().inclusion(index, n)
         except ProofUnavailable as exc:
             raise Problem(503, f"no proof from the published tiles: {exc}") from None
 
@@ -325,17 +324,11 @@ async def proof_consistency(
         if old > n:
             raise Problem(400, f"from={old} is larger than to={n}")
         try:
-            return consistency(c.files, state.tree_size, _root(state), old, n)
+            return c.proofs().consistency(old, n)
         except ProofUnavailable as exc:
             raise Problem(503, f"no proof from the published tiles: {exc}") from None
 
     return await answer(request, build, IMMUTABLE if new is not None else SHORT)
-
-
-def _root(state: PublicationState) -> bytes:
-    import base64
-
-    return base64.b64decode(state.root_hash)
 
 
 @router.get("/latest", response_model=schemas.Live, responses=ERRORS)

@@ -5,6 +5,7 @@ the JSON answers already built, all renewed when the watcher sees a new publicat
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import gzip
 import hashlib
@@ -16,6 +17,7 @@ import anyio
 from escrutinio.serve.files import PublishedFiles
 from escrutinio.serve.hub import Hub
 from escrutinio.serve.problems import Problem
+from escrutinio.serve.proofs import PublishedProofs
 from escrutinio.serve.ready import Ready
 from escrutinio.serve.state import PublicationState
 from escrutinio.website.bundle import Bundle, BundleError
@@ -49,6 +51,8 @@ class Catalog:
         self._loading: asyncio.Lock | None = None
         self.answers: dict[str, Ready] = {}
         self._warming: set[asyncio.Task[None]] = set()
+        self._proofs: PublishedProofs | None = None
+        self._proofs_for: PublicationState | None = None
         hub.on_change(self._renew)
 
     @property
@@ -58,6 +62,17 @@ class Catalog:
         if state is None:
             raise Problem(503, "the folder holds no complete publication yet")
         return state
+
+    def proofs(self) -> PublishedProofs:
+        """Proofs in the tree of the current publication (one memo per publication)."""
+        state = self.state
+        if self._proofs is None or self._proofs_for != state:
+            root = base64.b64decode(state.root_hash)
+            self._proofs, self._proofs_for = (
+                PublishedProofs(self.files, state.tree_size, root),
+                state,
+            )
+        return self._proofs
 
     def _renew(self, state: PublicationState) -> None:
         self.answers.clear()
