@@ -9,10 +9,13 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from serve_kit import Answer, call, tree_fingerprint
 
 from escrutinio.serve import files as files_module
 from escrutinio.serve.app import Site, create_app
+from escrutinio.serve.files import PathRefused, url_to_rel
 from escrutinio.serve.policy import IMMUTABLE, REVALIDATE, SHORT, cache_control
 
 PAGE = "<!doctype html><html><body><main>" + "resultados " * 100 + "</main></body></html>"
@@ -236,3 +239,15 @@ def test_serving_writes_nothing(app: Site, folder: Path) -> None:
     for path in ("/", "/tile/0/000", "/actas.csv", "/nothing", "/../x", "/en"):
         call(app, path, headers={"Accept-Encoding": "gzip"})
     assert tree_fingerprint(folder) == before
+
+
+@given(st.text(alphabet=st.sampled_from(["a", ".", "/", "\\", "%", ":", "\x00", "é", "C"])))
+def test_any_accepted_url_path_stays_inside_the_folder(text: str) -> None:
+    root = "/srv/pub"
+    try:
+        rel = url_to_rel("/" + text)
+    except PathRefused:
+        return
+    joined = os.path.normpath(os.path.join(root, rel))
+    assert joined.startswith(root + "/")
+    assert not any(part.startswith(".") for part in rel.split("/"))
