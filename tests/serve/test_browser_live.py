@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from ledger_pubkit import Pub, wave2
 from playwright.sync_api import Page
 from serve_kit import running
@@ -95,3 +96,18 @@ def test_static_hosting_falls_back_to_polling_latest_json(page: Page, tmp_path: 
         took = wait_text(page, "#bulletin", "2", 6)
         assert took < 5.5
         assert page.evaluate("window.notReloaded") is True
+
+
+def test_api_docs_page_is_accessible_and_self_contained(
+    page: Page, pub: Pub, screenshots: Path
+) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    with running(pub.out) as base:
+        page.set_viewport_size({"width": 360, "height": 640})
+        page.goto(f"{base}/api/v1/docs")
+        assert page.locator("h2").count() >= 12
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+        page.screenshot(path=str(screenshots / "serve-api-docs.png"))
+    assert all(url.startswith(base) for url in asked), asked
