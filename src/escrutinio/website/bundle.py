@@ -238,14 +238,11 @@ def counting_counts(
     return out
 
 
-def _bulletin_rows(root: Path) -> list[BulletinRow]:
-    path = root / BULLETIN_INDEX
-    if not path.is_file():
+def _bulletin_rows(data: bytes | None) -> list[BulletinRow]:
+    if data is None:
         return []
     rows = _csv_rows(
-        _read(root, BULLETIN_INDEX),
-        BULLETIN_INDEX,
-        ("number", "created_at", "source", "sha256", "log_index"),
+        data, BULLETIN_INDEX, ("number", "created_at", "source", "sha256", "log_index")
     )
     try:
         return [
@@ -256,6 +253,20 @@ def _bulletin_rows(root: Path) -> list[BulletinRow]:
         ]
     except ValueError:
         raise BundleError(f"{BULLETIN_INDEX}: number and log_index must be integers") from None
+
+
+def _loads(data: bytes, rel: str) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise BundleError(f"{rel}: not valid JSON ({exc})") from None
+
+
+def _text(data: bytes, rel: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BundleError(f"{rel}: not UTF-8 text") from None
 
 
 @dataclass
@@ -271,6 +282,7 @@ class Bundle:
     manifest: dict[str, Any] | None = None
     root: Path | None = None
     _adjudications: list[Adjudication] | None = field(default=None, repr=False)
+    _audits: list[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, folder: str | Path) -> Bundle:
@@ -279,21 +291,50 @@ class Bundle:
         if not root.is_dir():
             raise BundleError(f"{root}: not a folder")
         definition = load_definition(root)
-        rows = _bulletin_rows(root)
-        bulletins = [cast(BulletinDoc, _json(root, f"bulletins/{r.number}.json")) for r in rows]
-        manifest = _json(root, MANIFEST) if (root / MANIFEST).is_file() else None
-        try:
-            cp_text = _read(root, CHECKPOINT, 1 << 20).decode("utf-8")
-        except UnicodeDecodeError:
-            raise BundleError(f"{CHECKPOINT}: not UTF-8 text") from None
+        index = _read(root, BULLETIN_INDEX) if (root / BULLETIN_INDEX).is_file() else None
+        files = {
+            RESULTS_JSON: _read(root, RESULTS_JSON),
+            CHECKPOINT: _read(root, CHECKPOINT, 1 << 20),
+        }
+        if index is not None:
+            files[BULLETIN_INDEX] = index
+            for row in _bulletin_rows(index):
+                rel = f"bulletins/{row.number}.json"
+                files[rel] = _read(root, rel)
+        bundle = cls.from_files(definition, files, read_actas(root), root)
+        if (root / MANIFEST).is_file():
+            manifest = _json(root, MANIFEST)
+            bundle.manifest = manifest if isinstance(manifest, dict) else None
+        return bundle
+
+    @classmethod
+    def from_files(
+        cls,
+        definition: Definition,
+        files: Mapping[str, bytes],
+        actas: pl.DataFrame,
+        root: Path | None = None,
+    ) -> Bundle:
+        """The bundle of a publication from its files by path (``results/results.json``,
+        ``checkpoint``, ``bulletins/index.csv`` and each bulletin's JSON), the definition
+        and the acta versions; ``root`` is where its tiles can be read."""
+        for rel in (RESULTS_JSON, CHECKPOINT):
+            if rel not in files:
+                raise BundleError(f"{rel}: missing from the publication")
+        rows = _bulletin_rows(files.get(BULLETIN_INDEX))
+        bulletins: list[BulletinDoc] = []
+        for row in rows:
+            rel = f"bulletins/{row.number}.json"
+            if rel not in files:
+                raise BundleError(f"{rel}: missing (listed in {BULLETIN_INDEX})")
+            bulletins.append(cast(BulletinDoc, _loads(files[rel], rel)))
         return cls(
             definition=definition,
-            actas=read_actas(root),
-            results=cast(SnapshotDoc, _json(root, RESULTS_JSON)),
+            actas=actas,
+            results=cast(SnapshotDoc, _loads(files[RESULTS_JSON], RESULTS_JSON)),
             bulletins=bulletins,
             bulletin_rows=rows,
-            checkpoint=parse_checkpoint_note(cp_text),
-            manifest=manifest if isinstance(manifest, dict) else None,
+            checkpoint=parse_checkpoint_note(_text(files[CHECKPOINT], CHECKPOINT)),
             root=root,
         )
 
@@ -336,43 +377,51 @@ class Bundle:
         """The contest's result inside one region (None when no unit there votes in it)."""
         idx = self.definition.regions.index[region_id]
         level = self.definition.region_levels[int(self.definition.regions.level[idx])]
-        for r in self.by_level(contest_id, level):
-            if r.region_id == region_id:
-                return r
-        return None
+        key = (contest_id, level)
+        found = self._region_index.get(key)
+        if found is None:
+            found = {str(r.region_id): r for r in self.by_level(contest_id, level)}
+            self._region_index[key] = found
+        return found.get(region_id)
+
+    @cached_property
+    def _region_index(self) -> dict[tuple[str, str], dict[str, ContestResult]]:
+        return {}
 
     def contests_in_region(self, region_id: str) -> list[str]:
         """Contests with at least one eligible unit inside the region, definition order."""
+        return list(self._region_contests.get(self.definition.regions.index[region_id], []))
+
+    @cached_property
+    def _region_contests(self) -> dict[int, list[str]]:
         d = self.definition
-        idx = d.regions.index[region_id]
-        level = int(d.regions.level[idx])
-        inside = d.unit_regions_at(d.region_levels[level]) == idx
-        return [cid for cid in d.contests if bool((d.eligible_mask(cid) & inside).any())]
+        out: dict[int, list[str]] = {}
+        for cid in d.contests:
+            mask = d.eligible_mask(cid)
+            for level in d.region_levels:
+                at = d.unit_regions_at(level)[mask]
+                for r in np.unique(at[at >= 0]).tolist():
+                    out.setdefault(int(r), []).append(cid)
+        return out
 
     # ---- the acta versions ---------------------------------------------------------------
 
     @cached_property
-    def _slots(self) -> dict[tuple[str, str], list[int]]:
-        """Row numbers of ``actas`` by (unit, contest), in log order."""
-        out: dict[tuple[str, str], list[int]] = {}
-        units = self.actas["unit"].to_list()
-        contests = self.actas["contest"].to_list()
-        for i, key in enumerate(zip(units, contests, strict=True)):
-            out.setdefault(key, []).append(i)
+    def versions_by_slot(self) -> dict[tuple[str, str], list[ActaVersionDoc]]:
+        """Every stored acta version (all sources) by (unit, contest), in log order."""
+        out: dict[tuple[str, str], list[ActaVersionDoc]] = {}
+        for row in self.actas.iter_rows(named=True):
+            out.setdefault((row["unit"], row["contest"]), []).append(_version_doc(row))
         return out
 
     def slots(self) -> Iterator[tuple[str, str]]:
         """Every (unit, contest) with at least one stored acta version, in log order."""
-        return iter(self._slots)
+        return iter(self.versions_by_slot)
 
     def versions(self, unit: str, contest: str) -> list[ActaVersionDoc]:
         """Every stored version of the acta of ``unit`` and ``contest`` across sources (the
         shape of ``escrutinio versions -f json``), in log order."""
-        rows = self._slots.get((unit, contest), [])
-        if not rows:
-            return []
-        frame = self.actas[rows]
-        return [_version_doc(r) for r in frame.iter_rows(named=True)]
+        return list(self.versions_by_slot.get((unit, contest), []))
 
     def official_version(self, unit: str, contest: str) -> ActaVersionDoc | None:
         """The counting version of the official source, if any."""
@@ -383,28 +432,74 @@ class Bundle:
 
     def units_in_region(self, region_id: str) -> list[int]:
         """Indexes of the polling units inside a region (any level), in definition order."""
+        return list(self._region_units.get(self.definition.regions.index[region_id], []))
+
+    @cached_property
+    def _region_units(self) -> dict[int, list[int]]:
         d = self.definition
-        idx = d.regions.index[region_id]
-        level = d.region_levels[int(d.regions.level[idx])]
-        return np.flatnonzero(d.unit_regions_at(level) == idx).tolist()
+        out: dict[int, list[int]] = {}
+        for level in d.region_levels:
+            at = d.unit_regions_at(level)
+            order = np.argsort(at, kind="stable")
+            keys = at[order]
+            bounds = np.flatnonzero(np.diff(keys)) + 1
+            for group in np.split(order, bounds):
+                if group.size and at[group[0]] >= 0:
+                    out[int(at[group[0]])] = group.tolist()
+        return out
 
-    # ---- adjudications from the log ------------------------------------------------------
+    # ---- adjudications and audits from the log ------------------------------------------
 
-    def set_adjudications(self, items: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
-        """Use the adjudication leaves the publisher already holds (index, parsed leaf)."""
-        self._adjudications = [_adjudication(i, leaf) for i, leaf in items]
+    def set_log_leaves(
+        self,
+        adjudications: Sequence[tuple[int, Mapping[str, Any]]],
+        audits: Sequence[tuple[int, Mapping[str, Any]]] | None = None,
+    ) -> None:
+        """Use leaves the publisher already holds (index, parsed leaf) instead of reading
+        the entry bundles; ``audits`` None leaves the audit leaves to be read from disk."""
+        self._adjudications = [_adjudication(i, leaf) for i, leaf in adjudications]
+        if audits is not None:
+            self._audits = [(i, dict(leaf)) for i, leaf in audits]
 
     def adjudications(self) -> list[Adjudication]:
         """Every adjudication recorded in the published log, in log order."""
         if self._adjudications is None:
-            self._adjudications = list(self._read_adjudications())
+            self._scan_log()
+        assert self._adjudications is not None
         return self._adjudications
+
+    def audit_leaves(self) -> list[tuple[int, dict[str, Any]]]:
+        """Every audit step leaf (kind ``audit``) of the published log: (index, leaf)."""
+        if self._audits is None:
+            self._scan_log()
+        assert self._audits is not None
+        return self._audits
 
     def adjudications_of(self, unit: str, contest: str) -> list[Adjudication]:
         """The adjudications of one acta slot (every source), in log order."""
-        return [a for a in self.adjudications() if a.unit == unit and a.contest == contest]
+        return list(self._adjudications_by_slot.get((unit, contest), []))
 
-    def _read_adjudications(self) -> Iterator[Adjudication]:
+    @cached_property
+    def _adjudications_by_slot(self) -> dict[tuple[str, str], list[Adjudication]]:
+        out: dict[tuple[str, str], list[Adjudication]] = {}
+        for a in self.adjudications():
+            out.setdefault((a.unit, a.contest), []).append(a)
+        return out
+
+    def _scan_log(self) -> None:
+        adjudications: list[Adjudication] = []
+        audits: list[tuple[int, dict[str, Any]]] = []
+        for index, body in self._entries():
+            if b'"kind":"adjudication"' in body:
+                adjudications.append(_adjudication(index, json.loads(body)))
+            elif b'"kind":"audit"' in body:
+                audits.append((index, json.loads(body)))
+        if self._adjudications is None:
+            self._adjudications = adjudications
+        if self._audits is None:
+            self._audits = audits
+
+    def _entries(self) -> Iterator[tuple[int, bytes]]:
         if self.root is None:
             return
         index = 0
@@ -417,8 +512,7 @@ class Bundle:
             except TileError as exc:
                 raise BundleError(f"{tile.path()}: {exc}") from None
             for body in entries:
-                if b'"kind":"adjudication"' in body:
-                    yield _adjudication(index, json.loads(body))
+                yield index, body
                 index += 1
 
 
