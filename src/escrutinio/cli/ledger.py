@@ -250,7 +250,8 @@ def publish(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Sign a checkpoint and write the log, actas, definition, results and bulletins."""
+    """Sign a checkpoint and write the log, actas, definition, results, bulletins and the
+    results website."""
     signer = load_secret_key(key)
     extra = {}
     for path in witness_key or []:
@@ -258,7 +259,7 @@ def publish(
         extra[k.name] = path.read_text(encoding="ascii").strip()
     with open_store(db) as store:
         try:
-            report = publish_site(store, out, signer, extra)
+            report = publish_site(store, out, signer, extra, website=True)
         except (PublishError, OSError) as exc:
             raise fail(f"cannot publish to {out}: {exc}") from None
     for warning in report.warnings:

@@ -8,6 +8,8 @@ from the same log leaves, ``manifest.json`` lists the SHA-256 of every file and
 checkpoint's size and root. A re-publication compares every file on disk with what it should
 hold (entry bundles by their leaf hashes) and rewrites only those that differ, and removes
 regular files the old manifest listed and the new one does not (superseded partial tiles).
+With ``website`` the results site (`escrutinio.website`, see docs/site.md) is written with
+the data files, before the checkpoint, and listed in the manifest like them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from escrutinio import reads
@@ -49,6 +52,7 @@ from escrutinio.store.checkpoints import (
     sign_checkpoint_now,
 )
 from escrutinio.store.store import Store, StoreError
+from escrutinio.website.publication import publication_site
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "escrutinio-publication/1"
@@ -199,6 +203,8 @@ def publish(
     out: str | Path,
     signer: Ed25519Signer,
     witness_keys: dict[str, str] | None = None,
+    *,
+    website: bool = False,
 ) -> PublishReport:
     """Check the store, sign a checkpoint of the current log and (re)write the directory.
 
@@ -206,8 +212,9 @@ def publish(
     the collected cosignatures. Every file whose bytes on disk differ from what it should
     hold is rewritten; files the old manifest listed and the new one does not are removed
     when they are regular files inside ``out`` (entries of the old manifest that are not
-    confined paths are ignored with a warning). Raises `StoreError` when the store integrity
-    check fails and `PublishError` when ``out`` cannot be written safely.
+    confined paths are ignored with a warning). With ``website`` the results site is
+    written and listed too (``escrutinio publish`` always does). Raises `StoreError` when
+    the store integrity check fails and `PublishError` when ``out`` cannot be written safely.
     """
     problems, checked, checked_tree = check_store_state(store)
     if problems:
@@ -235,7 +242,15 @@ def publish(
     keys.update(witness_keys or {})
     files = _data_files(store, state, cosigned_note(store, stored), keys)
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
-    for path, data in sorted(files.items(), key=lambda kv: kv[0] == "checkpoint"):
+    ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
+    pages = (
+        publication_site(
+            store.definition(), files, formats.actas_frame(state.actas), state.adjudications, target
+        )
+        if website
+        else iter(())
+    )
+    for path, data in chain(ordered[:-1], pages, ordered[-1:]):
         hashes[path] = _sha(data)
         if read_regular(target, path) == data:
             report.unchanged += 1

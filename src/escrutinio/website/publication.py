@@ -1,0 +1,31 @@
+"""The site as part of ``escrutinio publish``: the publisher hands over what it already holds
+(the definition, the data files it is writing, the replayed acta versions and adjudications)
+and gets the site's files back one at a time, to be written, hashed into ``manifest.json`` and
+left untouched when their bytes did not change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from escrutinio.model.definition import Definition
+from escrutinio.website.build import SiteOptions, site_files
+from escrutinio.website.bundle import Bundle
+
+
+def publication_site(
+    definition: Definition,
+    files: Mapping[str, bytes],
+    actas: pl.DataFrame,
+    adjudications: Sequence[tuple[int, Mapping[str, Any]]],
+    out: Path,
+    options: SiteOptions | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """Every site file of the publication being written to ``out`` (whose tiles are already
+    written: audit steps are read from its entry bundles)."""
+    bundle = Bundle.from_files(definition, files, actas, out)
+    bundle.set_log_leaves(adjudications)
+    return site_files(bundle, options)
