@@ -233,3 +233,12 @@ def test_the_api_writes_nothing(pub: Pub) -> None:
         ):
             c.get(path)
     assert tree_fingerprint(pub.out) == before
+
+
+def test_head_answers_headers_only(client: TestClient) -> None:
+    for _ in range(2):  # built by FastAPI, then sent from the cache
+        got = client.head("/api/v1/bulletins")
+        assert got.status_code == 200
+        assert got.content == b""
+        assert got.headers["content-type"] == "application/json"
+        assert int(got.headers["content-length"]) > 0

@@ -4,7 +4,6 @@ of ``escrutinio serve``, and by polling ``latest.json`` on a plain static file s
 from __future__ import annotations
 
 import http.server
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -14,39 +13,35 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from ledger_pubkit import Pub, wave2
+from ledger_pubkit import WAVE2, Pub, ingest
 from playwright.sync_api import Page
 from serve_kit import running
 
-import escrutinio.website
+from escrutinio import reads
+from escrutinio.publish.site import publish
 
 pytestmark = pytest.mark.browser
 
-LIVE_JS = Path(escrutinio.website.__file__).parent / "static" / "live.js"
+
+def publish_site(pub: Pub) -> None:
+    """Re-publish the same log with the results site (as ``escrutinio publish`` does)."""
+    publish(pub.store, pub.out, pub.signer, website=True)
 
 
-def write_page(folder: Path, bulletin: int) -> None:
-    """A page of the shape the site generator writes (body data attributes, one <main>)."""
-    page = folder / "live-test" / "index.html"
-    page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Bulletin {bulletin}</title></head>"
-        f"<body data-root='../' data-bulletin='{bulletin}'>"
-        f"<main><h1>Results</h1><p id='bulletin'>{bulletin}</p></main>"
-        "<script src='live.js'></script></body></html>",
-        encoding="utf-8",
-    )
-    (page.parent / "live.js").write_bytes(LIVE_JS.read_bytes())
+def publish_wave2_site(pub: Pub, tmp: Path) -> None:
+    """The second wave, its adjudication and bulletin 2, published with the site."""
+    ingest(pub.store, tmp, "wave2.csv", WAVE2)
+    official = pub.store.definition().info.official_source
+    pub.store.adjudicate("u2", "gov-A", official, 2, "recount", "board")
+    reads.record_bulletin(pub.store)
+    publish_site(pub)
 
 
-def wait_text(page: Page, selector: str, text: str, seconds: float) -> float:
-    """Seconds until the element shows ``text`` (fails after ``seconds``)."""
+def wait_bulletin(page: Page, number: int, seconds: float) -> float:
+    """Seconds until the page says it shows bulletin ``number`` (fails after ``seconds``)."""
     start = time.monotonic()
     page.wait_for_function(
-        "([s, t]) => document.querySelector(s) && document.querySelector(s).textContent === t",
-        arg=[selector, text],
-        timeout=seconds * 1000,
+        "n => document.body.dataset.bulletin === n", arg=str(number), timeout=seconds * 1000
     )
     return time.monotonic() - start
 
@@ -54,18 +49,21 @@ def wait_text(page: Page, selector: str, text: str, seconds: float) -> float:
 def test_open_page_updates_after_a_new_publication(
     page: Page, pub1: Pub, tmp_path: Path, screenshots: Path
 ) -> None:
-    write_page(pub1.out, 1)
+    publish_site(pub1)
     with running(pub1.out) as base:
-        page.goto(f"{base}/live-test/")
+        page.goto(f"{base}/")
+        assert page.evaluate("document.body.dataset.bulletin") == "1"
+        before = page.inner_text("main")
         page.evaluate("window.notReloaded = true")
         page.wait_for_timeout(500)  # the event stream is open
-        write_page(pub1.out, 2)  # what the site generator writes with the new bulletin
-        wave2(pub1, tmp_path)
-        took = wait_text(page, "#bulletin", "2", 5)
-        assert took < 5
+        publish_wave2_site(pub1, tmp_path)
+        published = time.monotonic()
+        wait_bulletin(page, 2, 5)
+        assert time.monotonic() - published < 5
         assert page.evaluate("window.notReloaded") is True
-        assert page.evaluate("document.body.dataset.bulletin") == "2"
-        assert page.title() == "Bulletin 2"
+        after = page.inner_text("main")
+        assert after != before
+        assert (pub1.out / "index.html").read_text(encoding="utf-8").count('data-bulletin="2"') == 1
         page.screenshot(path=str(screenshots / "serve-live-update.png"))
 
 
@@ -82,19 +80,18 @@ def static_server(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def test_static_hosting_falls_back_to_polling_latest_json(page: Page, tmp_path: Path) -> None:
-    folder = tmp_path / "static"
-    write_page(folder, 1)
-    latest = folder / "latest.json"
-    latest.write_text(json.dumps({"bulletin": 1, "tree_size": 10}), encoding="utf-8")
-    with static_server(folder) as base:
-        page.goto(f"{base}/live-test/")
+def test_static_hosting_falls_back_to_polling_latest_json(
+    page: Page, pub1: Pub, tmp_path: Path
+) -> None:
+    publish_site(pub1)
+    with static_server(pub1.out) as base:
+        page.goto(f"{base}/")
         page.evaluate("window.notReloaded = true")
         page.wait_for_timeout(500)
-        write_page(folder, 2)
-        latest.write_text(json.dumps({"bulletin": 2, "tree_size": 12}), encoding="utf-8")
-        took = wait_text(page, "#bulletin", "2", 6)
-        assert took < 5.5
+        publish_wave2_site(pub1, tmp_path)
+        published = time.monotonic()
+        wait_bulletin(page, 2, 6)
+        assert time.monotonic() - published < 5.5
         assert page.evaluate("window.notReloaded") is True
 
 

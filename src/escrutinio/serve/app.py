@@ -28,7 +28,7 @@ from escrutinio.serve.problems import (
     problem_handler,
     validation_handler,
 )
-from escrutinio.serve.ready import Ready, Receive, Scope, Send, send_ready
+from escrutinio.serve.ready import Message, Ready, Receive, Scope, Send, send_ready
 from escrutinio.serve.static import StaticFiles
 
 FOLDER_ENV = "ESCRUTINIO_SERVE_DIR"
@@ -62,7 +62,21 @@ class Site:
                 if hit is not None:
                     await send_ready(scope, send, hit)
                     return
+            if scope["method"] == "HEAD":
+                await self.api({**scope, "method": "GET"}, receive, _headers_only(send))
+                return
         await self.api(scope, receive, send)
+
+
+def _headers_only(send: Send) -> Send:
+    """A ``send`` that drops the body (HEAD answered by a GET endpoint)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return wrapped
 
 
 def create_api(folder: str | Path, poll_seconds: float = POLL_SECONDS) -> FastAPI:
