@@ -1,7 +1,8 @@
 """The state of a publication folder that live clients care about: which checkpoint and
-bulletin it shows, read from ``checkpoint``, ``manifest.json``, ``latest.json`` and the
-bulletin files. A state is only taken when the folder holds a complete publication (the
-manifest, written last by ``escrutinio publish``, names the checkpoint's size and root)."""
+bulletin it shows, read from ``checkpoint``, ``manifest.note``, ``latest.json`` and the
+bulletin files. A state is only taken when the folder holds a complete publication: the
+signed manifest note, written last by ``escrutinio publish``, names the checkpoint's size
+and root (it is small, unlike ``manifest.json`` of a large election)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from escrutinio.ledger.checkpoint import CheckpointError, parse_checkpoint
 from escrutinio.serve.files import PublishedFiles
 
-WATCHED = ("manifest.json", "checkpoint", "latest.json")
+WATCHED = ("manifest.note", "checkpoint", "latest.json")
 """The files whose change means a new publication (or a new cosignature)."""
+
+_NOTE_SIZE = re.compile(r"^size (\d+)$", re.MULTILINE)
+_NOTE_ROOT = re.compile(r"^root (\S+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,8 @@ def read_state(files: PublishedFiles) -> PublicationState | None:
     """The current complete publication in the folder, or None while there is none (no
     checkpoint yet, or the manifest does not match the checkpoint: a publish is running)."""
     note = files.read("checkpoint")
-    manifest = _json(files.read("manifest.json"))
-    if note is None or not isinstance(manifest, dict):
+    sealed = files.read("manifest.note", 1 << 16)
+    if note is None or sealed is None:
         return None
     try:
         text = note.decode("utf-8")
@@ -130,7 +135,11 @@ def read_state(files: PublishedFiles) -> PublicationState | None:
     except (UnicodeDecodeError, CheckpointError):
         return None
     root = base64.b64encode(checkpoint.root_hash).decode("ascii")
-    if manifest.get("size") != checkpoint.size or manifest.get("root_hash") != root:
+    seal = sealed.decode("utf-8", "replace")
+    size, seal_root = _NOTE_SIZE.search(seal), _NOTE_ROOT.search(seal)
+    if size is None or seal_root is None:
+        return None
+    if int(size.group(1)) != checkpoint.size or seal_root.group(1) != root:
         return None
     latest = _json(files.read("latest.json"))
     latest = latest if isinstance(latest, dict) else None
