@@ -77,3 +77,18 @@ def test_missing_or_broken_files_are_named(tmp_path: Path, pub_dir: Path) -> Non
         Bundle.load(tmp_path)
     with pytest.raises(BundleError, match="checkpoint: not a signed checkpoint"):
         parse_checkpoint_note("hello\n")
+
+
+def test_actas_of_an_unknown_unit_are_named(tmp_path: Path, pub_dir: Path) -> None:
+    import polars as pl
+
+    from escrutinio.website.bundle import counting_counts, load_definition
+
+    actas = pl.read_parquet(pub_dir / "actas.parquet")
+    definition = load_definition(pub_dir)
+    bad = actas.with_columns(pl.lit("u99").alias("unit"))
+    with pytest.raises(BundleError, match=r"unit 'u99' is not in definition/units\.csv"):
+        counting_counts(definition, bad, "official")
+    stray = actas.with_columns(pl.lit("gov-Z").alias("contest"))
+    with pytest.raises(BundleError, match="contest 'gov-Z' is not defined"):
+        counting_counts(definition, stray, "official")

@@ -109,9 +109,12 @@ class Source:
         except OSError as exc:
             raise FetchError(f"{rel}: cannot read ({exc.strerror or exc})") from exc
         with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 raise FetchError(f"{rel}: not a regular file")
-            data = fh.read(limit + 1)
+            # never ask for more than the file holds (+1 to see growth): reading the 2 GiB
+            # limit reserves 2 GiB each time and fails after tens of thousands of files
+            data = fh.read(min(limit, info.st_size) + 1)
         if len(data) > limit:
             raise _too_big(rel, limit)
         return data

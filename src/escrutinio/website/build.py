@@ -125,6 +125,19 @@ class Site:
         name = self.definition.region_levels[level]
         return {str(r.region_id): r for r in self.bundle.by_level(contest_id, name)}
 
+    def region_doc(self, cid: str, rid: str, result: ContestResult) -> Mapping[str, Any]:
+        """The JSON document of a contest's result in a region (computed once for both
+        languages)."""
+        key = (cid, rid)
+        doc = self._region_docs.get(key)
+        if doc is None:
+            doc = self._region_docs[key] = result.to_dict()
+        return doc
+
+    @cached_property
+    def _region_docs(self) -> dict[tuple[str, str], Mapping[str, Any]]:
+        return {}
+
     def ancestors(self, region: int) -> list[int]:
         """The region and its ancestors, broadest first."""
         out = []
@@ -283,7 +296,7 @@ class Site:
         if not points:
             return None
         current = self.docs[cid]
-        if self.bundle.results["log_size"] != self.bundle.bulletins[-1]["log_size"]:
+        if current != points[-1][2]:  # the count moved since the last bulletin
             points.append((lang.t("now"), None, current))
         top = [c["candidate_id"] for c in views.ranked(current)[:2]]
         names = {c["candidate_id"]: c["name"] for c in current["candidates"]}
@@ -363,7 +376,7 @@ class Site:
                 {
                     "slug": slug(cid),
                     "name": d.contests[cid].name,
-                    "result": views.result_view(d, lang, res.to_dict()),
+                    "result": views.result_view(d, lang, self.region_doc(cid, rid, res)),
                     "children": self.child_rows(lang, cid, r),
                     "tables": self.tables.region_list(lang, place, r, cid),
                 }

@@ -216,6 +216,9 @@ def counting_counts(
     """Unit-level counts of the counting versions of ``source``, one entry per contest of
     the definition (contest option order, then null, blank, voters)."""
     counting = actas.filter(pl.col("counting") & (pl.col("source") == source))
+    stray = counting.filter(~pl.col("contest").is_in(list(definition.contests)))
+    if stray.height:
+        raise BundleError(f"{ACTAS_PARQUET}: contest '{stray['contest'][0]}' is not defined")
     out: dict[str, ContestCounts] = {}
     parts = {
         str(key[0]): frame for key, frame in counting.partition_by("contest", as_dict=True).items()
@@ -225,7 +228,12 @@ def counting_counts(
         if frame is None or frame.height == 0:
             out[cid] = ContestCounts.empty(definition, cid)
             continue
-        units = np.array([definition.units.index[u] for u in frame["unit"].to_list()], np.int32)
+        index = definition.units.index
+        names = frame["unit"].to_list()
+        unknown = next((u for u in names if u not in index), None)
+        if unknown is not None:
+            raise BundleError(f"{ACTAS_PARQUET}: unit '{unknown}' is not in {UNITS_CSV}")
+        units = np.array([index[u] for u in names], np.int32)
         option_ids = [o.id for o in contest.options]
         votes = [json.loads(v) for v in frame["votes"].to_list()]
         matrix = np.zeros((frame.height, len(option_ids) + 3), dtype=np.int64)

@@ -287,6 +287,15 @@ class Lang:
         return Lang("en" if self.code == "es" else "es")
 
 
+def _tables(lang: Lang, n: int) -> str:
+    """ "the N uncounted tables" (or "the uncounted table") in the language."""
+    es = lang.code == "es"
+    if n == 1:
+        return "la mesa sin contar" if es else "the uncounted table"
+    num = lang.num(n)
+    return f"las {num} mesas sin contar" if es else f"the {num} uncounted tables"
+
+
 def status_sentence(
     lang: Lang,
     *,
@@ -300,10 +309,13 @@ def status_sentence(
 ) -> str:
     """The race status in plain words, with its numbers."""
     es = lang.code == "es"
-    n, m = lang.num(actas_outstanding), lang.num(margin)
-    o = lang.num(outstanding)
+    m, o = lang.num(margin), lang.num(outstanding)
+    tables = _tables(lang, actas_outstanding)
+    one = outstanding == 1
+    article = ("el" if one else "los") if es else ("the" if one else "all")
     who = leader or ("nadie" if es else "nobody")
     second = runner_up or ("la segunda candidatura" if es else "the runner-up")
+    electors = "elector" if outstanding == 1 else "electores"
     if state == "final":
         if margin is None:
             return (
@@ -324,34 +336,34 @@ def status_sentence(
         )
     if margin is None:
         return (
-            f"Cada candidatura obtiene un escaño, cualquiera que sea el resultado de las {n} "
-            "mesas sin contar."
+            f"Cada candidatura obtiene un escaño, cualquiera que sea el resultado de {tables}."
             if es
-            else f"Every candidate wins a seat whatever the {n} uncounted tables report."
+            else f"Every candidate wins a seat whatever {tables} report."
         )
     if outstanding is None:
         return (
-            f"{who} lleva {m} votos de ventaja con {n} mesas sin contar; no se conocen los "
-            "electores inscritos, así que la contienda no puede darse por decidida hasta "
-            "contar todas las actas."
+            f"{who} lleva {m} votos de ventaja con {tables}; no se conocen los electores "
+            "inscritos, así que la contienda no puede darse por decidida hasta contar todas "
+            "las actas."
             if es
-            else f"{who} leads by {m} votes with {n} uncounted tables; registered electors "
-            "are unknown, so the race cannot be called before every acta is counted."
+            else f"{who} leads by {m} votes with {tables}; registered electors are unknown, "
+            "so the race cannot be called before every acta is counted."
         )
     if state == "irreversible":
         return (
-            f"Aunque los {o} electores de las {n} mesas sin contar votaran todos por "
-            f"{second}, {who} seguiría ganando: su ventaja de {m} votos es mayor."
+            f"Aunque {'' if one else 'todos '}{article} {o} {electors} de {tables} "
+            f"votaran por {second}, {who} seguiría ganando: su ventaja de {m} votos es mayor."
             if es
-            else f"Even if all {o} electors of the {n} uncounted tables voted for {second}, "
-            f"{who} would still win: the lead of {m} votes is larger."
+            else f"Even if {article} {o} electors of {tables} voted for {second}, {who} would "
+            f"still win: the lead of {m} votes is larger."
         )
     return (
-        f"La ventaja de {who} ({m} votos) no supera a los {o} electores de las {n} mesas sin "
-        f"contar: si votaran por {second}, el resultado podría cambiar. Pendiente."
+        f"La ventaja de {who} ({m} votos) no supera a{'l' if one else ' los'} {o} {electors} de "
+        f"{tables}: "
+        f"si votaran por {second}, el resultado podría cambiar. Pendiente."
         if es
-        else f"{who}'s lead of {m} votes is not larger than the {o} electors of the {n} "
-        f"uncounted tables: if they voted for {second}, the result could change. Pending."
+        else f"{who}'s lead of {m} votes is not larger than the {o} electors of {tables}: if "
+        f"they voted for {second}, the result could change. Pending."
     )
 
 
@@ -362,10 +374,12 @@ def status_formula(
     if state == "final" or margin is None or outstanding is None:
         return ""
     sign = ">" if state == "irreversible" else "≤"
+    es = lang.code == "es"
+    many = actas != 1
     words = (
-        ("ventaja", "electores en", "mesas sin contar")
-        if lang.code == "es"
-        else ("margin", "electors in", "uncounted tables")
+        ("ventaja", "electores en", "mesas sin contar" if many else "mesa sin contar")
+        if es
+        else ("margin", "electors in", "uncounted tables" if many else "uncounted table")
     )
     return (
         f"{words[0]} {lang.num(margin)} {sign} {lang.num(outstanding)} {words[1]} "

@@ -122,7 +122,7 @@ def map_svg(entries: Mapping[str, MapEntry], title_id: str, title: str) -> str:
     absent). Linked regions are wrapped in ``<a>`` to their pages."""
     feats, height = features()
     parts = [
-        f'<svg class="map" viewBox="0 0 {MAP_WIDTH} {height}" role="img" '
+        f'<svg class="map" viewBox="0 0 {MAP_WIDTH} {height}" role="group" '
         f'aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{title_id}">{escape(title)}</title>',
         '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '

@@ -28,7 +28,7 @@
     head.appendChild(hr); t.appendChild(head);
     rows.forEach(function (r) { body.appendChild(row(r, true)); });
     t.appendChild(body);
-    var wrap = el("div", { "class": "scroll" }); wrap.appendChild(t);
+    var wrap = el("div", { "class": "scroll", tabindex: "0" }); wrap.appendChild(t);
     return wrap;
   }
   function show() {

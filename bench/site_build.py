@@ -1,0 +1,92 @@
+"""Benchmark: generate the whole results website of a publication and measure its pages.
+
+Run: ``.venv/bin/python bench/site_build.py [--publication demo-output/published-2017]``
+(after ``make demo``). The site is rendered from the publication folder into a fresh
+temporary folder (the publication itself is not touched): load, render + write, number of
+files and bytes; then a second pass against the written folder, as a re-publication with
+nothing changed does (read, compare, write nothing); then the gzip size of the home page,
+the largest race and region page and the largest of every 50th table page. Goals (issue
+11): the full site of the 2017 demo in ≤ 30 s; race ≤ 60 KB, table ≤ 15 KB, home ≤ 150 KB
+(gzip).
+Copy the printed table into docs/benchmarks.md with the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from escrutinio.website.build import site_files
+from escrutinio.website.bundle import Bundle
+
+GOALS_KB = {"home": 150, "race": 60, "table": 15}
+
+
+def _gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table; exit status 1 when a goal is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--publication", type=Path, default=Path("demo-output/published-2017"))
+    args = parser.parse_args(argv)
+    if not (args.publication / "manifest.json").is_file():
+        print(f"no publication at {args.publication} (run `make demo` first)", file=sys.stderr)
+        return 2
+    rows: list[tuple[str, str]] = []
+    largest: dict[str, tuple[int, str]] = {}
+    with tempfile.TemporaryDirectory(prefix="site-bench-") as tmp:
+        out = Path(tmp)
+        start = time.perf_counter()
+        bundle = Bundle.load(args.publication)
+        loaded = time.perf_counter()
+        files = total = 0
+        for rel, data in site_files(bundle):
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            files += 1
+            total += len(data)
+            kind = rel.removeprefix("en/").split("/")[0].removesuffix(".html")
+            kind = {"index": "home"}.get(kind, kind)
+            if kind in ("home", "race", "table", "region") and rel.endswith(".html"):
+                size = _gz(data) if kind != "table" or files % 50 == 0 else 0
+                if size > largest.get(kind, (0, ""))[0]:
+                    largest[kind] = (size, rel)
+        done = time.perf_counter()
+        again = Bundle.load(args.publication)
+        changed = 0
+        for rel, data in site_files(again):
+            if (out / rel).read_bytes() != data:
+                changed += 1
+        unchanged = time.perf_counter()
+    full = done - start
+    rows += [
+        ("publication", str(args.publication)),
+        ("actas (versions)", f"{len(bundle.actas):,}"),
+        ("load the publication", f"{loaded - start:.1f} s"),
+        ("render + write the site", f"{done - loaded:.1f} s"),
+        ("full site (goal ≤ 30 s)", f"{full:.1f} s"),
+        ("files / bytes", f"{files:,} / {total / 1e6:.0f} MB"),
+        ("re-render, compare, nothing to write", f"{unchanged - done:.1f} s ({changed} changed)"),
+    ]
+    ok = full <= 30
+    for kind in ("home", "race", "table", "region"):
+        size, rel = largest.get(kind, (0, "-"))
+        goal = GOALS_KB.get(kind)
+        ok = ok and (goal is None or size <= goal * 1024)
+        label = f"{kind} page gzip" + (f" (goal ≤ {goal} KB)" if goal else "")
+        rows.append((label, f"{size / 1024:.1f} KB, largest: {rel}"))
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k.ljust(width)}  {v}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
