@@ -42,6 +42,7 @@ def next_event(got: queue.Queue[dict[str, Any]], seconds: float) -> dict[str, An
 def test_a_new_publication_is_announced(pub1: Pub, tmp_path: Path) -> None:
     with running(pub1.out) as base:
         clients = []
+        threads = []
         stop = threading.Event()
         for _ in range(3):
             got: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -50,6 +51,7 @@ def test_a_new_publication_is_announced(pub1: Pub, tmp_path: Path) -> None:
             )
             thread.start()
             clients.append(got)
+            threads.append(thread)
         for got in clients:
             hello = next_event(got, 10)
             assert hello["bulletin"] == 1
@@ -68,6 +70,9 @@ def test_a_new_publication_is_announced(pub1: Pub, tmp_path: Path) -> None:
         assert latest["bulletin"] == 2
         assert httpx.get(f"{base}/api/v1/bulletins/2").status_code == 200
         stop.set()
+    for thread in threads:  # the server closed their streams
+        thread.join(timeout=10)
+        assert not thread.is_alive()
 
 
 def test_a_half_written_publication_is_not_announced(pub1: Pub) -> None:

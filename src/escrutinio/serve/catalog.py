@@ -12,8 +12,6 @@ import hashlib
 import json
 from typing import Any
 
-import anyio
-
 from escrutinio.serve.files import PublishedFiles
 from escrutinio.serve.hub import Hub
 from escrutinio.serve.problems import Problem
@@ -110,7 +108,7 @@ class Catalog:
             if self._bundle is not None and self._bundle_for == state:
                 return self._bundle
             try:
-                bundle = await anyio.to_thread.run_sync(Bundle.load, self.files.root)
+                bundle = await asyncio.to_thread(Bundle.load, self.files.root)
             except BundleError as exc:
                 raise Problem(503, f"the publication cannot be read: {exc}") from None
             self._bundle, self._bundle_for = bundle, state

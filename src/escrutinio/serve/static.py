@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from http import HTTPStatus
-
-import anyio
 
 from escrutinio.serve.files import FileMeta, PathRefused, PublishedFiles, url_to_rel
 from escrutinio.serve.policy import file_headers
@@ -68,7 +67,7 @@ class StaticFiles:
             return
         entry = self.files.cached(meta)
         if entry is None:
-            entry = await anyio.to_thread.run_sync(self.files.load, meta)
+            entry = await asyncio.to_thread(self.files.load, meta)
             if entry is not None:
                 self.files.keep(entry)
         if entry is None:
@@ -98,7 +97,7 @@ class StaticFiles:
             await send({"type": "http.response.body", "body": b""})
             return
         try:
-            fh = await anyio.to_thread.run_sync(open, meta.real, "rb")
+            fh = await asyncio.to_thread(open, meta.real, "rb")
         except OSError:
             await send_problem(send, 404, f"no published file at {scope['path']}", scope["path"])
             return
@@ -113,7 +112,7 @@ class StaticFiles:
                 return
             left = size
             while left > 0:
-                chunk = await anyio.to_thread.run_sync(fh.read, min(CHUNK, left))
+                chunk = await asyncio.to_thread(fh.read, min(CHUNK, left))
                 if not chunk:
                     break
                 left -= len(chunk)
