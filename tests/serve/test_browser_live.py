@@ -4,6 +4,7 @@ of ``escrutinio serve``, and by polling ``latest.json`` on a plain static file s
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -84,11 +85,17 @@ def test_static_hosting_falls_back_to_polling_latest_json(
     page: Page, pub1: Pub, tmp_path: Path
 ) -> None:
     publish_site(pub1)
+    live_files = [pub1.out / "index.html", pub1.out / "latest.json"]
+    stamps = [p.stat().st_mtime_ns for p in live_files]
     with static_server(pub1.out) as base:
         page.goto(f"{base}/")
         page.evaluate("window.notReloaded = true")
         page.wait_for_timeout(500)
         publish_wave2_site(pub1, tmp_path)
+        # as if rewritten within the same second: a Last-Modified-only server then answers
+        # a conditional request with 304 and the old bytes
+        for path, stamp in zip(live_files, stamps, strict=True):
+            os.utime(path, ns=(stamp, stamp))
         published = time.monotonic()
         # live.js polls every 3 s: within 5 s, with slack for a loaded test machine
         wait_bulletin(page, 2, 10)

@@ -5,7 +5,8 @@
  * tree size it was built from). Served by `escrutinio serve`, the script listens to the
  * server-sent events of api/v1/events; on any other host (static files, a CDN, a mirror)
  * that address fails and it polls latest.json every 3 s instead. When a newer bulletin or
- * checkpoint appears it fetches the page again and swaps its <main>, then dispatches an
+ * checkpoint appears it fetches the page again (retrying for a few seconds while the page
+ * still shows an older bulletin) and swaps its <main>, then dispatches an
  * "escrutinio:updated" event on document (other scripts re-attach their handlers there).
  * No framework, no request outside the site, nothing at all without JavaScript.
  */
@@ -60,8 +61,11 @@
     if (now.root !== null) { seen.root = now.root; }
   }
 
-  function swap(html) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
+  function pageBulletin(doc) {
+    return doc.body ? doc.body.getAttribute("data-bulletin") : null;
+  }
+
+  function swap(doc) {
     var fresh = doc.querySelector("main");
     var old = document.querySelector("main");
     if (!fresh || !old) {
@@ -85,13 +89,16 @@
     return true;
   }
 
-  function refresh(now) {
+  function refresh(now, attempt) {
     if (busy) {
       again = now;
       return;
     }
     busy = true;
-    window.fetch(window.location.href, { cache: "no-cache", credentials: "same-origin" })
+    var tries = attempt || 0;
+    // "reload": a server that sends only Last-Modified (1 s resolution) could otherwise
+    // answer 304 for a page rewritten within the second it was first fetched
+    window.fetch(window.location.href, { cache: "reload", credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) {
           throw new Error("HTTP " + response.status);
@@ -99,7 +106,14 @@
         return response.text();
       })
       .then(function (html) {
-        if (swap(html)) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var shows = pageBulletin(doc);
+        if (now.bulletin !== null && shows !== null && shows !== now.bulletin && tries < 5) {
+          // the page is not rewritten yet (a mirror or CDN lagging): ask again shortly
+          window.setTimeout(function () { refresh(now, tries + 1); }, 1000);
+          return;
+        }
+        if (swap(doc)) {
           remember(now);
           document.dispatchEvent(new CustomEvent("escrutinio:updated", { detail: now }));
         }
@@ -132,7 +146,7 @@
   }
 
   function poll() {
-    window.fetch(new URL("latest.json", base).href, { cache: "no-cache" })
+    window.fetch(new URL("latest.json", base).href, { cache: "reload" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (info) { if (info) { consider(info); } })
       .catch(function () { /* offline or not published yet: try again later */ })
