@@ -57,7 +57,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("reconcile", 4, pure=True),
     Component("forensics", 4, pure=True),
     Component("verify", 5, pure=False, may_import=frozenset({"model", "tally"})),
-    Component("website", 4, pure=False),
+    Component("website", 5, pure=False),
     Component("witness", 6, pure=False),
     Component("serve", 6, pure=False),
     Component("cli", 7, pure=False),

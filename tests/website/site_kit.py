@@ -25,6 +25,7 @@ from escrutinio.model.definition import (
 )
 from escrutinio.publish.site import publish
 from escrutinio.store.store import Store
+from escrutinio.website.publication import publication_site
 from support import small_definition
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "verify"))
@@ -59,7 +60,7 @@ def published(tmp: Path, definition: Definition | None = None) -> Pub:
     """Both waves of the small election published (SQLite store) under ``tmp/pub``, then
     published once more with the website."""
     pub = full(f"sqlite:///{tmp / 'store.db'}", definition or small_definition(), tmp)
-    publish(pub.store, pub.out, pub.signer, website=True)
+    publish(pub.store, pub.out, pub.signer, website=publication_site)
     return pub
 
 
@@ -139,5 +140,5 @@ def venezuela_like(tmp: Path) -> VenezuelaLike:
     store.ingest_file(wave2)
     reads.record_bulletin(store)
     out = tmp / "vl-pub"
-    publish(store, out, generate_key("escrutinio.example/ve-like"), website=True)
+    publish(store, out, generate_key("escrutinio.example/ve-like"), website=publication_site)
     return VenezuelaLike(store, out)

@@ -17,6 +17,7 @@ from escrutinio.verify.verifier import verify_publication
 from escrutinio.website.build import SiteOptions, build_site
 from escrutinio.website.bundle import Bundle
 from escrutinio.website.paths import Place, slug
+from escrutinio.website.publication import publication_site
 
 
 def _text(html: str) -> str:
@@ -54,7 +55,7 @@ def test_site_files_are_listed_in_the_manifest_and_verify(pub: Pub) -> None:
 
 
 def test_republishing_unchanged_writes_nothing(pub: Pub) -> None:
-    report = publish(pub.store, pub.out, pub.signer, website=True)
+    report = publish(pub.store, pub.out, pub.signer, website=publication_site)
     assert report.written == []
 
 
@@ -206,12 +207,12 @@ def test_audits_page_lists_the_logged_audit_with_drawn_tables(tmp_path: Path) ->
         )
         draws = wf.draw(state, {"gov-A": 2})
         sa.add_round(pub.store, state, draws)
-        publish(pub.store, pub.out, pub.signer, website=True)
+        publish(pub.store, pub.out, pub.signer, website=publication_site)
         html = (pub.out / "en/audits/index.html").read_text("utf-8")
         text = _text(html)
         assert "rla-test" in text and AUDIT_SEED in text and "table-comparison" in text
         drawn = draws["gov-A"]
-        assert drawn and f"Round 1: {len(drawn)} polling tables" in text
+        assert drawn and f"Round 1 Governor A: {len(drawn)} polling tables" in text
         for unit in drawn:
             assert f'href="../table/{unit}/gov-A.html"' in html
         assert "Adjudications in the log" in text and "recount" in text

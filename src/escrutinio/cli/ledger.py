@@ -35,6 +35,7 @@ from escrutinio.store.checkpoints import (
 from escrutinio.verify.notes import NoteProblem, PublicKey, parse_key
 from escrutinio.verify.source import MAX_FILE_BYTES, Unreachable
 from escrutinio.verify.verifier import Report, verify_acta, verify_publication
+from escrutinio.website.publication import publication_site
 from escrutinio.witness.witness import WitnessRefusal, cosign_publication
 
 keys_app = typer.Typer(help="Create and show log and witness keys.", no_args_is_help=True)
@@ -259,7 +260,7 @@ def publish(
         extra[k.name] = path.read_text(encoding="ascii").strip()
     with open_store(db) as store:
         try:
-            report = publish_site(store, out, signer, extra, website=True)
+            report = publish_site(store, out, signer, extra, website=publication_site)
         except (PublishError, OSError) as exc:
             raise fail(f"cannot publish to {out}: {exc}") from None
     for warning in report.warnings:

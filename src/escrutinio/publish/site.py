@@ -17,9 +17,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
 
 from escrutinio import reads
 from escrutinio.ledger.merkle import MerkleTree
@@ -35,6 +39,7 @@ from escrutinio.ledger.tiles import (
     tiles_for_size,
 )
 from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.definition import Definition
 from escrutinio.model.paths import path_problem
 from escrutinio.publish import formats
 from escrutinio.publish.integrity import check_store_state
@@ -52,12 +57,28 @@ from escrutinio.store.checkpoints import (
     sign_checkpoint_now,
 )
 from escrutinio.store.store import Store, StoreError
-from escrutinio.website.publication import publication_site
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "escrutinio-publication/1"
 MANIFEST_NOTE = "manifest.note"
 MANIFEST_NOTE_FORMAT = "escrutinio-manifest/1"
+
+
+class SiteWriter(Protocol):
+    """Renders more files to publish with the data (the results website, which lives above
+    ``publish``: `escrutinio.website.publication.publication_site`)."""
+
+    def __call__(
+        self,
+        definition: Definition,
+        files: Mapping[str, bytes],
+        actas: pl.DataFrame,
+        adjudications: Sequence[tuple[int, Mapping[str, Any]]],
+        out: Path,
+    ) -> Iterable[tuple[str, bytes]]:
+        """The files (path, bytes) of the publication being written to ``out``, from its
+        definition, data files by path, acta versions and adjudication leaves."""
+        ...
 
 
 @dataclass
@@ -204,7 +225,7 @@ def publish(
     signer: Ed25519Signer,
     witness_keys: dict[str, str] | None = None,
     *,
-    website: bool = False,
+    website: SiteWriter | None = None,
 ) -> PublishReport:
     """Check the store, sign a checkpoint of the current log and (re)write the directory.
 
@@ -212,9 +233,10 @@ def publish(
     the collected cosignatures. Every file whose bytes on disk differ from what it should
     hold is rewritten; files the old manifest listed and the new one does not are removed
     when they are regular files inside ``out`` (entries of the old manifest that are not
-    confined paths are ignored with a warning). With ``website`` the results site is
-    written and listed too (``escrutinio publish`` always does). Raises `StoreError` when
-    the store integrity check fails and `PublishError` when ``out`` cannot be written safely.
+    confined paths are ignored with a warning). With ``website`` the files it renders (the
+    results site; ``escrutinio publish`` always passes it) are written and listed too.
+    Raises `StoreError` when the store integrity check fails and `PublishError` when
+    ``out`` cannot be written safely.
     """
     problems, checked, checked_tree = check_store_state(store)
     if problems:
@@ -243,12 +265,12 @@ def publish(
     files = _data_files(store, state, cosigned_note(store, stored), keys)
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
     ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
-    pages = (
-        publication_site(
+    pages: Iterable[tuple[str, bytes]] = (
+        website(
             store.definition(), files, formats.actas_frame(state.actas), state.adjudications, target
         )
-        if website
-        else iter(())
+        if website is not None
+        else ()
     )
     for path, data in chain(ordered[:-1], pages, ordered[-1:]):
         hashes[path] = _sha(data)

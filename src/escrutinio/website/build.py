@@ -31,14 +31,21 @@ from escrutinio.website import views
 from escrutinio.website.bundle import Bundle
 from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
 from escrutinio.website.paths import Place, race_path, region_path, slug
-from escrutinio.website.svg import OTHER, MapEntry, Series, chart_svg, map_svg, match_feature
+from escrutinio.website.svg import (
+    OTHER,
+    PALETTE,
+    MapEntry,
+    Series,
+    chart_svg,
+    map_svg,
+    match_feature,
+)
 from escrutinio.website.tables import TablePages
 
 TABLE_PAGE_LIMIT = 100_000
 """Most (unit, contest) slots that get one static page each; above it, sharded JSON."""
 REGION_PAGE_LIMIT = 100_000
 """Most region pages: levels are paged from the broadest while their total stays under it."""
-MAX_SHARDS = 20_000
 ASSETS = ("style.css", "verify.js", "live.js", "table.js")
 
 
@@ -58,6 +65,7 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates do not change while a site is built
     )
     return env
 
@@ -203,6 +211,7 @@ class Site:
         by_status = summary["contests_by_status"]
         rows = self.bundle.bulletin_rows
         expected = summary["actas_expected"]
+        map_view = self.map(lang)
         return self.render(
             "home.html",
             lang,
@@ -217,14 +226,17 @@ class Site:
             seats=views.alliance_rows(d, lang, summary["seats"]),
             votes=views.alliance_rows(d, lang, summary["votes"], summary["vote_shares"]),
             races=[views.race_row(d, lang, doc) for doc in docs],
-            map_svg=self.map(lang),
+            map_svg=map_view[0],
+            map_rows=map_view[1],
             checkpoint=self.bundle.checkpoint,
         )
 
-    def map(self, lang: Lang) -> str:
-        """The map of top-level regions (empty when none matches a map feature)."""
+    def map(self, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
+        """The map of top-level regions and its table twin (region, leader, label, state);
+        both empty when no region matches a map feature."""
         d = self.definition
         entries: dict[str, MapEntry] = {}
+        rows: list[dict[str, Any]] = []
         national = [cid for cid, c in d.contests.items() if c.scope is None]
         for r in self.children.get(-1, []):
             rid, name = d.regions.ids[r], d.regions.names[r]
@@ -254,17 +266,33 @@ class Site:
             if row["leader"] is None:
                 continue
             state = lang.t("state_" + ("counting" if pending else "irreversible"))
+            if row["alliance_id"]:
+                colour, label = row["colour"], str(row["alliance_id"])[:4]
+            else:  # no alliance: the leading candidate's own colour and initials
+                ids = [c["candidate_id"] for c in doc["candidates"]]
+                colour = PALETTE[ids.index(row["leader_id"]) % len(PALETTE)]
+                label = views.initials(str(row["leader"]))
             entries[feature.pcode] = MapEntry(
-                colour=row["colour"] if row["alliance_id"] else OTHER,
-                label=str(row["alliance_id"] or "·")[:4],
+                colour=colour,
+                label=label,
                 pending=pending,
                 title=f"{name}: {row['leader']} ({row['alliance']}) · "
                 + (state if pending else lang.t("leader")),
                 href=href,
             )
+            rows.append(
+                {
+                    "name": name,
+                    "href": href,
+                    "leader": row["leader"],
+                    "label": label,
+                    "colour": colour,
+                    "state": "counting" if pending else views.state_of(doc) or "final",
+                }
+            )
         if not entries:
-            return ""
-        return map_svg(entries, "map-title", lang.t("map"))
+            return "", []
+        return map_svg(entries, "map-title", lang.t("map")), rows
 
     def race(self, lang: Lang, cid: str) -> bytes:
         """A race page: status explained, candidates, cards, movement, drill-down."""
@@ -468,6 +496,7 @@ class Site:
             "audits",
             adjudications=adjudications,
             audits=audit_views(self, lang, place),
+            names={cid: c.name for cid, c in self.definition.contests.items()},
         )
 
     def data(self, lang: Lang) -> bytes:
@@ -506,10 +535,11 @@ def audit_views(site: Site, lang: Lang, place: Place) -> list[dict[str, Any]]:
         if step == "create":
             a["create"] = {**leaf, "log_index": index}
         elif step == "draw":
-            rnd = a["rounds"].setdefault(int(leaf.get("round", 0)), [])
+            rnd = a["rounds"].setdefault(int(leaf.get("round", 0)), {})
             for contest, units in (leaf.get("draws") or {}).items():
-                for unit in units:
-                    rnd.append((str(unit), str(contest), site.tables.href(place, unit, contest)))
+                rnd.setdefault(str(contest), []).extend(
+                    (str(unit), site.tables.href(place, unit, contest)) for unit in units
+                )
         elif step == "record":
             a["records"] += 1
         elif step == "conclusion":

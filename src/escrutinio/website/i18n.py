@@ -93,6 +93,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "registered": {"es": "Electores inscritos", "en": "Registered electors"},
     "map": {"es": "Mapa de resultados", "en": "Results map"},
     "map_table": {"es": "El mapa en una tabla", "en": "The map as a table"},
+    "map_label": {"es": "Etiqueta en el mapa", "en": "Label on the map"},
     "map_legend": {
         "es": "Color: alianza que gana o va adelante. Rayado y «?»: contienda pendiente. "
         "Gris: sin contienda o sin datos.",
@@ -234,15 +235,6 @@ def strings(code: str) -> dict[str, str]:
     return {key: texts[code] for key, texts in STRINGS.items()}
 
 
-def _group(digits: str, sep: str) -> str:
-    out = []
-    while len(digits) > 3:
-        out.append(digits[-3:])
-        digits = digits[:-3]
-    out.append(digits)
-    return sep.join(reversed(out))
-
-
 @dataclass(frozen=True)
 class Lang:
     """One language: its strings and its number, percentage and date formats."""
@@ -258,8 +250,8 @@ class Lang:
         """An integer with the locale's thousands separator (es 1.234.567, en 1,234,567)."""
         if value is None:
             return "—"
-        sign = "-" if value < 0 else ""
-        return sign + _group(str(abs(int(value))), "." if self.code == "es" else ",")
+        text = f"{int(value):,}"
+        return text.replace(",", ".") if self.code == "es" else text
 
     def pct(self, value: float | None, digits: int = 2) -> str:
         """A percentage (es 12,34 %, en 12.34%)."""

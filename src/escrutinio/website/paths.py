@@ -11,10 +11,12 @@ Identifiers may hold ``/`` and ``:``; :func:`slug` turns each into one safe path
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-")
 
 
+@lru_cache(maxsize=1 << 16)
 def slug(ident: str) -> str:
     """One path segment for an identifier: safe characters kept, every other byte ``~XX``
     (``~`` never occurs in an identifier, so two identifiers never share a slug)."""

@@ -1,23 +1,27 @@
 """Inline SVG for the site: the map of top-level regions and the small bulletin chart.
 
-The map reuses the packaged GeoJSON of Venezuela's states (`escrutinio.reconcile.svgmap`
-loads it and normalises names). A region is matched to a map feature by its id equal to the
-feature's ``ADM1_PCODE`` (the definition uses the same P-codes), else by normalised name, as
-the reconciliation maps do. Paths are projected once (equirectangular, as svgmap), rounded to
-0.1 px and thinned (points closer than 0.8 px to the previous one are dropped) so the home
-page stays small. Colour is never the only cue: each region carries a text label (alliance
-and ``?`` when pending) and pending races are hatched.
+The map uses the packaged GeoJSON of Venezuela's states (``escrutinio/data/states.geojson``,
+the reconciliation maps' file; read here, not through `escrutinio.reconcile`, whose import
+would load SciPy into every CLI start) and normalises names as those maps do. A region is
+matched to a map feature by its id equal to the feature's ``ADM1_PCODE`` (the definition
+uses the same P-codes), else by normalised name. Paths are projected once (equirectangular,
+as the reconciliation maps), rounded to 0.1 px and thinned (points closer than 0.8 px to the
+previous one are dropped) so the home page stays small. Colour is never the only cue: each
+region carries a text label (alliance, or the leader's initials, and ``?`` when pending) and
+pending races are hatched.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-
-from escrutinio.reconcile.svgmap import load_states, normalize_name
+from importlib import resources
+from typing import Any
 
 MAP_WIDTH = 600
 PALETTE = ("#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#8c6d31")
@@ -26,6 +30,20 @@ OTHER = "#9a9a9a"
 
 
 Ring = list[tuple[float, float]]
+
+
+def normalize_name(name: str) -> str:
+    """Upper case, accents removed (Ñ → N), inner spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.upper().split())
+
+
+def load_states() -> dict[str, Any]:
+    """The packaged GeoJSON of Venezuela's states (see ``escrutinio/data/README.md``)."""
+    text = resources.files("escrutinio").joinpath("data/states.geojson").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def _polygons(geometry: Mapping[str, object]) -> Iterator[list[Ring]]:

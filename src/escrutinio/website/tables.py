@@ -12,20 +12,64 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
+import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.definition import IntArray
+from escrutinio.model.definition import Definition, IntArray
 from escrutinio.reads.documents import ActaVersionDoc
+from escrutinio.website.bundle import Bundle
 from escrutinio.website.i18n import Lang
 from escrutinio.website.paths import Place, region_path, slug, table_path
 
-if TYPE_CHECKING:
-    from escrutinio.website.build import Site
+MAX_SHARDS = 20_000
+"""Most shard files: shards are regions of the deepest level with at most this many."""
+
+
+class SiteParts(Protocol):
+    """What the table pages use of the site being built (`escrutinio.website.build.Site`)."""
+
+    definition: Definition
+    bundle: Bundle
+    prefix: dict[str, str]
+    strings: dict[str, dict[str, str]]
+    env: jinja2.Environment
+
+    @property
+    def options(self) -> TableOptions:
+        """The build options (the table page threshold)."""
+        ...
+
+    @property
+    def paged_levels(self) -> int:
+        """How many region levels (from the broadest) get a page each."""
+        ...
+
+    def render(self, template: str, lang: Lang, path: str, kind: str, **ctx: Any) -> bytes:
+        """Render one page of ``lang`` at ``path``."""
+        ...
+
+    def paged(self, region: int) -> bool:
+        """True when the region has a page."""
+        ...
+
+    def ancestors(self, region: int) -> list[int]:
+        """The region and its ancestors, broadest first."""
+        ...
+
+
+class TableOptions(Protocol):
+    """The scale threshold the table pages follow."""
+
+    @property
+    def table_page_limit(self) -> int:
+        """Most (unit, contest) slots with a static page each."""
+        ...
+
 
 EXTRA_FIELDS = ("null", "blank", "voters")
 MARK = "\x00"
@@ -65,7 +109,7 @@ def contract_acta(version: ActaVersionDoc) -> dict[str, Any]:
 class TablePages:
     """The table pages of a site (see the module docstring)."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: SiteParts) -> None:
         self.site = site
         self.definition = site.definition
         self.bundle = site.bundle
@@ -78,8 +122,6 @@ class TablePages:
     @cached_property
     def shard_level(self) -> int:
         """The deepest region level with at most ``MAX_SHARDS`` regions."""
-        from escrutinio.website.build import MAX_SHARDS
-
         d = self.definition
         counts = np.bincount(d.regions.level, minlength=len(d.region_levels)).tolist()
         best = 0

@@ -164,6 +164,7 @@ def race_row(definition: Definition, lang: Lang, doc: Mapping[str, Any]) -> View
         "id": doc["contest_id"],
         "name": doc["contest_name"],
         "leader": lead["name"] if lead else None,
+        "leader_id": lead["candidate_id"] if lead else None,
         "votes": lead["votes"] if lead else None,
         "alliance_id": alliance,
         "alliance": alliance_name(definition, lang, alliance) if lead else None,
@@ -246,6 +247,12 @@ def changes(
             }
         )
     return out
+
+
+def initials(name: str) -> str:
+    """Up to three initials of a name (a map label when the leader has no alliance)."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalpha()]
+    return "".join(w[0].upper() for w in words[:3]) or name[:3]
 
 
 def seats_text(definition: Definition, lang: Lang, seats: Mapping[str, int]) -> str:
