@@ -20,13 +20,14 @@ from serve_kit import running
 
 from escrutinio import reads
 from escrutinio.publish.site import publish
+from escrutinio.website.publication import publication_site
 
 pytestmark = pytest.mark.browser
 
 
 def publish_site(pub: Pub) -> None:
     """Re-publish the same log with the results site (as ``escrutinio publish`` does)."""
-    publish(pub.store, pub.out, pub.signer, website=True)
+    publish(pub.store, pub.out, pub.signer, website=publication_site)
 
 
 def publish_wave2_site(pub: Pub, tmp: Path) -> None:
