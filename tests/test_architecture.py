@@ -59,6 +59,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("verify", 5, pure=False, may_import=frozenset({"model", "tally"})),
     Component("website", 5, pure=False),
     Component("witness", 6, pure=False),
+    Component("serve", 6, pure=False),
     Component("cli", 7, pure=False),
 )
 BY_NAME = {c.name: c for c in COMPONENTS}

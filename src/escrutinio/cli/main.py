@@ -10,6 +10,7 @@ from escrutinio.cli.examine import register as register_examine
 from escrutinio.cli.intake import register as register_intake
 from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
+from escrutinio.cli.serve import register as register_serve
 
 app = typer.Typer(
     name="escrutinio",
@@ -24,6 +25,7 @@ for register in (
     register_ledger,
     register_audit,
     register_examine,
+    register_serve,
 ):
     register(app)
 guard_commands(app)
