@@ -453,7 +453,8 @@ def test_the_sites_own_table_pages_verify(page: Page, with_site: Path, screensho
         for rel in pages:
             state, text = verify_state(page, f"{base}/{rel}")
             assert state == "verified", (rel, text)
-            assert "cosigned by: witness.example/observer" in text
+            label = "cosigned by" if rel.startswith("en/") else "cofirmado por"  # page language
+            assert f"{label}: witness.example/observer" in text, (rel, text)
         page.screenshot(path=str(screenshots / "verify-site-table.png"), full_page=True)
         # the page's own field names (row headers) name what differs
         first = page.locator("form.compare input[type=number]").first
@@ -476,4 +477,4 @@ def test_an_altered_number_on_a_site_page_is_caught(
     with serve(folder) as base:
         state, text = verify_state(page, f"{base}/table/{UNIT}/{CONTEST}.html")
     assert state == "failed"
-    assert "on this page is 301, the log entry says 300" in text
+    assert "en esta página es 301, la entrada del registro dice 300" in text  # Spanish page

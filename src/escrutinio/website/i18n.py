@@ -230,9 +230,71 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+VERIFY_STRINGS: dict[str, dict[str, str]] = {
+    # what verify.js shows, by the suffix of its data-i18n-* attribute (docs/site.md)
+    "size": {"es": "tamaño del árbol", "en": "tree size"},
+    "root": {"es": "raíz", "en": "root"},
+    "signer": {"es": "firmado por", "en": "signed by"},
+    "witnesses": {"es": "cofirmado por", "en": "cosigned by"},
+    "none": {"es": "ninguno", "en": "none"},
+    "missing": {
+        "es": "Nada que comparar: escriba las cifras o elija una copia JSON",
+        "en": "Nothing to compare: type the numbers or choose a JSON copy",
+    },
+    "fail-unsupported": {
+        "es": "este navegador no puede comprobar firmas Ed25519 (WebCrypto) aquí",
+        "en": "this browser cannot check Ed25519 signatures (WebCrypto) here",
+    },
+    "fail-fetch": {
+        "es": "no se pudo descargar {file} ({status})",
+        "en": "could not download {file} ({status})",
+    },
+    "fail-format": {"es": "{file} está mal formado", "en": "{file} is malformed"},
+    "fail-tilesize": {
+        "es": "{file} no tiene la longitud esperada",
+        "en": "{file} has the wrong length",
+    },
+    "fail-unsigned": {
+        "es": "el punto de control no lleva firma de la clave del registro {name}",
+        "en": "the checkpoint carries no signature by the log key {name}",
+    },
+    "fail-signature": {
+        "es": "la firma del registro ({name}) en el punto de control no es válida",
+        "en": "the log's signature ({name}) on the checkpoint does not verify",
+    },
+    "fail-witness": {
+        "es": "la cofirma del testigo {name} no es válida",
+        "en": "the cosignature of witness {name} does not verify",
+    },
+    "fail-index": {
+        "es": "la entrada {index} no está en el árbol firmado de {size} entradas",
+        "en": "log entry {index} is not in the signed tree of {size} entries",
+    },
+    "fail-notacta": {
+        "es": "la entrada {index} de {file} no es un acta",
+        "en": "log entry {index} in {file} is not an acta",
+    },
+    "fail-acta": {
+        "es": "{field} en esta página es {page}, la entrada del registro dice {log}",
+        "en": "{field} on this page is {page}, the log entry says {log}",
+    },
+    "fail-entry": {
+        "es": "el hash de la entrada {index} de {file} no es la hoja del árbol firmado",
+        "en": "log entry {index} in {file} does not hash to the leaf the signed tree holds",
+    },
+    "fail-root": {
+        "es": "las teselas de hashes ({files}) no llevan a la raíz del punto de control",
+        "en": "the hash tiles ({files}) do not lead to the checkpoint's root",
+    },
+}
+"""The in-browser check's messages; ``{name}``-style fields are filled in by the script."""
+
+
 def strings(code: str) -> dict[str, str]:
     """Every string of one language by key (templates read ``T['key']``)."""
-    return {key: texts[code] for key, texts in STRINGS.items()}
+    out = {key: texts[code] for key, texts in STRINGS.items()}
+    out.update({f"verify:{key}": texts[code] for key, texts in VERIFY_STRINGS.items()})
+    return out
 
 
 @dataclass(frozen=True)
