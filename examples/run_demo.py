@@ -104,7 +104,10 @@ def main() -> None:
         f"{witness_key}.vkey",
         env=env17,
     )
-    print("\nRe-publishing writes only what changed (here: the checkpoint with its cosignature).")
+    print(
+        "\nRe-publishing writes only what changed (here: the checkpoint with its cosignature,\n"
+        "the manifest and the pages that show the checkpoint)."
+    )
     run(*publish, "--witness-key", f"{witness_key}.vkey", env=env17)
     run(
         "verify",
@@ -183,8 +186,20 @@ def main() -> None:
     run("import", str(data24 / "actas.csv"), env=env24)
     run("results", env=env24)
     run("forensics", "--out", str(out / "forensics-2024"), env=env24)
+    print("\nThe 2024 collection is published with its own key and website, and verified.")
+    origin24 = "escrutinio.example/ve-2024-citizen"
+    run("keys", "generate", "--name", origin24, "--out", str(keys), env=env)
+    key24 = keys / "escrutinio.example_ve-2024-citizen"
+    run("bulletin", "--key", f"{key24}.skey", env=env24)
+    site24 = out / "published-2024"
+    run("publish", str(site24), "--key", f"{key24}.skey", env=env24)
+    run("verify", str(site24), "--log-key", f"{key24}.vkey", env=env)
 
     print(f"\nDemo finished. Databases and files are in {out}")
+    print(
+        "Look at the results website: .venv/bin/escrutinio serve demo-output/published-2017 "
+        "(or published-2024), then open http://127.0.0.1:8000"
+    )
 
 
 if __name__ == "__main__":
