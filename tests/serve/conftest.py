@@ -1,13 +1,10 @@
-"""Fixtures for the serve tests: a small real publication and Debian's chromium."""
+"""Fixtures for the serve tests: a small real publication (chromium: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -32,40 +29,3 @@ def pub1(tmp_path: Path, definition: Definition) -> Iterator[Pub]:
     p = wave1(f"sqlite:///{tmp_path / 'store.db'}", definition, tmp_path)
     yield p
     p.store.close()
-
-
-CHROMIUM = os.environ.get("ESCRUTINIO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip this folder's browser tests, with the reason, when chromium is not installed."""
-    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
-        return
-    skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM} (make test installs Debian's)")
-    for item in items:
-        if "browser" in item.keywords and "tests/serve" in str(item.fspath):
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright launches Debian's chromium (as tests/website does)."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def screenshots() -> Path:
-    """The folder for screenshots (a test artefact, as in tests/website)."""
-    folder = Path(os.environ.get("ESCRUTINIO_ARTIFACTS", "test-artifacts")) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
