@@ -54,13 +54,10 @@ def contest_status(state: AuditState, cid: str) -> ContestStatus:
     return st
 
 
-class FixedPercentage:
+class FixedPercentage(tb.ActaMethod):
     """The ``fixed-percentage`` method (see the module's docstring)."""
 
     name = "fixed-percentage"
-    unit = "tables"
-    tests: tuple[str, ...] = ()
-    inputs: tuple[str, ...] = ()
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """A percentage in (0, 100]; no ballot inputs."""
@@ -69,10 +66,6 @@ class FixedPercentage:
                 "percent", "a fixed-percentage audit needs a percentage between 0 and 100"
             )
         return no_ballot_inputs(params)
-
-    def input_problems(self, state: AuditState) -> list[str]:
-        """None: the actas are the only input."""
-        return []
 
     def estimates(self, state: AuditState) -> list[Estimate]:
         """The fixed share of tables and the risk it attains if no discrepancy is found."""

@@ -4,26 +4,15 @@ Stark, IEEE S&P 10(5), 2012): per-table discrepancies, corrected totals, changed
 from __future__ import annotations
 
 from escrutinio.audit.workflow import tables as tb
-from escrutinio.audit.workflow.method import AuditParameters, no_ballot_inputs, progress
+from escrutinio.audit.workflow.method import progress
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
 from escrutinio.audit.workflow.table_comparison import draw_per_contest
 
 
-class FullHandCount:
+class FullHandCount(tb.ActaMethod):
     """The ``full-hand-count`` method (see the module's docstring)."""
 
     name = "full-hand-count"
-    unit = "tables"
-    tests: tuple[str, ...] = ()
-    inputs: tuple[str, ...] = ()
-
-    def check(self, params: AuditParameters) -> AuditParameters:
-        """No ballot inputs; nothing else to choose."""
-        return no_ballot_inputs(params)
-
-    def input_problems(self, state: AuditState) -> list[str]:
-        """None: the actas are the only input."""
-        return []
 
     def estimates(self, state: AuditState) -> list[Estimate]:
         """Every table and every ballot."""

@@ -18,9 +18,7 @@ from escrutinio.audit.stats.sample_size import additional_draws, macro_sample_si
 from escrutinio.audit.stats.sampling import ppeb_sample
 from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.method import (
-    AuditParameters,
     escalating_conclusion,
-    no_ballot_inputs,
 )
 from escrutinio.audit.workflow.state import (
     POOLED,
@@ -90,21 +88,10 @@ def statuses(state: AuditState) -> list[ContestStatus]:
     return out
 
 
-class Macro:
+class Macro(tb.ActaMethod):
     """The ``macro`` method (see the module's docstring)."""
 
     name = "macro"
-    unit = "tables"
-    tests: tuple[str, ...] = ()
-    inputs: tuple[str, ...] = ()
-
-    def check(self, params: AuditParameters) -> AuditParameters:
-        """No ballot inputs; nothing else to choose."""
-        return no_ballot_inputs(params)
-
-    def input_problems(self, state: AuditState) -> list[str]:
-        """None: the actas are the only input."""
-        return []
 
     def estimates(self, state: AuditState) -> list[Estimate]:
         """Expected PPEB draws with no error, and each contest's expected distinct tables."""

@@ -18,9 +18,7 @@ from escrutinio.audit.stats.sample_size import additional_draws
 from escrutinio.audit.stats.sampling import sample_ids
 from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.method import (
-    AuditParameters,
     escalating_conclusion,
-    no_ballot_inputs,
 )
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
 
@@ -105,21 +103,10 @@ def contest_status(state: AuditState, cid: str) -> ContestStatus:
     return st
 
 
-class TableComparison:
+class TableComparison(tb.ActaMethod):
     """The ``table-comparison`` method (see the module's docstring)."""
 
     name = "table-comparison"
-    unit = "tables"
-    tests: tuple[str, ...] = ()
-    inputs: tuple[str, ...] = ()
-
-    def check(self, params: AuditParameters) -> AuditParameters:
-        """No ballot inputs; nothing else to choose."""
-        return no_ballot_inputs(params)
-
-    def input_problems(self, state: AuditState) -> list[str]:
-        """None: the actas are the only input."""
-        return []
 
     def estimates(self, state: AuditState) -> list[Estimate]:
         """Expected tables (and their ballots) if no discrepancy is found."""

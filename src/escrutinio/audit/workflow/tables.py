@@ -13,6 +13,7 @@ from escrutinio.audit.stats.batch_assorter import BatchAssorter, batch_assorter
 from escrutinio.audit.stats.macro import BatchContest, make_batch_contest
 from escrutinio.audit.stats.reconcile import reconcile_contest
 from escrutinio.audit.stats.sample_size import alpha_batch_sample_size
+from escrutinio.audit.workflow.method import AuditParameters, no_ballot_inputs
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import AuditState, ContestStatus, Discrepancy, IntArray
 
@@ -137,3 +138,20 @@ def sample_positions(rc: ReportedContest, units: list[str]) -> NDArray[np.int64]
     """Row indices of ``units`` in the reported contest."""
     pos = rc.position
     return np.array([pos[u] for u in units], dtype=np.int64)
+
+
+class ActaMethod:
+    """What every table-level method shares: it samples polling tables, takes the actas as
+    its only input and needs no ballot manifest, cast-vote records or test choice."""
+
+    unit = "tables"
+    tests: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+
+    def check(self, params: AuditParameters) -> AuditParameters:
+        """No ballot inputs; nothing else to choose."""
+        return no_ballot_inputs(params)
+
+    def input_problems(self, state: AuditState) -> list[str]:
+        """None: the actas are the only input."""
+        return []
