@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from escrutinio.io.config_text import decode_utf8, read_utf8
 from escrutinio.model.errors import InputError, Issue
 
 MAX_BYTES = 1 << 30
@@ -19,38 +20,14 @@ BOM = "\ufeff"
 
 def read_input(path: Path, limit: int = MAX_BYTES) -> str:
     """The text of an audit input file; raises :class:`InputError` when it cannot be read,
-    is larger than ``limit`` bytes, or is not UTF-8."""
-    try:
-        with path.open("rb") as f:
-            data = f.read(limit + 1)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise InputError([Issue(f"cannot read the file: {reason}", file=str(path))]) from None
-    if len(data) > limit:
-        raise InputError([Issue(f"the file is larger than {limit:,} bytes", file=str(path))])
-    return decode(data, str(path))
+    is larger than ``limit`` bytes, or is not UTF-8 (with the line and byte offset)."""
+    return read_utf8(path, limit)
 
 
 def decode(data: bytes, file: str) -> str:
     """``data`` as UTF-8 text without its byte-order mark; raises :class:`InputError` with
     the line and byte offset of the first byte that is not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(
-            [
-                Issue(
-                    f"not UTF-8: byte 0x{data[exc.start]:02X} at byte offset {exc.start} "
-                    f"(byte {column} of the line); save the file as UTF-8",
-                    file=file,
-                    line=line,
-                    code="encoding",
-                )
-            ]
-        ) from None
-    return text.removeprefix(BOM)
+    return decode_utf8(data, file)
 
 
 def csv_rows(
