@@ -3,13 +3,8 @@ of ``escrutinio serve``, and by polling ``latest.json`` on a plain static file s
 
 from __future__ import annotations
 
-import http.server
 import os
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -23,6 +18,7 @@ from escrutinio.publish.site import publish
 from escrutinio.store.definitions import read_definition
 from escrutinio.store.versions import adjudicate
 from escrutinio.website.publication import publication_site
+from loopback import serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -71,17 +67,7 @@ def test_open_page_updates_after_a_new_publication(
         page.screenshot(path=str(screenshots / "serve-live-update.png"))
 
 
-@contextmanager
-def static_server(folder: Path) -> Iterator[str]:
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+static_server = serve_folder
 
 
 def test_static_hosting_falls_back_to_polling_latest_json(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+
+from loopback import serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +23,8 @@ PAGE = """<!doctype html>
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "index.html").write_text(PAGE, encoding="utf-8")
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(tmp_path) as base:
+        yield base
 
 
 def test_chromium_loads_a_loopback_page_and_axe_finds_nothing(

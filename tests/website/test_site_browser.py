@@ -3,10 +3,7 @@ JavaScript off, the language switch and hostile names; a screenshot of every pag
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from site_kit import HOSTILE, hostile_definition, published, venezuela_like
 
 from escrutinio.website.build import SiteOptions, build_site
 from escrutinio.website.bundle import Bundle
+from loopback import serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -32,28 +30,12 @@ PAGES = {
 }
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _serve(folder: Path) -> Iterator[str]:
-    handler = partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     vl = venezuela_like(tmp_path_factory.mktemp("browser"))
     try:
-        yield from _serve(vl.out)
+        with serve_folder(vl.out) as url:
+            yield url
     finally:
         vl.store.close()
 
@@ -125,7 +107,7 @@ def test_hostile_names_stay_text(page: Page, tmp_path: Path, screenshots: Path) 
 
     page.on("dialog", on_dialog)
     try:
-        for url in _serve(pub.out):
+        with serve_folder(pub.out) as url:
             for rel in ("index.html", "race/gov-A.html", "region/A1.html", "table/u1/gov-A.html"):
                 page.goto(f"{url}/{rel}")
                 assert HOSTILE in page.inner_text("main"), rel
@@ -145,7 +127,7 @@ def test_sharded_table_page_renders_the_acta(page: Page, tmp_path: Path, screens
     for rel, data in files.items():
         (site_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / rel).write_bytes(data)
-    for url in _serve(site_dir):
+    with serve_folder(site_dir) as url:
         page.set_viewport_size({"width": 360, "height": 740})
         page.goto(f"{url}/region/VE0701.html")
         page.click("text=VE0701.2")

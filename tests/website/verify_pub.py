@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import csv
 import html
-import http.server
 import json
 import shutil
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "verify"))
 
 from ledger_pubkit import full
 
+from loopback import serve_folder
 from support import small_definition
 
 VERIFY_JS = Path(__file__).parents[2] / "src" / "escrutinio" / "website" / "static" / "verify.js"
@@ -118,20 +114,5 @@ def install_page(out: Path, unit: str, contest: str, acta: dict[str, Any] | None
     return f"table/{unit}/{contest}.html"
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output clean."""
-
-
-@contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on 127.0.0.1 (a free port); yield the base URL."""
-    handler = partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+serve = serve_folder
+"""Serve a folder on 127.0.0.1 (a free port); yield the base URL."""
