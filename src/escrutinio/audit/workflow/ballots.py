@@ -16,6 +16,7 @@ martingale, its drift and its expected sample size (:class:`BallotMethod`).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -105,7 +106,7 @@ def expected_batches(state: AuditState, n: float) -> float:
     return float(np.sum(1 - np.exp(n * np.log1p(-sizes / total))))
 
 
-class BallotMethod:
+class BallotMethod(ABC):
     """The ballot methods' shared rounds; a subclass supplies the statistics hooks."""
 
     name = ""
@@ -115,23 +116,23 @@ class BallotMethod:
     with_replacement_only: tuple[str, ...] = ()  # tests valid only with replacement
 
     # ------------------------------------------------------------- hooks of each method
+    @abstractmethod
     def assertion_totals(self, state: AuditState, cid: str) -> IntArray:
         """Votes per candidate the assertions are built from."""
-        raise NotImplementedError
 
+    @abstractmethod
     def expected(self, state: AuditState, asr: list[Assertion]) -> float:
         """Expected ballots to sample for one contest if the reported results are right."""
-        raise NotImplementedError
 
+    @abstractmethod
     def log_terms(
         self, state: AuditState, rc: ReportedContest, asr: list[Assertion], sample: list[str]
     ) -> list[FloatArray]:
         """Per assertion, the log of each draw's factor of the test martingale."""
-        raise NotImplementedError
 
+    @abstractmethod
     def drift(self, state: AuditState, a: Assertion) -> float:
         """Expected growth of ln(1/P) per draw if the reported results are right."""
-        raise NotImplementedError
 
     def discrepancies(self, state: AuditState, cid: str, ballots: list[str]) -> list[Discrepancy]:
         """Audited ballots whose reading differs from what was reported."""
