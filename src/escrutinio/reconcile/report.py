@@ -15,6 +15,7 @@ import polars as pl
 
 from escrutinio.reconcile.compare import Reconciliation
 from escrutinio.reconcile.svgmap import choropleth_svg, load_states
+from escrutinio.website.reports import site_stylesheet
 
 
 def discrepancy_map(
@@ -38,7 +39,8 @@ def render_html(
     state_column: str | None,
     max_rows: int = 500,
 ) -> str:
-    """Render the reconciliation report as HTML (summary, totals, roll-ups, map, differences)."""
+    """Render the reconciliation report as HTML (summary, totals, roll-ups, map, differences)
+    in the results site's look."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("escrutinio.reconcile", "templates"),
         autoescape=True,
@@ -47,6 +49,7 @@ def render_html(
     changed = rec.units.filter(pl.col("status") != "identical")
     rollups = [(level, rec.rollup(level)) for level in rec.regions]
     return env.get_template("reconcile.html.j2").render(
+        style=site_stylesheet(),
         label_a=label_a,
         label_b=label_b,
         status=rec.status_counts(),

@@ -1,0 +1,108 @@
+"""Reports included in the results site: ``escrutinio publish OUT --reports DIR``.
+
+A report is a folder written by ``escrutinio reconcile --out`` or ``escrutinio forensics
+--out`` (an ``index.html`` with its CSV, SVG and PNG files). The publisher copies every
+regular file of each folder to ``reports/<folder name>/`` in the publication, so that the
+manifest lists them and ``escrutinio verify`` checks them, and the open-data page links each
+report by the title of its ``index.html``. The reports carry the site's stylesheet inline
+(`site_stylesheet`), so they look the same inside the site and on their own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from escrutinio.model.errors import EscrutinioError
+from escrutinio.model.paths import path_problem
+
+REPORTS = "reports"
+"""The folder of the publication that holds the included reports."""
+
+MAX_REPORT_BYTES = 256 * 1024 * 1024
+"""The largest report folder (sum of its files) that is included, in bytes."""
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+class ReportError(EscrutinioError, ValueError):
+    """A report folder given to ``publish --reports`` cannot be included."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report to include: its folder name, the title of its index page and its files."""
+
+    name: str
+    title: str
+    files: tuple[tuple[str, bytes], ...]
+
+    def index(self) -> str:
+        """The path of the report's index page inside the publication."""
+        return f"{REPORTS}/{self.name}/index.html"
+
+    def site_files(self) -> Iterator[tuple[str, bytes]]:
+        """The report's files as (path inside the publication, bytes)."""
+        for rel, data in self.files:
+            yield f"{REPORTS}/{self.name}/{rel}", data
+
+
+def site_stylesheet() -> str:
+    """The results site's stylesheet (``assets/style.css``), for reports to embed."""
+    return (
+        resources.files("escrutinio.website")
+        .joinpath("static", "style.css")
+        .read_text(encoding="utf-8")
+    )
+
+
+def read_report(folder: Path) -> Report:
+    """Read a report folder: every regular file under it (symbolic links are refused).
+
+    Raises `ReportError` naming the folder or file when it is not a folder, has no
+    ``index.html``, holds a symbolic link or a name that cannot be published, or is larger
+    than `MAX_REPORT_BYTES`."""
+    if not folder.is_dir() or folder.is_symlink():
+        raise ReportError(f"{folder}: not a folder (expected a report folder with index.html)")
+    if not (folder / "index.html").is_file():
+        raise ReportError(f"{folder}: no index.html (expected a report folder)")
+    problem = path_problem(folder.resolve().name)
+    if problem is not None:
+        raise ReportError(f"{folder}: the folder name cannot be published: {problem}")
+    files: list[tuple[str, bytes]] = []
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            raise ReportError(f"{path}: a symbolic link; a report holds regular files only")
+        if path.is_dir():
+            continue
+        if not path.is_file():
+            raise ReportError(f"{path}: not a regular file")
+        problem = path_problem(rel)
+        if problem is not None:
+            raise ReportError(f"{path}: the file name cannot be published: {problem}")
+        data = path.read_bytes()
+        total += len(data)
+        if total > MAX_REPORT_BYTES:
+            raise ReportError(f"{folder}: larger than {MAX_REPORT_BYTES} bytes")
+        files.append((rel, data))
+    index = dict(files)["index.html"].decode("utf-8", errors="replace")
+    found = _TITLE.search(index)
+    name = folder.resolve().name
+    title = " ".join(html.unescape(found.group(1)).split()) if found else ""
+    return Report(name, title or name, tuple(files))
+
+
+def read_reports(folders: Sequence[Path]) -> tuple[Report, ...]:
+    """Read the report folders given to ``publish --reports``; their names must differ."""
+    reports = tuple(read_report(f) for f in folders)
+    names = [r.name for r in reports]
+    for name in names:
+        if names.count(name) > 1:
+            raise ReportError(f"two report folders are named {name!r}; rename one of them")
+    return reports
