@@ -51,15 +51,16 @@ def _collection(n: int, seed: int) -> pl.DataFrame:
 
 
 def make_reports(tmp: Path) -> tuple[Path, Path]:
-    """A reconciliation report (B alters 10 of 120 units of A) and a forensic analysis of a
-    simulated election, written as ``escrutinio reconcile/forensics --out`` write them."""
+    """A reconciliation report (B alters 10 of 120 units of A) in one sub-folder per contest,
+    as ``escrutinio reconcile --out`` writes it for sources in the store, and a forensic
+    analysis of a simulated election, as ``escrutinio forensics --out`` writes it for CSV."""
     a = _collection(120, seed=1)
     b = a.with_columns(
         pl.when(pl.col("id").str.ends_with("3")).then(pl.col("nm") + 40).otherwise(pl.col("nm"))
     )
     rec = reconcile(a, b, COUNTS, unit="id", regions=("state", "parish"))
     rec_dir = tmp / "reconcile-test"
-    write_reconcile(rec, rec_dir, "official", "witness:MUD", state_column="state")
+    write_reconcile(rec, rec_dir / "gov-VE07", "official", "witness:MUD", state_column="state")
     result = analyze(simulate_election(1_000, seed=8, f_e=0.02), COLUMNS, n_resamples=50)
     for_dir = tmp / "forensics-test"
     write_forensics(result, for_dir, title="Forensic analysis (simulated)")
@@ -92,13 +93,16 @@ def test_reports_are_copied_listed_and_linked(included: Included) -> None:
     manifest = json.loads((included.out / "manifest.json").read_text())["files"]
     for folder in included.reports:
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-        assert "index.html" in files and len(files) > 2
+        assert any(f.endswith("index.html") for f in files) and len(files) > 2
         for rel in files:
             path = f"reports/{folder.name}/{rel}"
             assert path in manifest, path
             assert (included.out / path).read_bytes() == (folder / rel).read_bytes()
     data = (included.out / "data.html").read_text()
-    assert '<a href="reports/reconcile-test/index.html">Reconciliation: official vs' in data
+    assert (
+        '<a href="reports/reconcile-test/gov-VE07/index.html">'
+        "Reconciliation: official vs witness:MUD (gov-VE07)</a>"
+    ) in data
     assert '<a href="reports/forensics-test/index.html">Forensic analysis (simulated)</a>' in data
     assert (
         'href="../reports/forensics-test/index.html"' in (included.out / "en/data.html").read_text()
@@ -108,7 +112,7 @@ def test_reports_are_copied_listed_and_linked(included: Included) -> None:
 def test_reports_carry_the_site_stylesheet(included: Included) -> None:
     css = (included.out / "assets/style.css").read_text()
     for folder in included.reports:
-        page = (folder / "index.html").read_text()
+        page = next(folder.rglob("index.html")).read_text()
         assert css.strip() in page and '<main id="main">' in page
 
 
@@ -118,10 +122,10 @@ def test_republishing_without_reports_removes_them(tmp_path: Path) -> None:
     try:
         site = partial(publication_site, options=SiteOptions(reports=read_reports(folders)))
         publish(pub.store, pub.out, pub.signer, website=site)
-        assert (pub.out / "reports/reconcile-test/units.csv").is_file()
+        assert (pub.out / "reports/reconcile-test/gov-VE07/units.csv").is_file()
         report = publish(pub.store, pub.out, pub.signer, website=publication_site)
-        assert "reports/reconcile-test/units.csv" in report.removed
-        assert not (pub.out / "reports/reconcile-test/index.html").exists()
+        assert "reports/reconcile-test/gov-VE07/units.csv" in report.removed
+        assert not (pub.out / "reports/forensics-test/index.html").exists()
         assert "reports/" not in (pub.out / "data.html").read_text()
         assert verify_publication(pub.out, pub.log_key).ok
     finally:
@@ -144,7 +148,13 @@ def test_bad_report_folders_are_refused(tmp_path: Path) -> None:
     for folder in (one, two):
         folder.mkdir(parents=True)
         (folder / "index.html").write_text("<title>Same</title>")
-    assert read_report(one).title == "Same"
+    assert read_report(one).pages == (("Same", "index.html"),)
+    nested = tmp_path / "nested"
+    (nested / "c1").mkdir(parents=True)
+    (nested / "c1" / "index.html").write_text("<title>A &amp; B</title>")
+    (nested / "c1" / "deeper").mkdir()
+    (nested / "c1" / "deeper" / "index.html").write_text("<title>not a report page</title>")
+    assert read_report(nested).pages == (("A & B (c1)", "c1/index.html"),)
     with pytest.raises(ReportError, match="two report folders are named 'same'"):
         read_reports([one, two])
 
@@ -178,7 +188,7 @@ def served(included: Included) -> Iterator[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["reconcile-test", "forensics-test"])
+@pytest.mark.parametrize("name", ["reconcile-test/gov-VE07", "forensics-test"])
 def test_report_has_no_axe_violations_and_fits_360px(
     page: Page, served: str, screenshots: Path, name: str
 ) -> None:
@@ -189,7 +199,8 @@ def test_report_has_no_axe_violations_and_fits_360px(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{name}: page is {width}px wide"
     assert page.locator("main table").count() >= 2
-    page.screenshot(path=str(screenshots / f"report-{name}-360.png"), full_page=True)
+    shot = name.replace("/", "-")
+    page.screenshot(path=str(screenshots / f"report-{shot}-360.png"), full_page=True)
 
 
 @pytest.mark.browser

@@ -524,7 +524,9 @@ class Site:
             "data.html",
             "data",
             files=files,
-            reports=[(r.title, place.r(r.index())) for r in self.options.reports],
+            reports=[
+                (text, place.r(path)) for r in self.options.reports for text, path in r.links()
+            ],
             witness_keys=list(self.bundle.checkpoint.witnesses),
         )
 

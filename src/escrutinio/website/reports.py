@@ -1,10 +1,11 @@
 """Reports included in the results site: ``escrutinio publish OUT --reports DIR``.
 
-A report is a folder written by ``escrutinio reconcile --out`` or ``escrutinio forensics
---out`` (an ``index.html`` with its CSV, SVG and PNG files). The publisher copies every
-regular file of each folder to ``reports/<folder name>/`` in the publication, so that the
-manifest lists them and ``escrutinio verify`` checks them, and the open-data page links each
-report by the title of its ``index.html``. The reports carry the site's stylesheet inline
+A report folder is what ``escrutinio reconcile --out`` or ``escrutinio forensics --out``
+writes: an ``index.html`` with its CSV, SVG and PNG files, or one such sub-folder per contest.
+The publisher copies every regular file of each folder to ``reports/<folder name>/`` in the
+publication, so that the manifest lists them and ``escrutinio verify`` checks them, and the
+open-data page links each report page (an ``index.html`` at the top of the folder or in a
+sub-folder) by its title. The reports carry the site's stylesheet inline
 (`site_stylesheet`), so they look the same inside the site and on their own.
 """
 
@@ -35,15 +36,17 @@ class ReportError(EscrutinioError, ValueError):
 
 @dataclass(frozen=True)
 class Report:
-    """A report to include: its folder name, the title of its index page and its files."""
+    """A report folder to include: its name, its report pages (link text, path inside the
+    folder) and its files (path inside the folder, bytes)."""
 
     name: str
-    title: str
+    pages: tuple[tuple[str, str], ...]
     files: tuple[tuple[str, bytes], ...]
 
-    def index(self) -> str:
-        """The path of the report's index page inside the publication."""
-        return f"{REPORTS}/{self.name}/index.html"
+    def links(self) -> Iterator[tuple[str, str]]:
+        """Each report page as (link text, path inside the publication)."""
+        for text, rel in self.pages:
+            yield text, f"{REPORTS}/{self.name}/{rel}"
 
     def site_files(self) -> Iterator[tuple[str, bytes]]:
         """The report's files as (path inside the publication, bytes)."""
@@ -60,19 +63,33 @@ def site_stylesheet() -> str:
     )
 
 
+def _page_title(index: bytes, rel: str) -> str:
+    """The link text of a report page: its ``<title>``, with its sub-folder when it has one."""
+    found = _TITLE.search(index.decode("utf-8", errors="replace"))
+    title = " ".join(html.unescape(found.group(1)).split()) if found else ""
+    folder = rel.rpartition("/")[0]
+    if not folder:
+        return title or rel
+    return f"{title} ({folder})" if title else folder
+
+
 def read_report(folder: Path) -> Report:
     """Read a report folder: every regular file under it (symbolic links are refused).
 
     Raises `ReportError` naming the folder or file when it is not a folder, has no
-    ``index.html``, holds a symbolic link or a name that cannot be published, or is larger
-    than `MAX_REPORT_BYTES`."""
+    ``index.html`` at its top or in a sub-folder, holds a symbolic link or a name that cannot
+    be published, or is larger than `MAX_REPORT_BYTES`."""
     if not folder.is_dir() or folder.is_symlink():
         raise ReportError(f"{folder}: not a folder (expected a report folder with index.html)")
-    if not (folder / "index.html").is_file():
-        raise ReportError(f"{folder}: no index.html (expected a report folder)")
-    problem = path_problem(folder.resolve().name)
+    name = folder.resolve().name
+    problem = path_problem(name)
     if problem is not None:
         raise ReportError(f"{folder}: the folder name cannot be published: {problem}")
+    if not any(p.is_file() for p in (folder / "index.html", *folder.glob("*/index.html"))):
+        raise ReportError(
+            f"{folder}: no index.html (expected a report folder: index.html at its top or in "
+            "one sub-folder per contest)"
+        )
     files: list[tuple[str, bytes]] = []
     total = 0
     for path in sorted(folder.rglob("*")):
@@ -91,11 +108,12 @@ def read_report(folder: Path) -> Report:
         if total > MAX_REPORT_BYTES:
             raise ReportError(f"{folder}: larger than {MAX_REPORT_BYTES} bytes")
         files.append((rel, data))
-    index = dict(files)["index.html"].decode("utf-8", errors="replace")
-    found = _TITLE.search(index)
-    name = folder.resolve().name
-    title = " ".join(html.unescape(found.group(1)).split()) if found else ""
-    return Report(name, title or name, tuple(files))
+    pages = tuple(
+        (_page_title(data, rel), rel)
+        for rel, data in files
+        if rel == "index.html" or (rel.endswith("/index.html") and rel.count("/") == 1)
+    )
+    return Report(name, pages, tuple(files))
 
 
 def read_reports(folders: Sequence[Path]) -> tuple[Report, ...]:
