@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -109,11 +110,15 @@ def test_reports_are_copied_listed_and_linked(included: Included) -> None:
     )
 
 
-def test_reports_carry_the_site_stylesheet(included: Included) -> None:
-    css = (included.out / "assets/style.css").read_text()
+def test_reports_carry_the_site_look(included: Included) -> None:
+    site_rules = set((included.out / "assets/style.css").read_text().splitlines())
+    for package in ("escrutinio.reconcile", "escrutinio.forensics"):
+        css = resources.files(package).joinpath("templates", "report.css").read_text()
+        rules = css.split("*/", 1)[1].strip().splitlines()
+        assert len(rules) > 30 and set(rules) <= site_rules, set(rules) - site_rules
     for folder in included.reports:
         page = next(folder.rglob("index.html")).read_text()
-        assert css.strip() in page and '<main id="main">' in page
+        assert rules[0] in page and '<main id="main">' in page
 
 
 def test_republishing_without_reports_removes_them(tmp_path: Path) -> None:

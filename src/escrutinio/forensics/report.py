@@ -13,7 +13,6 @@ import jinja2
 
 from escrutinio.forensics.analyze import ForensicsResult
 from escrutinio.forensics.plots import all_plots
-from escrutinio.website.reports import site_stylesheet
 
 PLOT_ALT = {
     "fingerprint": "Election fingerprint: turnout against the leader's share, one dot per unit",
@@ -41,7 +40,6 @@ def render_html(result: ForensicsResult, plots: dict[str, str], title: str, max_
         _environment()
         .get_template("forensics.html.j2")
         .render(
-            style=site_stylesheet(),
             title=title,
             n_units=result.data.n_units,
             leader=result.data.leader_name,

@@ -15,7 +15,6 @@ import polars as pl
 
 from escrutinio.reconcile.compare import Reconciliation
 from escrutinio.reconcile.svgmap import choropleth_svg, load_states
-from escrutinio.website.reports import site_stylesheet
 
 
 def discrepancy_map(
@@ -49,7 +48,6 @@ def render_html(
     changed = rec.units.filter(pl.col("status") != "identical")
     rollups = [(level, rec.rollup(level)) for level in rec.regions]
     return env.get_template("reconcile.html.j2").render(
-        style=site_stylesheet(),
         label_a=label_a,
         label_b=label_b,
         status=rec.status_counts(),

@@ -5,8 +5,8 @@ writes: an ``index.html`` with its CSV, SVG and PNG files, or one such sub-folde
 The publisher copies every regular file of each folder to ``reports/<folder name>/`` in the
 publication, so that the manifest lists them and ``escrutinio verify`` checks them, and the
 open-data page links each report page (an ``index.html`` at the top of the folder or in a
-sub-folder) by its title. The reports carry the site's stylesheet inline
-(`site_stylesheet`), so they look the same inside the site and on their own.
+sub-folder) by its title. The reports carry the site's look themselves (their templates embed
+a subset of the site's stylesheet), so they look the same inside the site and on their own.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from escrutinio.model.errors import EscrutinioError
@@ -52,15 +51,6 @@ class Report:
         """The report's files as (path inside the publication, bytes)."""
         for rel, data in self.files:
             yield f"{REPORTS}/{self.name}/{rel}", data
-
-
-def site_stylesheet() -> str:
-    """The results site's stylesheet (``assets/style.css``), for reports to embed."""
-    return (
-        resources.files("escrutinio.website")
-        .joinpath("static", "style.css")
-        .read_text(encoding="utf-8")
-    )
 
 
 def _page_title(index: bytes, rel: str) -> str:
