@@ -170,6 +170,31 @@ def main() -> None:
         str(out / "forensics-2017"),
         env=env17,
     )
+    print(
+        "\nRe-publishing with --reports puts both reports in the 2017 site (reports/<folder>/,\n"
+        "linked from its open-data page and listed in the manifest, so verify checks them)."
+    )
+    run(
+        *publish,
+        "--witness-key",
+        f"{witness_key}.vkey",
+        "--reports",
+        str(out / "reconcile-2017"),
+        "--reports",
+        str(out / "forensics-2017"),
+        env=env17,
+    )
+    run(
+        "verify",
+        str(site),
+        "--log-key",
+        f"{log_key}.vkey",
+        "--witness-key",
+        f"{witness_key}.vkey",
+        "--state",
+        str(out / "verifier-state"),
+        env=env,
+    )
 
     banner("5. Venezuela, presidential election of 28 July 2024: citizen-collected actas")
     data24 = out / "ve2024"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +36,9 @@ from escrutinio.store.checkpoints import (
 from escrutinio.verify.notes import NoteProblem, PublicKey, parse_key
 from escrutinio.verify.source import MAX_FILE_BYTES, Unreachable
 from escrutinio.verify.verifier import Report, verify_acta, verify_publication
+from escrutinio.website.build import SiteOptions
 from escrutinio.website.publication import publication_site
+from escrutinio.website.reports import ReportError, read_reports
 from escrutinio.witness.witness import WitnessRefusal, cosign_publication
 
 keys_app = typer.Typer(help="Create and show log and witness keys.", no_args_is_help=True)
@@ -249,10 +252,23 @@ def publish(
     witness_key: Annotated[
         list[Path] | None, typer.Option(help="Witness verifier key files to publish.")
     ] = None,
+    reports: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reports",
+            help="Report folder (escrutinio reconcile/forensics --out) to include in the site "
+            "under reports/<folder name>/; repeatable.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Sign a checkpoint and write the log, actas, definition, results, bulletins and the
-    results website."""
+    results website (with the report folders given by --reports)."""
+    try:
+        included = read_reports(reports or [])
+    except (ReportError, OSError) as exc:
+        raise fail(f"cannot include report: {exc}") from None
+    site = partial(publication_site, options=SiteOptions(reports=included))
     signer = load_secret_key(key)
     extra = {}
     for path in witness_key or []:
@@ -260,7 +276,7 @@ def publish(
         extra[k.name] = path.read_text(encoding="ascii").strip()
     with open_store(db) as store:
         try:
-            report = publish_site(store, out, signer, extra, website=publication_site)
+            report = publish_site(store, out, signer, extra, website=site)
         except (PublishError, OSError) as exc:
             raise fail(f"cannot publish to {out}: {exc}") from None
     for warning in report.warnings:

@@ -14,6 +14,14 @@ import jinja2
 from escrutinio.forensics.analyze import ForensicsResult
 from escrutinio.forensics.plots import all_plots
 
+PLOT_ALT = {
+    "fingerprint": "Election fingerprint: turnout against the leader's share, one dot per unit",
+    "percentages": "Histograms of turnout and of the leader's share, in percent",
+    "digits": "Last-digit frequencies of the vote counts",
+    "reporting_order": "The leader's share along the reporting order",
+}
+"""Text alternatives of the plots, by plot key."""
+
 
 def _environment() -> jinja2.Environment:
     """Jinja2 environment loading templates from this package, with autoescaping."""
@@ -25,7 +33,8 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(result: ForensicsResult, plots: dict[str, str], title: str, max_rows: int) -> str:
-    """Render the report HTML; ``plots`` maps plot keys to image file names."""
+    """Render the report HTML in the results site's look; ``plots`` maps plot keys to image
+    file names."""
     frame = result.outliers_frame()
     return (
         _environment()
@@ -35,7 +44,7 @@ def render_html(result: ForensicsResult, plots: dict[str, str], title: str, max_
             n_units=result.data.n_units,
             leader=result.data.leader_name,
             tests=result.tests,
-            plots=plots,
+            plots=[(PLOT_ALT.get(key, key), file) for key, file in plots.items()],
             outlier_columns=frame.columns,
             outliers=frame.head(max_rows).rows(),
             n_outliers=frame.height,

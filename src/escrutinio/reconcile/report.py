@@ -38,7 +38,8 @@ def render_html(
     state_column: str | None,
     max_rows: int = 500,
 ) -> str:
-    """Render the reconciliation report as HTML (summary, totals, roll-ups, map, differences)."""
+    """Render the reconciliation report as HTML (summary, totals, roll-ups, map, differences)
+    in the results site's look."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("escrutinio.reconcile", "templates"),
         autoescape=True,

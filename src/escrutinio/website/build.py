@@ -31,6 +31,7 @@ from escrutinio.website import views
 from escrutinio.website.bundle import Bundle
 from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
 from escrutinio.website.paths import Place, race_path, region_path, slug
+from escrutinio.website.reports import Report
 from escrutinio.website.svg import (
     OTHER,
     PALETTE,
@@ -56,6 +57,8 @@ class SiteOptions:
     language: str = DEFAULT_LANGUAGE
     table_page_limit: int = TABLE_PAGE_LIMIT
     region_page_limit: int = REGION_PAGE_LIMIT
+    reports: tuple[Report, ...] = ()
+    """Report folders to include under ``reports/`` and link from the data page."""
 
 
 def _env() -> jinja2.Environment:
@@ -200,6 +203,8 @@ class Site:
         yield from self.tables.shards()
         yield from assets(self.tables.sharded)
         yield "latest.json", latest_json(self.bundle)
+        for report in self.options.reports:
+            yield from report.site_files()
 
     # ---- pages ---------------------------------------------------------------------------
 
@@ -519,6 +524,9 @@ class Site:
             "data.html",
             "data",
             files=files,
+            reports=[
+                (text, place.r(path)) for r in self.options.reports for text, path in r.links()
+            ],
             witness_keys=list(self.bundle.checkpoint.witnesses),
         )
 

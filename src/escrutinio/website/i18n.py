@@ -174,6 +174,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "before": {"es": "Antes", "en": "Before"},
     "after": {"es": "Después", "en": "After"},
     "files": {"es": "Archivos", "en": "Files"},
+    "reports": {"es": "Informes", "en": "Reports"},
+    "reports_about": {
+        "es": "Informes de conciliación y de análisis forense incluidos en esta publicación "
+        "(en inglés); sus archivos están en el manifiesto como los demás.",
+        "en": "Reconciliation and forensic analysis reports included in this publication; "
+        "their files are listed in the manifest like every other file.",
+    },
     "file": {"es": "Archivo", "en": "File"},
     "description": {"es": "Descripción", "en": "Description"},
     "field_dictionary": {"es": "Diccionario de campos", "en": "Field dictionary"},
