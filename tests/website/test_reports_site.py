@@ -112,10 +112,9 @@ def test_reports_are_copied_listed_and_linked(included: Included) -> None:
 
 def test_reports_carry_the_site_look(included: Included) -> None:
     site_rules = set((included.out / "assets/style.css").read_text().splitlines())
-    for package in ("escrutinio.reconcile", "escrutinio.forensics"):
-        css = resources.files(package).joinpath("templates", "report.css").read_text()
-        rules = css.split("*/", 1)[1].strip().splitlines()
-        assert len(rules) > 30 and set(rules) <= site_rules, set(rules) - site_rules
+    css = resources.files("escrutinio").joinpath("data", "report.css").read_text()
+    rules = css.split("*/", 1)[1].strip().splitlines()
+    assert len(rules) > 30 and set(rules) <= site_rules, set(rules) - site_rules
     for folder in included.reports:
         page = next(folder.rglob("index.html")).read_text()
         assert rules[0] in page and '<main id="main">' in page

@@ -26,7 +26,12 @@ PLOT_ALT = {
 def _environment() -> jinja2.Environment:
     """Jinja2 environment loading templates from this package, with autoescaping."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("escrutinio.forensics", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("escrutinio.forensics", "templates"),
+                jinja2.PackageLoader("escrutinio", "data"),  # report.css, shared
+            ]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )

@@ -41,7 +41,12 @@ def render_html(
     """Render the reconciliation report as HTML (summary, totals, roll-ups, map, differences)
     in the results site's look."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("escrutinio.reconcile", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("escrutinio.reconcile", "templates"),
+                jinja2.PackageLoader("escrutinio", "data"),  # report.css, shared
+            ]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
