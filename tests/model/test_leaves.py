@@ -26,7 +26,14 @@ def test_the_leaf_hash_is_rfc9162_and_the_ledgers_own() -> None:
 
 
 def test_every_kind_is_listed_once() -> None:
-    assert leaves.LEAF_KINDS == ("definition", "acta", "adjudication", "bulletin", "audit")
+    assert leaves.LEAF_KINDS == (
+        "definition",
+        "acta",
+        "adjudication",
+        "bulletin",
+        "audit",
+        "image",
+    )
 
 
 @given(

@@ -76,6 +76,7 @@ def test_steps_are_in_order_and_declare_fatality() -> None:
         ("leaves", True),
         ("definition", True),
         ("actas", False),
+        ("images", False),
         ("results", False),
         ("bulletins", False),
         ("audits", False),

@@ -12,6 +12,8 @@ import typer
 from rich.table import Table
 
 from escrutinio.cli.common import DbOption, console, fail, open_store, write_out
+from escrutinio.cli.images import ImagesOption, image_folder
+from escrutinio.images.store import ImageStore
 from escrutinio.ledger.cosignature import CosignatureSigner
 from escrutinio.ledger.keys import (
     KeyFileError,
@@ -260,10 +262,12 @@ def publish(
             "under reports/<folder name>/; repeatable.",
         ),
     ] = None,
+    images: ImagesOption = None,
     db: DbOption = None,
 ) -> None:
-    """Sign a checkpoint and write the log, actas, definition, results, bulletins and the
-    results website (with the report folders given by --reports)."""
+    """Sign a checkpoint and write the log, actas, definition, results, bulletins, the acta
+    images with their QR checks and the results website (with the report folders given by
+    --reports)."""
     try:
         included = read_reports(reports or [])
     except (ReportError, OSError) as exc:
@@ -276,7 +280,14 @@ def publish(
         extra[k.name] = path.read_text(encoding="ascii").strip()
     with open_store(db) as store:
         try:
-            report = publish_site(store, out, signer, extra, website=site)
+            report = publish_site(
+                store,
+                out,
+                signer,
+                extra,
+                website=site,
+                images=ImageStore(image_folder(images, db)),
+            )
         except (PublishError, OSError) as exc:
             raise fail(f"cannot publish to {out}: {exc}") from None
     for warning in report.warnings:

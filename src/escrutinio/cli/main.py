@@ -7,6 +7,7 @@ import typer
 from escrutinio.cli.audit import register as register_audit
 from escrutinio.cli.common import guard_commands
 from escrutinio.cli.examine import register as register_examine
+from escrutinio.cli.images import register as register_images
 from escrutinio.cli.intake import register as register_intake
 from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
@@ -25,6 +26,7 @@ for register in (
     register_ledger,
     register_audit,
     register_examine,
+    register_images,
     register_serve,
 ):
     register(app)

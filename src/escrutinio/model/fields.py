@@ -77,6 +77,28 @@ FIELDS: dict[str, dict[str, str]] = {
         "sha256": "SHA-256 of bulletins/<n>.json.",
         "log_index": "Index of the bulletin's leaf in the log.",
     },
+    "images.csv": {
+        "log_index": "Index of the image leaf that attached the image to its acta version.",
+        "unit": "Polling unit id.",
+        "contest": "Contest id.",
+        "source": "Who reported the acta.",
+        "version": "The acta version the image shows.",
+        "sha256": "SHA-256 of the image file; the file is published as images/<sha256>.",
+        "media_type": "image/jpeg, image/png or application/pdf.",
+        "attached_at": "When the image was attached (ISO 8601 UTC).",
+    },
+    "images/<sha256>": {"(file)": "An acta image, named by the SHA-256 of its bytes."},
+    "qr-checks.csv": {
+        "unit": "Polling unit id.",
+        "contest": "Contest id.",
+        "source": "Who reported the acta.",
+        "version": "The acta version the image shows.",
+        "sha256": "SHA-256 of the image checked.",
+        "status": "match, mismatch, unreadable, no_qr or not_applicable (QR vs typed numbers).",
+        "differences": "Each differing field: field=QR value/typed value, separated by ';'.",
+        "detail": "Why a QR was unreadable or not applicable.",
+        "checked_at": "When the check ran (ISO 8601 UTC); every check is kept, newest last.",
+    },
     "manifest.json": {"(file)": "Log origin, size, and the SHA-256 of every other published file."},
     "manifest.note": {
         "(file)": "A signed note by the log key binding the SHA-256 of manifest.json to the "

@@ -2,7 +2,8 @@
 body (RFC 8785 JSON naming its own kind) and its RFC 9162 leaf hash.
 
 Every writer builds its leaf here, so the log's vocabulary is written once: a definition,
-an acta version, an adjudication, a bulletin and an audit step. A leaf holds at most
+an acta version, an adjudication, a bulletin, an audit step and an image attached to an
+acta version after it was stored. A leaf holds at most
 :data:`MAX_LEAF_BYTES` bytes, because a published log entry (C2SP tlog-tiles entry
 bundles) gives each leaf a 16-bit length. The independent verifier keeps its own readers.
 """
@@ -19,7 +20,8 @@ ACTA = "acta"
 ADJUDICATION = "adjudication"
 BULLETIN = "bulletin"
 AUDIT = "audit"
-LEAF_KINDS = (DEFINITION, ACTA, ADJUDICATION, BULLETIN, AUDIT)
+IMAGE = "image"
+LEAF_KINDS = (DEFINITION, ACTA, ADJUDICATION, BULLETIN, AUDIT, IMAGE)
 
 LEAF_PREFIX = b"\x00"  # RFC 9162 §2.1.1: a leaf is hashed behind a zero byte
 MAX_LEAF_BYTES = 0xFFFF  # C2SP tlog-tiles entry bundles give each leaf a 16-bit length
@@ -128,3 +130,28 @@ def bulletin_leaf(number: int, created_at: str, source: str, sha256: str) -> byt
 def audit_leaf(body: dict[str, Any]) -> bytes:
     """The leaf of one audit step (its fields as given, plus the kind)."""
     return canonical_json_fast({**body, "kind": AUDIT})
+
+
+def image_leaf(
+    unit: str,
+    contest: str,
+    source: str,
+    version: int,
+    sha256: str,
+    media_type: str,
+    attached_at: str,
+) -> bytes:
+    """The leaf recording an image (by its SHA-256 and media type) attached to a stored
+    acta version, and when."""
+    return canonical_json_fast(
+        {
+            "kind": IMAGE,
+            "unit": unit,
+            "contest": contest,
+            "source": source,
+            "version": version,
+            "sha256": sha256,
+            "media_type": media_type,
+            "attached_at": attached_at,
+        }
+    )

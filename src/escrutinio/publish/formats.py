@@ -38,6 +38,27 @@ ACTA_COLUMNS = (
 )
 RESULT_COLUMNS = ("contest_id", "candidate_id", "name", "alliance", "votes", "pct", "winner")
 BULLETIN_COLUMNS = ("number", "created_at", "source", "sha256", "log_index")
+IMAGE_COLUMNS = (
+    "log_index",
+    "unit",
+    "contest",
+    "source",
+    "version",
+    "sha256",
+    "media_type",
+    "attached_at",
+)
+QR_CHECK_COLUMNS = (
+    "unit",
+    "contest",
+    "source",
+    "version",
+    "sha256",
+    "status",
+    "differences",
+    "detail",
+    "checked_at",
+)
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -180,3 +201,31 @@ def bulletin_index_csv(bulletins: Iterable[dict[str, Any]]) -> bytes:
 def fields_json() -> bytes:
     """The field dictionary of every published file, canonical JSON."""
     return field_dictionary_json()
+
+
+def images_csv(images: Iterable[tuple[int, dict[str, Any]]]) -> bytes:
+    """images.csv: every image leaf (index, leaf) in log order."""
+    return _csv(
+        IMAGE_COLUMNS,
+        ([_cell(i), *(_cell(leaf[c]) for c in IMAGE_COLUMNS[1:])] for i, leaf in images),
+    )
+
+
+def qr_checks_csv(rows: Iterable[dict[str, Any]]) -> bytes:
+    """qr-checks.csv: every recorded QR check (``differences`` as a list of
+    ``{field, qr, typed}``), oldest first."""
+    return _csv(
+        QR_CHECK_COLUMNS,
+        (
+            [
+                *(_cell(row[c]) for c in QR_CHECK_COLUMNS[:5]),
+                _cell(row["status"]),
+                ";".join(
+                    f"{d['field']}={_cell(d['qr'])}/{_cell(d['typed'])}" for d in row["differences"]
+                ),
+                _cell(row["detail"]),
+                _cell(row["checked_at"]),
+            ]
+            for row in rows
+        ),
+    )

@@ -1,10 +1,10 @@
 """Store integrity check: the rows of the store must be exactly what the log records.
 
 Recomputes every leaf hash (RFC 9162 §2.1.1), checks that bodies are canonical JSON
-(RFC 8785), that indexes have no gaps, that every acta version, adjudication and bulletin
-row equals its leaf (with counting flags replayed from the leaves), that the stored definition
-and its stored fingerprint (``meta.definition_fingerprint``) have the fingerprint of the
-definition leaf, and that the tree matches every signed checkpoint.
+(RFC 8785), that indexes have no gaps, that every acta version, adjudication, bulletin
+and image reference row equals its leaf (with counting flags replayed from the leaves), that
+the stored definition and its stored fingerprint (``meta.definition_fingerprint``) have the
+fingerprint of the definition leaf, and that the tree matches every signed checkpoint.
 A direct ``UPDATE`` of a row is caught here even before anything is published.
 """
 
@@ -168,7 +168,54 @@ def _check_others(store: Store, state: Replay, problems: list[str]) -> None:
         problems.append(f"log entry {idx}: bulletin leaf without a bulletin row")
     for idx in adjudications:
         problems.append(f"log entry {idx}: adjudication leaf without an adjudication row")
+    _check_images(store, state, problems)
     _check_definition(store, state, problems)
+
+
+def _check_images(store: Store, state: Replay, problems: list[str]) -> None:
+    """Every image reference equals its ``image`` leaf (or names the acta version whose leaf
+    records it), and every image leaf has its row."""
+    ai = t.acta_images.c
+    image_leaves = dict(state.images)
+    actas = {rec.log_index: rec for rec in state.actas}
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                ai.unit,
+                ai.contest,
+                ai.source,
+                ai.version,
+                ai.sha256,
+                ai.media_type,
+                ai.attached_at,
+                ai.log_idx,
+            )
+        ).all()
+    for row in rows:
+        idx = int(row.log_idx)
+        leaf = image_leaves.pop(idx, None)
+        slot = (row.unit, row.contest, row.source, row.version)
+        if leaf is not None:
+            logged = tuple(
+                leaf[k]
+                for k in (
+                    "unit",
+                    "contest",
+                    "source",
+                    "version",
+                    "sha256",
+                    "media_type",
+                    "attached_at",
+                )
+            )
+            if (*slot, row.sha256, row.media_type, row.attached_at) != logged:
+                problems.append(f"acta_images (log index {idx}): differs from its image leaf")
+            continue
+        rec = actas.get(idx)
+        if rec is None or (rec.unit, rec.contest, rec.source, rec.version) != slot:
+            problems.append(f"acta_images (log index {idx}): no leaf records this image")
+    for idx in image_leaves:
+        problems.append(f"log entry {idx}: image leaf without an acta_images row")
 
 
 def _check_definition(store: Store, state: Replay, problems: list[str]) -> None:

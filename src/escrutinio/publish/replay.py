@@ -92,6 +92,7 @@ class Replay:
     slots: dict[Slot, list[int]] = field(default_factory=dict)
     bulletins: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     adjudications: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    images: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     size: int = 0
     templates: dict[str, ContentTemplate] = field(default_factory=dict)
 
@@ -135,6 +136,8 @@ class Replay:
             self.bulletins.append((index, leaf))
         elif kind == "definition":
             self.definition = leaf
+        elif kind == "image":
+            self.images.append((index, leaf))
         self.size += 1
         return leaf
 

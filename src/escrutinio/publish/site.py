@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from escrutinio import reads
+from escrutinio.images.store import ImageStore
 from escrutinio.ledger.merkle import MerkleTree, leaf_hash
 from escrutinio.ledger.note import Ed25519Signer, sign_note
 from escrutinio.ledger.tiles import (
@@ -51,6 +52,7 @@ from escrutinio.publish.outdir import (
 )
 from escrutinio.publish.replay import Replay, counting_counts
 from escrutinio.store import definitions as store_definitions
+from escrutinio.store import images as store_images
 from escrutinio.store import log as store_log
 from escrutinio.store.checkpoints import (
     cosignatures,
@@ -167,6 +169,56 @@ def _data_files(
     return files
 
 
+def _image_files(store: Store, state: Replay, files: dict[str, bytes]) -> list[str]:
+    """Add images.csv (from the image leaves) and qr-checks.csv (every recorded check of an
+    image recorded within the log) to ``files``; returns the SHA-256 of every image to
+    publish. Nothing is added when no image is attached."""
+    refs = store_images.image_refs(store, state.size)
+    if not refs and not state.images:
+        return []
+    files["images.csv"] = formats.images_csv(state.images)
+    by_id = {ref.id: ref for ref in refs}
+    rows = [
+        {
+            "unit": ref.unit,
+            "contest": ref.contest,
+            "source": ref.source,
+            "version": ref.version,
+            "sha256": ref.sha256,
+            "status": check.status,
+            "differences": check.detail.get("differences", []),
+            "detail": check.detail.get("detail", ""),
+            "checked_at": check.checked_at,
+        }
+        for check in store_images.qr_checks(store)
+        if (ref := by_id.get(check.image_id)) is not None
+    ]
+    files["qr-checks.csv"] = formats.qr_checks_csv(rows)
+    return sorted({ref.sha256 for ref in refs} | {leaf["sha256"] for _, leaf in state.images})
+
+
+def _write_images(
+    images: ImageStore | None,
+    digests: list[str],
+    target: Path,
+    hashes: dict[str, str],
+    report: PublishReport,
+) -> None:
+    """Copy every image to ``images/<sha256>`` unless the file there already holds it."""
+    if digests and images is None:
+        raise StoreError(f"{len(digests)} image(s) are attached to actas: give the image folder")
+    for digest in digests:
+        rel = f"images/{digest}"
+        hashes[rel] = digest
+        on_disk = read_regular(target, rel)
+        if on_disk is not None and _sha(on_disk) == digest:
+            report.unchanged += 1
+            continue
+        assert images is not None
+        write_file(target, rel, images.read(digest))
+        report.written.append(rel)
+
+
 def _bundle_ok(data: bytes | None, tree: MerkleTree, tile: Tile) -> bool:
     """True when the on-disk entry bundle holds exactly the entries of the tree's leaves."""
     if data is None:
@@ -229,6 +281,7 @@ def publish(
     witness_keys: dict[str, str] | None = None,
     *,
     website: SiteWriter | None = None,
+    images: ImageStore | None = None,
 ) -> PublishReport:
     """Check the store, sign a checkpoint of the current log and (re)write the directory.
 
@@ -238,6 +291,8 @@ def publish(
     when they are regular files inside ``out`` (entries of the old manifest that are not
     confined paths are ignored with a warning). With ``website`` the files it renders (the
     results site; ``escrutinio publish`` always passes it) are written and listed too.
+    Images attached to actas are copied from ``images`` to ``images/<sha256>`` (each
+    re-checked against its hash), with ``images.csv`` and ``qr-checks.csv``.
     Raises `StoreError` when the store integrity check fails and `PublishError` when
     ``out`` cannot be written safely.
     """
@@ -267,6 +322,7 @@ def publish(
     keys.update(witness_keys or {})
     files = _data_files(store, state, cosigned_note(store, stored), keys)
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
+    _write_images(images, _image_files(store, state, files), target, hashes, report)
     ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
     pages: Iterable[tuple[str, bytes]] = (
         website(

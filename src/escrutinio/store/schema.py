@@ -203,3 +203,29 @@ audit_ballot_data = Table(
     Column("cvrs", LargeBinary, nullable=True),
     Column("cvrs_sha256", String(64), nullable=True),
 )
+
+acta_images = Table(
+    "acta_images",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("acta_id", BigInteger, ForeignKey("acta_versions.id"), nullable=False),
+    Column("unit", String(128), nullable=False),
+    Column("contest", String(128), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("attached_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+    UniqueConstraint("acta_id", "sha256", name="uq_acta_image"),
+)
+
+qr_checks = Table(
+    "qr_checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("image_id", Integer, ForeignKey("acta_images.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("checked_at", String(32), nullable=False),
+)

@@ -60,6 +60,8 @@ class Record:
     bulletins: list[Bulletin] = field(default_factory=list)
     layouts: list[VoteLayout] = field(default_factory=list)
     audits: list[AuditStep] = field(default_factory=list)
+    images: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """Image leaves (index, leaf): an image attached to an acta version after it was stored."""
     size: int = 0
 
     def counting_now(self) -> BoolArray:
@@ -100,6 +102,9 @@ def read_record(entries: list[bytes]) -> Record:
                 slow_rows.append(slow_acta(index, leaf))
             elif kind in ("adjudication", "bulletin", "audit"):
                 events.append((index, leaf))
+            elif kind == "image":
+                _check_image_leaf(index, leaf)
+                record.images.append((index, leaf))
             else:
                 raise RecordProblem(f"log entry {index}: unknown kind {kind!r}")
         except RecordProblem:
@@ -112,8 +117,52 @@ def read_record(entries: list[bytes]) -> Record:
         actas = pl.concat([fast, slow]).sort("log_index")
     _check_sequence(actas)
     record.actas = actas
+    _check_image_targets(record)
     _replay(record, events)
     return record
+
+
+_IMAGE_TEXT = ("unit", "contest", "source", "sha256", "media_type", "attached_at")
+IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
+
+
+def _check_image_leaf(at: int, leaf: dict[str, Any]) -> None:
+    """An image leaf names an acta version (texts and a positive version), a SHA-256 of 64
+    lower-case hex digits and an accepted media type."""
+    for name in _IMAGE_TEXT:
+        if not isinstance(leaf.get(name), str):
+            raise RecordProblem(f"log entry {at}: image field '{name}' is not text")
+    version = leaf.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise RecordProblem(f"log entry {at}: image version {version!r:.30} is not positive")
+    digest = leaf["sha256"]
+    if len(digest) != 64 or not set(digest) <= set("0123456789abcdef"):
+        raise RecordProblem(f"log entry {at}: image sha256 is not 64 lower-case hex digits")
+    if leaf["media_type"] not in IMAGE_MEDIA_TYPES:
+        raise RecordProblem(f"log entry {at}: image media type {leaf['media_type']!r:.40}")
+
+
+def _check_image_targets(record: Record) -> None:
+    """Every image leaf follows the acta version it is attached to."""
+    if not record.images:
+        return
+    actas = record.actas
+    stored = {
+        (u, c, s, int(v)): int(i)
+        for u, c, s, v, i in zip(
+            actas["unit"],
+            actas["contest"],
+            actas["source"],
+            actas["version"],
+            actas["log_index"],
+            strict=True,
+        )
+    }
+    for at, leaf in record.images:
+        key = (leaf["unit"], leaf["contest"], leaf["source"], leaf["version"])
+        where = stored.get(key)
+        if where is None or where > at:
+            raise RecordProblem(f"log entry {at}: image of an acta version the log has not stored")
 
 
 def _check_sequence(actas: pl.DataFrame) -> None:

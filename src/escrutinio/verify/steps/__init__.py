@@ -10,7 +10,12 @@ from __future__ import annotations
 from escrutinio.verify.steps.bulletins import check_bulletins
 from escrutinio.verify.steps.checkpoint import check_checkpoint
 from escrutinio.verify.steps.closing import check_audits, check_coverage, check_fields
-from escrutinio.verify.steps.content import check_actas, check_definition, check_results
+from escrutinio.verify.steps.content import (
+    check_actas,
+    check_definition,
+    check_images,
+    check_results,
+)
 from escrutinio.verify.steps.context import Context, CouldNotRun, Failed, Step
 from escrutinio.verify.steps.log import check_history, check_tiles, read_leaves
 from escrutinio.verify.steps.manifest import check_binding, check_manifest
@@ -24,6 +29,7 @@ STEPS: tuple[Step, ...] = (
     Step("leaves", read_leaves, fatal=True),
     Step("definition", check_definition, fatal=True),
     Step("actas", check_actas, fatal=False),
+    Step("images", check_images, fatal=False),
     Step("results", check_results, fatal=False),
     Step("bulletins", check_bulletins, fatal=False),
     Step("audits", check_audits, fatal=False),

@@ -1,6 +1,8 @@
 """Steps on the published data: ``definition`` (rebuilt and fingerprinted against its
-leaf), ``actas`` (actas.csv and actas.parquet against the acta leaves) and ``results``
-(results recomputed from the counting actas)."""
+leaf), ``actas`` (actas.csv and actas.parquet against the acta leaves), ``images`` (each
+published image's hash is its name, every image leaf's image is published, images.csv
+rebuilt from the image leaves) and ``results`` (results recomputed from the counting
+actas)."""
 
 from __future__ import annotations
 
@@ -91,3 +93,21 @@ def check_results(ctx: Context) -> str:
         "results/results.csv", files.get("results/results.csv"), expected.results_csv(snap)
     )
     return f"{len(snap['contests'])} contests recomputed from the actas"
+
+
+def check_images(ctx: Context) -> str:
+    """Every image an image leaf records is published as ``images/<sha256>`` and every
+    published image's bytes hash to its name (the manifest step read them against the
+    manifest's digests). Needs ``ctx.files`` and ``ctx.record``. Not fatal."""
+    files = need(ctx.files, "manifest")
+    record = need(ctx.record, "record")
+    published = {rel: d for rel, d in files.manifest.items() if rel.startswith("images/")}
+    for rel, digest in published.items():
+        if rel != f"images/{digest}":
+            raise Failed(f"{rel}: its SHA-256 is {digest}, not its name")
+    missing = sorted(
+        {leaf["sha256"] for _, leaf in record.images} - {d for d in published.values()}
+    )
+    if missing:
+        raise Failed(f"images/{missing[0]}: recorded by the log but not published")
+    return f"{len(published)} images match their names; {len(record.images)} image leaves"

@@ -53,7 +53,7 @@ class Files:
             raise Failed(str(exc)) from exc
         if hashlib.sha256(data).hexdigest() != want:
             raise Failed(f"{rel}: SHA-256 does not match manifest.json")
-        if not rel.startswith("tile/"):
+        if not rel.startswith(("tile/", "images/")):  # tiles and images are many or large
             self.cache[rel] = data
         return data
 
