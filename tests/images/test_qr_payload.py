@@ -97,7 +97,7 @@ def test_escrutinio1_escapes_separators() -> None:
     assert (p.table, p.contest, p.counts) == ("u|1", "c;=%", {"a=b": 3, "é": 4})
 
 
-ids = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+ids = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=20)
 counts = st.integers(min_value=0, max_value=10**12)
 
 

@@ -30,6 +30,7 @@ from escrutinio.tally import ContestResult
 from escrutinio.website import views
 from escrutinio.website.bundle import Bundle
 from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
+from escrutinio.website.images import IMAGES_CSV, QR_CHECKS_CSV
 from escrutinio.website.paths import Place, race_path, region_path, slug
 from escrutinio.website.reports import Report
 from escrutinio.website.svg import (
@@ -504,13 +505,18 @@ class Site:
             names={cid: c.name for cid, c in self.definition.contests.items()},
         )
 
+    def _unlinked(self, name: str) -> bool:
+        """A file name of the field dictionary that is a pattern, or an image file of a
+        publication without images."""
+        return "<" in name or (name in (IMAGES_CSV, QR_CHECKS_CSV) and not self.bundle.images)
+
     def data(self, lang: Lang) -> bytes:
         """The open-data page: every file with its field dictionary, how to verify."""
         place = Place(self.prefix[lang.code], "data.html")
         files = []
         for key, spec in FIELDS.items():
             names = [n.strip() for n in key.replace(",", " /").split(" / ")]
-            links = [(n, None if "<" in n else place.r(n)) for n in names]
+            links = [(n, None if self._unlinked(n) else place.r(n)) for n in names]
             files.append(
                 {
                     "links": links,

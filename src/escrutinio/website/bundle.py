@@ -46,6 +46,7 @@ from escrutinio.tally import (
     tally_contest,
     tally_regions,
 )
+from escrutinio.website.images import IMAGES_CSV, QR_CHECKS_CSV, ImageDoc, read_images
 
 ACTAS_PARQUET = "actas.parquet"
 ELECTION_JSON = "definition/election.json"
@@ -289,6 +290,8 @@ class Bundle:
     checkpoint: CheckpointInfo
     manifest: dict[str, Any] | None = None
     root: Path | None = None
+    images: dict[tuple[str, str], list[ImageDoc]] = field(default_factory=dict)
+    """Images of each (unit, contest) with their latest QR status (`read_images`)."""
     _adjudications: list[Adjudication] | None = field(default=None, repr=False)
     _audits: list[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
 
@@ -304,6 +307,9 @@ class Bundle:
             RESULTS_JSON: _read(root, RESULTS_JSON),
             CHECKPOINT: _read(root, CHECKPOINT, 1 << 20),
         }
+        for rel in (IMAGES_CSV, QR_CHECKS_CSV):
+            if (root / rel).is_file():
+                files[rel] = _read(root, rel)
         if index is not None:
             files[BULLETIN_INDEX] = index
             for row in _bulletin_rows(index):
@@ -344,6 +350,7 @@ class Bundle:
             bulletin_rows=rows,
             checkpoint=parse_checkpoint_note(_text(files[CHECKPOINT], CHECKPOINT)),
             root=root,
+            images=read_images(files),
         )
 
     # ---- counts and results -------------------------------------------------------------

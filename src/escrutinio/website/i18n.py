@@ -134,6 +134,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No adjudication: the first version received counts.",
     },
     "other_sources": {"es": "Copias de otras fuentes", "en": "Other sources' copies"},
+    "images": {"es": "Imágenes del acta", "en": "Acta images"},
+    "images_intro": {
+        "es": "Cada imagen se publica con el SHA-256 de sus bytes como nombre. El código QR "
+        "impreso se compara con las cifras transcritas; nada se corrige.",
+        "en": "Each image is published under the SHA-256 of its bytes. The printed QR code "
+        "is compared with the typed numbers; nothing is corrected.",
+    },
+    "image": {"es": "Imagen", "en": "Image"},
+    "image_alt": {
+        "es": "Imagen del acta ({source}, versión {version})",
+        "en": "Acta image ({source}, version {version})",
+    },
+    "image_pdf": {"es": "PDF", "en": "PDF"},
+    "sha256": {"es": "SHA-256", "en": "SHA-256"},
+    "qr_check": {"es": "Código QR", "en": "QR code"},
+    "qr_match": {"es": "coincide", "en": "matches"},
+    "qr_mismatch": {"es": "NO coincide", "en": "does NOT match"},
+    "qr_unreadable": {"es": "ilegible", "en": "unreadable"},
+    "qr_no_qr": {"es": "sin código QR", "en": "no QR code"},
+    "qr_not_applicable": {"es": "no aplicable", "en": "not applicable"},
+    "qr_none": {"es": "sin revisar", "en": "not checked"},
     "field": {"es": "Campo", "en": "Field"},
     "official": {"es": "Oficial", "en": "Official"},
     "not_counted": {"es": "Esta acta aún no cuenta.", "en": "This acta does not count yet."},

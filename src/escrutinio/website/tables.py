@@ -24,6 +24,7 @@ from escrutinio.model.definition import Definition, IntArray
 from escrutinio.reads.documents import ActaVersionDoc
 from escrutinio.website.bundle import Bundle
 from escrutinio.website.i18n import Lang
+from escrutinio.website.images import images_html
 from escrutinio.website.paths import Place, region_path, slug, table_path
 
 MAX_SHARDS = 20_000
@@ -209,6 +210,7 @@ class TablePages:
             "versions": self._versions_html(lang, versions),
             "decisions": self._decisions_html(lang, unit, cid),
             "sources": self._sources_html(lang, cid, versions, official),
+            "images": images_html(lang, place, self.bundle.images.get((unit, cid), [])),
         }
         if official is not None:
             nums = acta_values(official)
@@ -255,6 +257,7 @@ class TablePages:
                 has_versions=True,
                 versions_html=_mark("versions"),
                 decisions_html=_mark("decisions"),
+                images_html=_mark("images"),
             ).decode("utf-8")
             parts = page.split(MARK)
             self._skeletons[key] = parts
