@@ -170,3 +170,21 @@ def test_publish_needs_the_attached_images(db: str, tmp_path: Path) -> None:
     code, out = run("publish", tmp_path / "pub", "--key", keys / "example.org_img.skey",
                     "--images", images, "--db", db)  # fmt: skip
     assert code == 2 and "image_missing" not in out and "no image" in out
+
+
+def test_images_add_and_qr_check_on_each_database(
+    db_url: str, definition: Definition, tmp_path: Path
+) -> None:
+    store = Store.open(db_url)
+    store_definitions.load_definition(store, definition)
+    (tmp_path / "a.csv").write_text(HEADER + ROWS, encoding="utf-8")
+    ingest_file(store, tmp_path / "a.csv")
+    store.close()
+    images = tmp_path / "images"
+    bad = _write(tmp_path, "u5.png", render_acta(U5, disagree=True))
+    code, out = run("images", "add", "u5", "gov-B", "official", "1", bad, "--images", images,
+                    "--db", db_url)  # fmt: skip
+    assert code == 0, out
+    code, out = run("qr-check", "--images", images, "--db", db_url, "--format", "json")
+    assert code == 1 and [r["status"] for r in json.loads(out)] == ["mismatch"]
+    assert run("log", "check", "--db", db_url)[0] == 0

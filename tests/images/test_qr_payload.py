@@ -13,6 +13,7 @@ from escrutinio.images.qr_payload import (
     VE2024_POSITIONS,
     PayloadError,
     encode_escrutinio1,
+    encode_ve2024,
     parse_escrutinio1,
     parse_payload,
     ve2024_candidate_of,
@@ -124,3 +125,25 @@ def test_escrutinio1_round_trip(
         voters,
     )
     assert list(p.counts) == list(votes)
+
+
+@given(
+    centre=st.integers(0, 999_999_999),
+    table=st.integers(1, 99),
+    counts=st.lists(st.integers(0, 10**6), min_size=38, max_size=38),
+    null=st.integers(0, 10**6),
+    fourth=st.integers(0, 9),
+)
+def test_ve2024_round_trip(
+    centre: int, table: int, counts: list[int], null: int, fourth: int
+) -> None:
+    acta_id = f"{centre:09d}.{table:02d}.1.0001"
+    p = parse_payload(encode_ve2024(acta_id, counts, null, fourth))
+    assert p.format == VE2024 and p.table == f"{centre:09d}.{table:02d}"
+    assert [p.counts[str(i + 1)] for i in range(38)] == counts
+    assert (p.null, p.extra["acta_id"], p.extra["fourth"]) == (null, acta_id, str(fourth))
+
+
+def test_ve2024_encoder_refuses_what_it_cannot_read_back() -> None:
+    with pytest.raises(PayloadError, match="3 counts"):
+        encode_ve2024("1.1.1.1", [1, 2, 3], 0)

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from escrutinio.images import ImageError
-from escrutinio.images.qr_check import ESCRUTINIO1_MAPPING, MATCH, MISMATCH, NO_QR, check_texts
+from escrutinio.images.qr_check import (
+    ESCRUTINIO1_MAPPING,
+    MATCH,
+    MISMATCH,
+    NO_QR,
+    VE2024_CITIZEN_MAPPING,
+    check_texts,
+)
+from escrutinio.images.qr_payload import VE2024, encode_ve2024
 from escrutinio.images.qr_read import scan_qr
 from escrutinio.images.store import sniff
 from escrutinio.images.synthetic import ActaPage, Distortion, qr_text, render_acta
@@ -84,3 +92,17 @@ def test_pdf_is_skipped_and_garbage_refused() -> None:
     with pytest.raises(ImageError) as caught:
         scan_qr(b"\x89PNG\r\n\x1a\ntruncated")
     assert caught.value.code == "image_type"
+
+
+def test_a_venezuela_2024_page_decodes_and_maps_to_the_citizen_options() -> None:
+    counts = [0] * 38
+    counts[0], counts[34], counts[20] = 140, 155, 4
+    text = encode_ve2024("201301006.01.1.0001", counts, 1)
+    page = ActaPage("x1", "presidente", {"gonzalez": 155, "maduro": 140, "otros": 4}, 1, None, 300)
+    scan = scan_qr(
+        render_acta(page, payload=text, distortion=Distortion(rotate=10, jpeg_quality=40))
+    )
+    assert scan.texts == (text,)
+    content = {"votes": page.votes, "null": 1, "voters": 300, "blank": None}
+    result = check_texts(list(scan.texts), content, {VE2024: VE2024_CITIZEN_MAPPING})
+    assert result.status == MATCH

@@ -132,6 +132,14 @@ def parse_ve2024(text: str) -> QrPayload:
     )
 
 
+def encode_ve2024(acta_id: str, counts: list[int], null: int, fourth: int = 0) -> str:
+    """The Venezuela 2024 QR text of an acta (for generated test pages): ``acta_id`` as
+    ``CENTRE.TABLE.PART.SERIAL``, the 38 counts in ballot order, null, the fourth integer."""
+    text = f"{acta_id}!{','.join(str(c) for c in counts)}!{null}!{fourth}"
+    parse_ve2024(text)  # refuses what the parser would not read back
+    return text
+
+
 def _quote(text: str) -> str:
     return quote(text, safe="", encoding="utf-8", errors="strict")
 

@@ -115,11 +115,15 @@ def render_acta(
     *,
     qr: bool = True,
     disagree: bool = False,
+    payload: str | None = None,
     distortion: Distortion = Distortion(),
     seed: int = 0,
 ) -> bytes:
-    """The bytes (PNG, or JPEG when the distortion asks) of a generated acta page."""
-    image = draw_page(page, qr_text(page, disagree) if qr else None, seed, distortion.speckles)
+    """The bytes (PNG, or JPEG when the distortion asks) of a generated acta page; its QR
+    holds ``payload`` when given (e.g. a Venezuela 2024 text), else the page's own
+    `qr_text` (``disagree``: 7 votes more than typed)."""
+    text = (payload if payload is not None else qr_text(page, disagree)) if qr else None
+    image = draw_page(page, text, seed, distortion.speckles)
     if distortion.rotate:
         image = image.rotate(
             distortion.rotate, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255
