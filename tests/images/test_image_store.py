@@ -90,6 +90,11 @@ def test_a_link_leading_outside_the_root_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ImageError) as caught:
         ImageStore(root).read(sha)
     assert caught.value.code == "image_outside"
+    (outside / sha).unlink()
+    with pytest.raises(ImageError) as caught:
+        ImageStore(root).put(PNG, "image/png")  # never written through the link
+    assert caught.value.code == "image_outside"
+    assert list(outside.iterdir()) == []
 
 
 def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,7 @@ from escrutinio.images.store import ImageStore
 from escrutinio.model.definition import Definition
 from escrutinio.store import images as store_images
 from escrutinio.store.images import ImageRef, QrCheck
+from escrutinio.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def check_image(
 
 
 def run_qr_checks(
-    store: Any,
+    store: Store,
     images: ImageStore,
     definition: Definition,
     *,

@@ -67,7 +67,7 @@ class ImageStore:
         """The file that holds (or would hold) the image with this hash, inside the root."""
         path = self.root / relative_path(sha256)
         root = self.root.resolve()
-        if path.exists() and not path.resolve().is_relative_to(root):
+        if not path.resolve().is_relative_to(root):  # a folder on the way is a link outside
             raise ImageError("image_outside", f"{path} leads outside the image folder {root}")
         return path
 
