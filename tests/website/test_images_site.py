@@ -34,7 +34,7 @@ def test_images_of_a_table_with_their_latest_status() -> None:
     html = images_html(Lang("es"), Place("", "table/u1/gov-A.html"), images[("u1", "gov-A")])
     assert f'<a href="../../images/{A}"><img src="../../images/{A}"' in html
     assert f'<a href="../../images/{B}">PDF</a>' in html
-    assert '<td class="flag">NO coincide (votes.a1=107/100)</td>' in html
+    assert '<td class="flag">NO coincide (votes.a1: QR 107, transcrito 100)</td>' in html
     assert "sin revisar" in html and f"<code>{B}</code>" in html
     english = images_html(Lang("en"), Place("en/", "table/u1/gov-A.html"), [first])
     assert f'href="../../../images/{A}"' in english and "does NOT match" in english

@@ -155,6 +155,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "qr_no_qr": {"es": "sin código QR", "en": "no QR code"},
     "qr_not_applicable": {"es": "no aplicable", "en": "not applicable"},
     "qr_none": {"es": "sin revisar", "en": "not checked"},
+    "qr_diff": {
+        "es": "{field}: QR {qr}, transcrito {typed}",
+        "en": "{field}: QR {qr}, typed {typed}",
+    },
     "field": {"es": "Campo", "en": "Field"},
     "official": {"es": "Oficial", "en": "Official"},
     "not_counted": {"es": "Esta acta aún no cuenta.", "en": "This acta does not count yet."},

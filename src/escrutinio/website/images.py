@@ -56,6 +56,16 @@ def read_images(files: Mapping[str, bytes]) -> dict[tuple[str, str], list[ImageD
     return out
 
 
+def differences_text(lang: Lang, differences: str) -> str:
+    """``field=QR/typed;…`` (as in qr-checks.csv) in words: ``field: QR 107, typed 100``."""
+    out = []
+    for item in differences.split(";"):
+        field, _, values = item.rpartition("=")
+        qr, sep, typed = values.rpartition("/")
+        out.append(lang.t("qr_diff", field=field, qr=qr, typed=typed) if field and sep else item)
+    return "; ".join(out)
+
+
 def images_html(lang: Lang, place: Place, images: list[ImageDoc]) -> str:
     """The table page's section listing the acta's images (empty when it has none)."""
     if not images:
@@ -71,7 +81,9 @@ def images_html(lang: Lang, place: Place, images: list[ImageDoc]) -> str:
         status = (
             lang.t("qr_" + image.qr_status) if image.qr_status in QR_STATUSES else lang.t("qr_none")
         )
-        detail = f" ({escape(image.qr_differences)})" if image.qr_differences else ""
+        detail = f" ({escape(differences_text(lang, image.qr_differences))})"
+        if not image.qr_differences:
+            detail = ""
         css = ' class="flag"' if image.qr_status in ("mismatch", "unreadable") else ""
         rows.append(
             f'<tr><td><a href="{href}">{shown}</a></td><th scope="row">'
