@@ -113,8 +113,8 @@ def create(
     method: Annotated[
         str,
         typer.Option(
-            help="table-comparison, macro, full-hand-count, fixed-percentage, ballot-polling "
-            "or ballot-comparison."
+            help="table-comparison, macro, full-hand-count, fixed-percentage, ballot-polling, "
+            "ballot-comparison, minerva or providence."
         ),
     ] = "table-comparison",
     risk_limit: Annotated[float, typer.Option("--risk-limit")] = 0.05,
@@ -198,7 +198,7 @@ def _ballot_inputs(
     """Parsed ``--manifest`` and ``--cvrs`` of a ballot-level audit (empty otherwise)."""
     if not _ballot_level(method):
         if manifest or cvrs:
-            raise fail("--manifest and --cvrs are for ballot-polling and ballot-comparison")
+            raise fail("--manifest and --cvrs are for the ballot methods")
         return {}
     if manifest is None:
         raise fail(f"a {method} audit needs --manifest FILE.csv (batch,ballots)")
