@@ -11,6 +11,7 @@ from escrutinio.audit.stats.round_polling import minerva_pvalues, providence_pva
 from escrutinio.audit.workflow import ballots as ba
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.method import AuditParameters
+from escrutinio.audit.workflow.registry import method_named
 from escrutinio.audit.workflow.reported import ReportedContest
 
 SEED = "31415926535897932384"
@@ -57,13 +58,13 @@ def read_all(state: wf.AuditState, wrong: set[str] | None = None) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_parameters_are_checked(method: str) -> None:
     params = AuditParameters(method, 0.1, SEED, ("c1",), manifest={"t1": 5})
-    assert wf.method_named(method).check(params).test == method
+    assert method_named(method).check(params).test == method
     with pytest.raises(AuditParameterError, match="with replacement"):
-        wf.method_named(method).check(
+        method_named(method).check(
             AuditParameters(method, 0.1, SEED, ("c1",), manifest={"t1": 5}, replacement=False)
         )
     with pytest.raises(AuditParameterError, match="manifest"):
-        wf.method_named(method).check(AuditParameters(method, 0.1, SEED, ("c1",)))
+        method_named(method).check(AuditParameters(method, 0.1, SEED, ("c1",)))
 
 
 @pytest.mark.parametrize("method", METHODS)

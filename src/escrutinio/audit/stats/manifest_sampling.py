@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing as mp
-import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -161,12 +160,8 @@ def sample_manifest(
 
 
 def _cpus() -> int:
-    """CPUs this process may run on (at most 4)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 4))
+    """CPUs of the machine (at most 4)."""
+    return max(1, min(mp.cpu_count(), 4))
 
 
 def _context() -> mp.context.BaseContext:

@@ -30,16 +30,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import fftconvolve
-from scipy.stats import binom
 
 FloatArray = NDArray[np.float64]
 P0 = 0.5
 MAX_SIZE = 10**8  # no round larger than this many relevant ballots is searched
 SEARCH_START = 10_000  # the first range of the round-size search
+
+
+def _binom() -> Any:
+    """SciPy's binomial distribution (imported on first use: ``scipy.stats`` is slow to
+    import and the CLI loads this module at start-up)."""
+    from scipy.stats import binom
+
+    return binom
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class RoundSize:
 
 def _pmf(m: int, p: float) -> FloatArray:
     """Binomial(m, p) probabilities of 0..m."""
-    out: FloatArray = binom.pmf(np.arange(m + 1), m, p)
+    out: FloatArray = _binom().pmf(np.arange(m + 1), m, p)
     return out
 
 
@@ -63,6 +70,8 @@ def _convolve(a: FloatArray, b: FloatArray) -> FloatArray:
     if a.size * b.size <= 4_000_000:
         out: FloatArray = np.convolve(a, b)
     else:
+        from scipy.signal import fftconvolve  # slow to import, needed for large rounds only
+
         out = np.clip(fftconvolve(a, b), 0.0, None)
     return out
 
@@ -178,7 +187,7 @@ def minerva_next_size(
         k = st.kmin(d1, d0, st.n + m)
         if k is None or k - k_now > m:
             return RoundSize(m, 0, 0.0)
-        return RoundSize(m, k, float(binom.sf(k - k_now - 1, m, p1)))
+        return RoundSize(m, k, float(_binom().sf(k - k_now - 1, m, p1)))
 
     return _search(stop, target, st.n)
 
@@ -199,8 +208,8 @@ def providence_pvalues(p1: float, rounds: Sequence[tuple[int, int]]) -> list[flo
     n0 = k0 = 0
     for m, dk in _increments(rounds):
         log_sigma = _log_sigma(p1, n0, k0)
-        tail1 = float(binom.logsf(dk - 1, m, p1))
-        tail0 = float(binom.logsf(dk - 1, m, P0))
+        tail1 = float(_binom().logsf(dk - 1, m, p1))
+        tail0 = float(_binom().logsf(dk - 1, m, P0))
         log_ratio = log_sigma + tail1 - tail0
         out.append(math.exp(-log_ratio) if log_ratio > -700 else math.inf)
         n0, k0 = n0 + m, k0 + dk
@@ -228,8 +237,8 @@ def providence_kmin(p1: float, alpha: float, n_prev: int, k_prev: int, m: int) -
 
     def stops(dk: int) -> bool:
         with np.errstate(divide="ignore", invalid="ignore"):
-            t1 = float(binom.logsf(dk - 1, m, p1))
-            t0 = float(binom.logsf(dk - 1, m, P0))
+            t1 = float(_binom().logsf(dk - 1, m, p1))
+            t0 = float(_binom().logsf(dk - 1, m, P0))
         return t1 > -math.inf and base + t1 - t0 > 0
 
     lo = m // 2 + 1 if n_prev == 0 else 0
@@ -257,7 +266,7 @@ def providence_next_size(
         k = providence_kmin(p1, alpha, n_prev, k_prev, m)
         if k is None:
             return RoundSize(m, 0, 0.0)
-        return RoundSize(m, k, float(binom.sf(k - k_prev - 1, m, p1)))
+        return RoundSize(m, k, float(_binom().sf(k - k_prev - 1, m, p1)))
 
     return _search(stop, target, n_prev)
 
