@@ -36,6 +36,10 @@ from numpy.typing import NDArray
 CHUNK = 1 << 20  # ballots hashed before their ticket prefixes are computed
 PARALLEL_FROM = 400_000  # ballots from which the work is split over processes
 _BILLION = np.uint64(1_000_000_000)
+_MILLION = np.uint64(1_000_000)
+_THOUSAND = np.uint64(1_000)
+_WEIGHTS = [np.uint64(pow(2, 32 * (7 - j), 10**9)) for j in range(8)]
+_REVERSED = np.array([int(f"{i:03d}"[::-1]) for i in range(1000)], dtype=np.uint64)
 _sha256 = hashlib.sha256
 _digest = type(_sha256()).digest
 
@@ -50,15 +54,15 @@ def seed_hex(seed: str) -> str:
 def ticket_prefixes(digests: bytes) -> NDArray[np.uint32]:
     """Per 32-byte SHA-256 digest, the first nine digits of its ticket as an integer
     (the digest as a big-endian integer modulo 10⁹, its nine decimal digits reversed)."""
-    limbs = np.frombuffer(digests, dtype=">u4").reshape(-1, 8)
-    rem = limbs[:, 0].astype(np.uint64) % _BILLION
-    for j in range(1, 8):
-        rem = ((rem << np.uint64(32)) | limbs[:, j].astype(np.uint64)) % _BILLION
-    rev = np.zeros_like(rem)
-    ten = np.uint64(10)
-    for _ in range(9):
-        rev = rev * ten + rem % ten
-        rem //= ten
+    limbs = np.frombuffer(digests, dtype=">u4").reshape(-1, 8).astype(np.uint64)
+    # x mod 10⁹ = Σ limb_j · (2^(32(7−j)) mod 10⁹); each product < 2⁶², two sum < 2⁶³.
+    rem = np.zeros(limbs.shape[0], dtype=np.uint64)
+    for j in range(0, 8, 2):
+        pair = limbs[:, j] * _WEIGHTS[j] + limbs[:, j + 1] * _WEIGHTS[j + 1]
+        rem += pair % _BILLION
+    rem %= _BILLION
+    low, mid, high = rem % _THOUSAND, (rem // _THOUSAND) % _THOUSAND, rem // _MILLION
+    rev = _REVERSED[low] * _MILLION + _REVERSED[mid] * _THOUSAND + _REVERSED[high]
     return rev.astype(np.uint32)
 
 
