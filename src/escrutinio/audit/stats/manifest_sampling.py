@@ -63,7 +63,8 @@ def ticket_prefixes(digests: bytes) -> NDArray[np.uint32]:
     rem %= _BILLION
     low, mid, high = rem % _THOUSAND, (rem // _THOUSAND) % _THOUSAND, rem // _MILLION
     rev = _REVERSED[low] * _MILLION + _REVERSED[mid] * _THOUSAND + _REVERSED[high]
-    return rev.astype(np.uint32)
+    out: NDArray[np.uint32] = rev.astype(np.uint32)
+    return out
 
 
 def _digest_chunks(runs: Runs, hex_seed: str) -> Iterator[bytes]:
