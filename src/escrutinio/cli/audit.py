@@ -1,10 +1,11 @@
 """``escrutinio audit``: create, draw, retrieval, record, enter, status, report.
 
 Table methods audit polling tables against their actas; ballot methods (``ballot-polling``,
-``ballot-comparison``) draw ballots from a ballot manifest (``--manifest``) and, for
-comparison, check them against cast vote records (``--cvrs``); file formats in
-:mod:`escrutinio.audit.files.handcounts` and :mod:`escrutinio.audit.files.ballot_files`.
-Parameter errors come from the audit package in its own terms; this module names the flag.
+``ballot-comparison``, ``minerva``, ``providence``) draw ballots from a ballot manifest
+(``--manifest``) and, for comparison, check them against cast vote records (``--cvrs``);
+file formats in :mod:`escrutinio.audit.files.handcounts` and
+:mod:`escrutinio.audit.files.ballot_files`. Parameter errors come from the audit package in
+its own terms; this module names the flag.
 
 Every state-changing step (create, draw, record, conclusion) is one transparency-log leaf
 stored with its rows; re-running a step with the same input changes nothing.
