@@ -12,7 +12,11 @@ from escrutinio.audit.workflow.method import Method
 from escrutinio.audit.workflow.registry import METHODS
 
 ROOT = Path(escrutinio.audit.__file__).parent
-LAZY = {("stats/hypergeometric.py", "scipy.stats")}  # SciPy's stats is slow to import
+LAZY = {  # SciPy's stats (and signal) are slow to import
+    ("stats/hypergeometric.py", "scipy.stats"),
+    ("stats/round_polling.py", "scipy.stats"),
+    ("stats/round_polling.py", "scipy.signal"),
+}
 METHOD_MODULES = {
     "table-comparison": "table_comparison",
     "macro": "macro",
@@ -20,6 +24,8 @@ METHOD_MODULES = {
     "ballot-comparison": "ballot_comparison",
     "full-hand-count": "full_hand_count",
     "fixed-percentage": "fixed_percentage",
+    "minerva": "minerva",
+    "providence": "providence",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -271,3 +272,31 @@ def test_record_refuses_a_file_that_is_not_utf8(db: str, tmp_path: Path) -> None
     flat = " ".join(out.split())  # Rich wraps at the terminal width, leaving a space
     assert code == 2 and "line 2" in flat and "byte offset 52" in flat and "UTF-8" in flat, out
     assert json.loads(cli(db, "status", "h", "--format", "json")[1])["pending_hand_counts"] == 2
+
+
+@pytest.mark.parametrize("method", ["minerva", "providence"])
+def test_round_by_round_polling_workflow(db: str, tmp_path: Path, method: str) -> None:
+    manifest = write_manifest(tmp_path / "manifest.csv")
+    args = ["--contest", "gov-B", "--method", method, "--seed", "42", "--risk-limit", "0.1"]
+    code, out = cli(db, "create", "rr", *args, "--manifest", str(manifest))
+    assert code == 0 and "P(stop in" in out and "90%: 93" in out, out
+    code, out = cli(
+        db, "create", "rr2", *args, "--manifest", str(manifest), "--without-replacement"
+    )
+    assert code != 0 and "(--test)" in out, out
+    ret, marks = tmp_path / "ret", tmp_path / "marks.csv"
+    status: dict[str, Any] = {"contests": [{"next_size": 1}]}
+    for _ in range(6):  # draw, read and record rounds until confirmed
+        if not status["contests"][0]["next_size"]:
+            break
+        assert cli(db, "draw", "rr")[0] == 0
+        assert cli(db, "retrieval", "rr", "--out", str(ret))[0] == 0
+        fill_marks(ret / "ballot_marks_template.csv", marks)
+        assert cli(db, "record", "rr", str(marks))[0] == 0
+        status = json.loads(cli(db, "status", "rr", "--format", "json")[1])
+    assert status["conclusion"].startswith("confirmed"), status
+    assert status["contests"][0]["risk"] < 0.1
+    code, out = cli(db, "report", "rr", "--out", str(tmp_path / "rep"))
+    assert code == 0, out
+    doc = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
+    assert doc["audit"]["method"] == method and doc["audit"]["test"] == method

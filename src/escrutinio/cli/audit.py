@@ -1,10 +1,11 @@
 """``escrutinio audit``: create, draw, retrieval, record, enter, status, report.
 
 Table methods audit polling tables against their actas; ballot methods (``ballot-polling``,
-``ballot-comparison``) draw ballots from a ballot manifest (``--manifest``) and, for
-comparison, check them against cast vote records (``--cvrs``); file formats in
-:mod:`escrutinio.audit.files.handcounts` and :mod:`escrutinio.audit.files.ballot_files`.
-Parameter errors come from the audit package in its own terms; this module names the flag.
+``ballot-comparison``, ``minerva``, ``providence``) draw ballots from a ballot manifest
+(``--manifest``) and, for comparison, check them against cast vote records (``--cvrs``);
+file formats in :mod:`escrutinio.audit.files.handcounts` and
+:mod:`escrutinio.audit.files.ballot_files`. Parameter errors come from the audit package in
+its own terms; this module names the flag.
 
 Every state-changing step (create, draw, record, conclusion) is one transparency-log leaf
 stored with its rows; re-running a step with the same input changes nothing.
@@ -113,8 +114,8 @@ def create(
     method: Annotated[
         str,
         typer.Option(
-            help="table-comparison, macro, full-hand-count, fixed-percentage, ballot-polling "
-            "or ballot-comparison."
+            help="table-comparison, macro, full-hand-count, fixed-percentage, ballot-polling, "
+            "ballot-comparison, minerva or providence."
         ),
     ] = "table-comparison",
     risk_limit: Annotated[float, typer.Option("--risk-limit")] = 0.05,
@@ -198,7 +199,7 @@ def _ballot_inputs(
     """Parsed ``--manifest`` and ``--cvrs`` of a ballot-level audit (empty otherwise)."""
     if not _ballot_level(method):
         if manifest or cvrs:
-            raise fail("--manifest and --cvrs are for ballot-polling and ballot-comparison")
+            raise fail("--manifest and --cvrs are for the ballot methods")
         return {}
     if manifest is None:
         raise fail(f"a {method} audit needs --manifest FILE.csv (batch,ballots)")

@@ -2,7 +2,8 @@
 
 Rivest, "Consistent Sampling with Replacement", arXiv:1808.10016, 2018, via the
 ``consistent_sampler`` package (SHA-256 tickets from the seed), for tables/batches and for
-ballots of a ballot manifest (ids ``batch:position``, positions 1-based). Sampling with
+ballots of a ballot manifest (ids ``batch:position``, positions 1-based; drawn by the fast
+exact path of :mod:`escrutinio.audit.stats.manifest_sampling`). Sampling with
 probability proportional to error bounds (PPEB; Stark 2008/2009) uses the SHA-256 of
 ``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds.
 """
@@ -16,6 +17,8 @@ from itertools import islice
 import numpy as np
 from consistent_sampler import sampler
 from numpy.typing import ArrayLike
+
+from escrutinio.audit.stats.manifest_sampling import sample_manifest
 
 
 def sample_ids(
@@ -36,7 +39,7 @@ def sample_ballots(
 ) -> list[tuple[str, int]]:
     """Sample ballots from a manifest; returns (batch id, 1-based position) in draw order."""
     out: list[tuple[str, int]] = []
-    for ballot_id in sample_ids(manifest_ids(manifest), seed, size, replacement=replacement):
+    for ballot_id in sample_manifest(manifest, seed, size, replacement=replacement):
         batch, _, pos = ballot_id.rpartition(":")
         out.append((batch, int(pos)))
     return out

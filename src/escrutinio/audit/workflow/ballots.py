@@ -24,9 +24,9 @@ import numpy as np
 
 from escrutinio.audit.errors import AuditParameterError
 from escrutinio.audit.stats.assertions import Assertion, plurality_assertions
+from escrutinio.audit.stats.manifest_sampling import sample_manifest
 from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
 from escrutinio.audit.stats.sample_size import additional_draws
-from escrutinio.audit.stats.sampling import manifest_ids, sample_ids
 from escrutinio.audit.workflow.method import AuditParameters, escalating_conclusion
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import (
@@ -216,8 +216,10 @@ class BallotMethod(ABC):
             size = min(size, total_ballots(state) - done)
             if size <= 0:
                 return {}
-        ids = manifest_ids(state.manifest)
-        return {POOLED: sample_ids(ids, state.seed, size, replacement=state.replacement, skip=done)}
+        drawn = sample_manifest(
+            state.manifest, state.seed, size, replacement=state.replacement, skip=done
+        )
+        return {POOLED: drawn}
 
     def pvalues(
         self, state: AuditState, rc: ReportedContest, asr: list[Assertion], sample: list[str]

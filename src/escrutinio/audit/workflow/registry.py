@@ -10,6 +10,8 @@ from escrutinio.audit.workflow import (
     fixed_percentage,
     full_hand_count,
     macro,
+    minerva,
+    providence,
     table_comparison,
 )
 from escrutinio.audit.workflow.method import Method
@@ -23,6 +25,8 @@ METHODS: dict[str, Method] = {
         fixed_percentage.METHOD,
         ballot_polling.METHOD,
         ballot_comparison.METHOD,
+        minerva.METHOD,
+        providence.METHOD,
     )
 }
 
