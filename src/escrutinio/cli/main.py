@@ -10,6 +10,7 @@ from escrutinio.cli.examine import register as register_examine
 from escrutinio.cli.intake import register as register_intake
 from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
+from escrutinio.cli.senders import register as register_senders
 from escrutinio.cli.serve import register as register_serve
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ for register in (
     register_audit,
     register_examine,
     register_serve,
+    register_senders,
 ):
     register(app)
 guard_commands(app)

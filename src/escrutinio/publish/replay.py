@@ -81,7 +81,8 @@ def _content(acta: dict[str, Any], templates: dict[str, ContentTemplate]) -> byt
 
 @dataclass
 class Replay:
-    """The state rebuilt from the leaves: definition leaf, acta versions, bulletin leaves.
+    """The state rebuilt from the leaves: definition leaf, acta versions, bulletin leaves,
+    sender registrations and revocations, and envelopes.
 
     ``templates`` (from :func:`content_templates`) speeds up re-encoding acta contents;
     without them every content goes through the general canonical encoder.
@@ -92,6 +93,9 @@ class Replay:
     slots: dict[Slot, list[int]] = field(default_factory=dict)
     bulletins: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     adjudications: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    senders: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    revocations: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    envelopes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     size: int = 0
     templates: dict[str, ContentTemplate] = field(default_factory=dict)
 
@@ -135,6 +139,12 @@ class Replay:
             self.bulletins.append((index, leaf))
         elif kind == "definition":
             self.definition = leaf
+        elif kind == "sender":
+            self.senders.append((index, leaf))
+        elif kind == "sender_revocation":
+            self.revocations.append((index, leaf))
+        elif kind == "envelope":
+            self.envelopes.append((index, leaf))
         self.size += 1
         return leaf
 

@@ -60,6 +60,7 @@ class Record:
     bulletins: list[Bulletin] = field(default_factory=list)
     layouts: list[VoteLayout] = field(default_factory=list)
     audits: list[AuditStep] = field(default_factory=list)
+    submissions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     size: int = 0
 
     def counting_now(self) -> BoolArray:
@@ -100,6 +101,8 @@ def read_record(entries: list[bytes]) -> Record:
                 slow_rows.append(slow_acta(index, leaf))
             elif kind in ("adjudication", "bulletin", "audit"):
                 events.append((index, leaf))
+            elif kind in ("sender", "sender_revocation", "envelope"):
+                record.submissions.append((index, leaf))
             else:
                 raise RecordProblem(f"log entry {index}: unknown kind {kind!r}")
         except RecordProblem:

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from escrutinio.verify.steps.bulletins import check_bulletins
 from escrutinio.verify.steps.checkpoint import check_checkpoint
-from escrutinio.verify.steps.closing import check_audits, check_coverage, check_fields
+from escrutinio.verify.steps.closing import (
+    check_audits,
+    check_coverage,
+    check_fields,
+    check_submissions,
+)
 from escrutinio.verify.steps.content import check_actas, check_definition, check_results
 from escrutinio.verify.steps.context import Context, CouldNotRun, Failed, Step
 from escrutinio.verify.steps.log import check_history, check_tiles, read_leaves
@@ -27,6 +32,7 @@ STEPS: tuple[Step, ...] = (
     Step("results", check_results, fatal=False),
     Step("bulletins", check_bulletins, fatal=False),
     Step("audits", check_audits, fatal=False),
+    Step("submissions", check_submissions, fatal=False),
     Step("fields", check_fields, fatal=False),
     Step("coverage", check_coverage, fatal=False),
 )
