@@ -305,3 +305,37 @@ def test_parallel_posts_from_two_processes_log_each_envelope_once(kit: Kit) -> N
     from escrutinio.publish.integrity import check_store
 
     assert check_store(kit.store) == []
+
+
+def _form(raw: bytes, *images: tuple[bytes, str]) -> dict[str, Any]:
+    files: list[tuple[str, tuple[str | None, bytes, str]]] = [
+        ("envelope", (None, raw, "application/json"))
+    ]
+    files += [(f"image{i}", (f"image{i}", data, media)) for i, (data, media) in enumerate(images)]
+    return {"files": files}
+
+
+def test_images_may_come_in_the_same_multipart_request(kit: Kit) -> None:
+    client = _client(kit)
+    image = ImageRef.of(PNG, "image/png")
+    raw = body(kit.official, acta(), [image])
+    changed = PNG + b"!"
+    _refused(
+        kit,
+        client.post("/api/v1/actas", **_form(raw, (changed, "image/png"))),
+        422,
+        "image_hash_mismatch",
+    )
+    assert not kit.images.has(image.sha256)
+    _refused(kit, client.post("/api/v1/actas", **_form(raw)), 422, "image_missing")
+    _refused(
+        kit,
+        client.post("/api/v1/actas", files=[("image", ("a", PNG, "image/png"))]),
+        400,
+        "bad_multipart",
+    )
+    answer = client.post("/api/v1/actas", **_form(raw, (PNG, "image/png")))
+    assert answer.status_code == 201, answer.text
+    assert kit.images.path(image.sha256).read_bytes() == PNG
+    again = client.post("/api/v1/actas", **_form(raw, (PNG, "image/png")))
+    assert (again.status_code, again.content) == (200, answer.content)

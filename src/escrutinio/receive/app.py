@@ -17,7 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from escrutinio.model.errors import EscrutinioError
 from escrutinio.receive.config import ReceiveConfig
+from escrutinio.receive.multipart import parse_multipart
 from escrutinio.receive.receiver import RateLimited, Receiver
+from escrutinio.submission.envelope import MAX_IMAGES
 from escrutinio.submission.errors import SubmissionError
 
 PROBLEM_TYPE = "application/problem+json"
@@ -88,14 +90,28 @@ def add_routes(api: FastAPI, receiver: Receiver, config: ReceiveConfig) -> None:
     @api.post(ACTAS_PATH, include_in_schema=True, summary="Submit a signed acta envelope")
     async def post_acta(request: Request) -> Response:
         try:
-            if _media_type(request) != "application/json":
+            media = _media_type(request)
+            if media == "application/json":
+                raw = await read_body(request, config.max_body_bytes, config.body_timeout_seconds)
+                stored = await run_in_threadpool(receiver.submit, raw)
+            elif media == "multipart/form-data":
+                limit = config.max_body_bytes + MAX_IMAGES * config.max_image_bytes
+                whole = await read_body(request, limit, config.body_timeout_seconds)
+                parts = parse_multipart(request.headers["content-type"], whole)
+                if len(parts.envelope) > config.max_body_bytes:
+                    raise SubmissionError(
+                        413,
+                        "body_too_large",
+                        f"the envelope part exceeds the limit of {config.max_body_bytes:,} bytes",
+                    )
+                stored = await run_in_threadpool(receiver.submit, parts.envelope, parts.images)
+            else:
                 raise SubmissionError(
                     415,
                     "unsupported_media_type",
-                    "send the signed envelope as Content-Type: application/json",
+                    "send the signed envelope as Content-Type: application/json, or with its "
+                    "images as multipart/form-data",
                 )
-            raw = await read_body(request, config.max_body_bytes, config.body_timeout_seconds)
-            stored = await run_in_threadpool(receiver.submit, raw)
         except SubmissionError as exc:
             return problem(exc, request.url.path)
         except EscrutinioError as exc:

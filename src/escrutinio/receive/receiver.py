@@ -140,9 +140,47 @@ class Receiver:
             )
         return result
 
-    def _images(self, signed: SignedEnvelope) -> None:
+    def _uploads(
+        self, signed: SignedEnvelope, uploads: list[tuple[bytes, str]]
+    ) -> dict[str, tuple[bytes, str]]:
+        """The images uploaded with the envelope by hash; each must be one it refers to."""
+        wanted = {i.sha256 for i in signed.images}
+        out: dict[str, tuple[bytes, str]] = {}
+        for n, (data, media_type) in enumerate(uploads):
+            digest = hashlib.sha256(data).hexdigest()
+            if digest not in wanted:
+                raise SubmissionError(
+                    422,
+                    "image_hash_mismatch",
+                    f"uploaded image {n + 1} hashes to {digest}, which the signed envelope "
+                    "does not list (a changed image, or one the sender did not sign)",
+                    "envelope.images",
+                )
+            if len(data) > self.images.max_bytes:
+                raise SubmissionError(
+                    413,
+                    "image_too_large",
+                    f"uploaded image {n + 1} has {len(data):,} bytes; the limit is "
+                    f"{self.images.max_bytes:,}",
+                )
+            out[digest] = (data, media_type)
+        return out
+
+    def _images(self, signed: SignedEnvelope, uploads: dict[str, tuple[bytes, str]]) -> None:
         for i, image in enumerate(signed.images):
             where = f"envelope.images[{i}]"
+            if image.sha256 in uploads:
+                data, media_type = uploads[image.sha256]
+                if len(data) != image.size or media_type != image.media_type:
+                    raise SubmissionError(
+                        422,
+                        "image_size_mismatch",
+                        f"uploaded image {image.sha256[:12]}… is {len(data)} bytes of "
+                        f"{media_type}; the envelope says {image.size} bytes of "
+                        f"{image.media_type}",
+                        f"{where}.bytes",
+                    )
+                continue
             try:
                 held = self.images.has(image.sha256)
             except ImageError as exc:
@@ -164,9 +202,11 @@ class Receiver:
                     f"{where}.bytes",
                 )
 
-    def submit(self, raw: bytes) -> Stored:
-        """Check and store one request body; its receipt (``created`` False when the same
-        envelope was stored before). Raises `SubmissionError`."""
+    def submit(self, raw: bytes, uploads: list[tuple[bytes, str]] | None = None) -> Stored:
+        """Check and store one request body (and the images uploaded with it, as bytes and
+        media type); its receipt (``created`` False when the same envelope was stored
+        before). Raises `SubmissionError`. Uploaded images are written to the image folder
+        only once every check passed, just before the transaction."""
         signed = parse_request(raw)
         sender = self._sender(signed)
         known = known_receipt(self.store, signed.sha256)
@@ -178,7 +218,13 @@ class Receiver:
         if wait:
             raise RateLimited(sender.name, wait)
         acta = self._acta(signed, sender)
-        self._images(signed)
+        uploaded = self._uploads(signed, uploads or [])
+        self._images(signed, uploaded)
+        for data, media_type in uploaded.values():
+            try:
+                self.images.put(data, media_type)
+            except ImageError as exc:
+                raise SubmissionError(415, exc.code, str(exc), "envelope.images") from None
 
         def authorise(now: Sender | None) -> None:
             if now is None or now.revoked:
