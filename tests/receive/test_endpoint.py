@@ -123,7 +123,7 @@ def test_signature_sender_key_scope_and_source_refusals(kit: Kit) -> None:
         kit,
         client.post("/api/v1/actas", content=body(impostor, acta()), headers=JSON),
         403,
-        "unknown_key",
+        "unknown_sender_key",
         "envelope.key_id",
     )
     _refused(

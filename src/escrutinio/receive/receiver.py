@@ -90,7 +90,7 @@ class Receiver:
         if sender.key_id != signed.key_id:
             raise SubmissionError(
                 403,
-                "unknown_key",
+                "unknown_sender_key",
                 f"key {signed.key_id} is not the registered key of sender {signed.sender!r}",
                 "envelope.key_id",
             )
