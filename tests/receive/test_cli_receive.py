@@ -11,9 +11,11 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from escrutinio.cli.main import app
@@ -22,6 +24,7 @@ from escrutinio.model import Definition
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
 from submission_kit import acta, body
+from support import DB_KINDS, fresh_db_url
 
 runner = CliRunner()
 
@@ -111,10 +114,15 @@ def test_serve_accept_actas_needs_a_receipt_key(tmp_path: Path) -> None:
     assert run("serve")[0] == 2
 
 
+@pytest.mark.parametrize("kind", DB_KINDS)
 def test_two_workers_receive_publish_and_receipts_verify(
-    tmp_path: Path, definition: Definition
+    kind: str, tmp_path: Path, definition: Definition
 ) -> None:
-    db = str(tmp_path / "e.db")
+    with fresh_db_url(kind, tmp_path) as db:
+        _two_workers(db, tmp_path, definition)
+
+
+def _two_workers(db: str, tmp_path: Path, definition: Definition) -> None:
     store = Store.open(db)
     store_definitions.load_definition(store, definition)
     store.close()
@@ -172,14 +180,25 @@ def test_two_workers_receive_publish_and_receipts_verify(
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
         headers = {"Content-Type": "application/json"}
-        with httpx.Client(timeout=10) as client:
-            for i, unit in enumerate(("u1", "u2", "u3")):
-                raw = body(sender, acta(unit, voters=290 + i))
+        raws = [
+            body(sender, acta(unit, voters=290 + i), sent_at=f"2017-10-15T22:{i:02d}:00Z")
+            for i in range(10)
+            for unit in ("u1", "u2", "u3")
+        ]
+
+        def post(raw: bytes) -> tuple[int, bytes]:
+            with httpx.Client(timeout=30) as client:
                 answer = client.post(url, content=raw, headers=headers)
-                assert answer.status_code == 201, answer.text
-                again = client.post(url, content=raw, headers=headers)
-                assert (again.status_code, again.content) == (200, answer.content)
-                (receipts / f"{unit}.json").write_bytes(answer.content)
+                return answer.status_code, answer.content
+
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(post, raws + raws))
+        first, second = answers[: len(raws)], answers[len(raws) :]
+        for n, ((status, receipt), (_, again)) in enumerate(zip(first, second, strict=True)):
+            assert status in (200, 201), receipt
+            assert again == receipt
+            (receipts / f"r{n:02d}.json").write_bytes(receipt)
+        assert sorted(s for s, _ in answers).count(201) == len(raws)
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.wait(timeout=15)
@@ -190,6 +209,6 @@ def test_two_workers_receive_publish_and_receipts_verify(
     args = [a for p in sorted(receipts.iterdir()) for a in ("--receipt", str(p))]
     code, text = run("verify", str(out), "--log-key", vkey, *args)
     assert code == 0, text
-    assert text.count("included") == 3
+    assert text.count("included") == 30
     code, text = run("verify", str(out), "--log-key", vkey)
     assert code == 0, text

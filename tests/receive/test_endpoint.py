@@ -339,3 +339,32 @@ def test_images_may_come_in_the_same_multipart_request(kit: Kit) -> None:
     assert kit.images.path(image.sha256).read_bytes() == PNG
     again = client.post("/api/v1/actas", **_form(raw, (PNG, "image/png")))
     assert (again.status_code, again.content) == (200, answer.content)
+
+
+def test_log_check_catches_an_edited_envelope_row(kit: Kit) -> None:
+    from sqlalchemy import update
+
+    from escrutinio.publish.integrity import check_store
+    from escrutinio.store import schema as t
+
+    kit.receiver().submit(body(kit.official, acta()))
+    with kit.store.engine.begin() as conn:
+        conn.execute(update(t.envelopes).values(sender="someone-else"))
+    assert any("envelopes[" in p for p in check_store(kit.store))
+
+
+def test_the_publication_server_mounts_the_submission_routes_when_asked(
+    kit: Kit, tmp_path: Path
+) -> None:
+    from escrutinio.serve.app import create_app
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    config = ReceiveConfig(db="unused", receipt_key="unused", images="unused")
+    with TestClient(create_app(folder, receive=config, receiver=kit.receiver())) as client:
+        answer = client.post("/api/v1/actas", content=body(kit.official, acta()), headers=JSON)
+        assert answer.status_code == 201, answer.text
+    with TestClient(create_app(folder)) as client:
+        answer = client.post("/api/v1/actas", content=body(kit.official, acta()), headers=JSON)
+        assert answer.status_code in (404, 405)
+        assert answer.headers["content-type"] == "application/problem+json"
