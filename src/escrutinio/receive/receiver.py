@@ -13,7 +13,8 @@ under the log's append lock, revocation once more and the write.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from escrutinio.images import ImageError
@@ -33,6 +34,8 @@ from escrutinio.store.senders import Sender, get_sender, unit_in_scope
 from escrutinio.store.store import Store
 from escrutinio.submission.envelope import SignedEnvelope, parse_request
 from escrutinio.submission.errors import SubmissionError
+
+SENDER_CACHE_SECONDS = 5.0
 
 
 class RateLimited(SubmissionError):
@@ -58,6 +61,7 @@ class Receiver:
     maximum_merge_delay: int
     definition: Definition
     templates: dict[str, ContentTemplate]
+    senders: dict[str, tuple[Sender, float]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, config: ReceiveConfig) -> Receiver:
@@ -78,8 +82,20 @@ class Receiver:
             content_templates(definition),
         )
 
+    def _lookup(self, name: str) -> Sender | None:
+        """The sender from a cache kept ``SENDER_CACHE_SECONDS`` (its revocation is
+        checked again under the append lock, so a stale entry never lets a revoked key in)."""
+        now = time.monotonic()
+        hit = self.senders.get(name)
+        if hit is not None and now - hit[1] < SENDER_CACHE_SECONDS:
+            return hit[0]
+        sender = get_sender(self.store, name)
+        if sender is not None:
+            self.senders[name] = (sender, now)
+        return sender
+
     def _sender(self, signed: SignedEnvelope) -> Sender:
-        sender = get_sender(self.store, signed.sender)
+        sender = self._lookup(signed.sender)
         if sender is None:
             raise SubmissionError(
                 403,
@@ -209,10 +225,10 @@ class Receiver:
         only once every check passed, just before the transaction."""
         signed = parse_request(raw)
         sender = self._sender(signed)
-        known = known_receipt(self.store, signed.sha256)
-        if known is not None:
-            return Stored(known, False)
         if sender.revoked:
+            known = known_receipt(self.store, signed.sha256)
+            if known is not None:  # an envelope stored before the revocation
+                return Stored(known, False)
             raise _revoked(sender)
         wait = self.limiter.take(sender.name)
         if wait:

@@ -18,7 +18,8 @@ from escrutinio.model import leaves
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.prepared import PreparedActa
 from escrutinio.store import schema as t
-from escrutinio.store.log import append_log
+from escrutinio.store.database import lock_for_append
+from escrutinio.store.log import append_log, next_index
 from escrutinio.store.senders import Sender, sender_in
 from escrutinio.store.store import Store
 from escrutinio.submission.envelope import SignedEnvelope
@@ -73,7 +74,8 @@ def store_envelope(
     when the key was revoked meanwhile) and nothing is written when it does."""
     with store.engine.begin() as conn:
         # the lock comes first: a concurrent identical envelope waits, then finds ours
-        start = append_log(store, conn, [])
+        lock_for_append(conn)
+        start = next_index(conn)
         known = _receipt_in(conn, signed.sha256)
         if known is not None:
             return Stored(known, False)
@@ -101,8 +103,7 @@ def store_envelope(
             outcome,
         )
         entries.append((leaves.ENVELOPE, envelope_body))
-        first = append_log(store, conn, entries)
-        assert first == start
+        append_log(store, conn, entries, start)
         envelope_index = start + len(entries) - 1
         if outcome != "duplicate":
             conn.execute(
