@@ -47,6 +47,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("io", 1, pure=False),
     Component("ledger", 1, pure=True),
     Component("tally", 1, pure=True),
+    Component("submission", 1, pure=True),
     Component("audit.stats", 1, pure=True),
     Component("images.qr_payload", 1, pure=True),
     Component("images.qr_check", 1, pure=True),
@@ -62,6 +63,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("verify", 5, pure=False, may_import=frozenset({"model", "tally"})),
     Component("website", 5, pure=False),
     Component("witness", 6, pure=False),
+    Component("receive", 6, pure=False),
     Component("serve", 6, pure=False),
     Component("cli", 7, pure=False),
 )

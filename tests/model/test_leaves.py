@@ -33,6 +33,10 @@ def test_every_kind_is_listed_once() -> None:
         "bulletin",
         "audit",
         "image",
+
+        "sender",
+        "sender_revocation",
+        "envelope",
     )
 
 
@@ -68,6 +72,15 @@ def test_other_leaves_are_canonical_and_name_their_kind(
         ),
         "bulletin": leaves.bulletin_leaf(2, "2026-01-01T00:00:00Z", source, "c" * 64),
         "audit": leaves.audit_leaf({"step": "draw", "audit": unit, "round": 1}),
+        "sender": leaves.sender_leaf(
+            unit, "k+0+a", "0" * 8, source, [unit], [], "2026-01-01T00:00:00Z"
+        ),
+        "sender_revocation": leaves.sender_revocation_leaf(
+            unit, "0" * 8, reason, "2026-01-01T00:00:00Z"
+        ),
+        "envelope": leaves.envelope_leaf(
+            {"acta": {"unit": unit}, "sender": source}, "c2ln", "d" * 64, "2026", 3, 1, "new"
+        ),
     }
     for kind, body in bodies.items():
         doc = json.loads(body)

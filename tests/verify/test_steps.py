@@ -80,6 +80,7 @@ def test_steps_are_in_order_and_declare_fatality() -> None:
         ("results", False),
         ("bulletins", False),
         ("audits", False),
+        ("submissions", False),
         ("fields", False),
         ("coverage", False),
     ]

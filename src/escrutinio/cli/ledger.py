@@ -35,8 +35,10 @@ from escrutinio.store.checkpoints import (
     log_tree,
     sign_checkpoint_now,
 )
+from escrutinio.verify.acta import verify_receipt
 from escrutinio.verify.notes import NoteProblem, PublicKey, parse_key
 from escrutinio.verify.source import MAX_FILE_BYTES, Unreachable
+from escrutinio.verify.submissions import SubmissionProblem
 from escrutinio.verify.verifier import Report, verify_acta, verify_publication
 from escrutinio.website.build import SiteOptions
 from escrutinio.website.publication import publication_site
@@ -88,12 +90,22 @@ def _generate(name: str, out: Path, witness: bool) -> tuple[Path, Path]:
 
 
 def keys_generate(
-    name: Annotated[str, typer.Option(help="Key name; for a log, its origin.")],
-    out: Annotated[Path, typer.Option(help="Directory for NAME.skey and NAME.vkey.")],
+    name: Annotated[
+        str | None, typer.Option(help="Key name; for a log, its origin.", show_default=False)
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Directory for NAME.skey and NAME.vkey.")] = Path("."),
     witness: Annotated[bool, typer.Option(help="A witness (cosignature) key.")] = False,
+    sender: Annotated[
+        str | None,
+        typer.Option(help="A sender's key (named after the sender) that signs its actas."),
+    ] = None,
 ) -> None:
     """Generate an Ed25519 key pair (secret key file mode 0600)."""
-    skey, vkey = _generate(name, out, witness)
+    if (name is None) == (sender is None):
+        raise fail("give exactly one of --name NAME or --sender NAME")
+    if sender is not None and witness:
+        raise fail("--sender and --witness exclude each other")
+    skey, vkey = _generate(name or sender or "", out, witness)
     console.print(f"secret key: {skey}\nverifier key: {vkey}\n{vkey.read_text().strip()}")
 
 
@@ -317,6 +329,36 @@ def _print_report(report: Report) -> None:
     console.print(verdict)
 
 
+def _verify_receipts(location: str, log: PublicKey, paths: list[Path], as_json: bool) -> None:
+    """Check each receipt against the publication; exit 1 unless every one is included."""
+    results: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise fail(f"{path}: cannot read the receipt ({exc.strerror})") from None
+        try:
+            check = verify_receipt(location, log, data)
+        except Unreachable as exc:
+            raise fail(str(exc), code=2) from None
+        except SubmissionProblem as exc:
+            results.append({"receipt": str(path), "status": "invalid", "detail": str(exc)})
+            continue
+        except ValueError as exc:
+            raise fail(f"{location}: the publication does not verify: {exc}", code=1) from None
+        results.append({"receipt": str(path), **check.__dict__})
+    if as_json:
+        write_out(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            mark = "[green]✓[/]" if r["status"] == "included" else "[bold red]✗[/]"
+            if r["status"] == "pending":
+                mark = "[yellow]…[/]"
+            console.print(f"{mark} {r['receipt']}: {r['detail']}", highlight=False)
+    if any(r["status"] != "included" for r in results):
+        raise typer.Exit(1)
+
+
 def verify(
     location: Annotated[str, typer.Argument(help="Published directory or http(s) URL.")],
     log_key: Annotated[Path, typer.Option(help="The log's verifier key file (trusted).")],
@@ -330,12 +372,17 @@ def verify(
     acta: Annotated[
         Path | None, typer.Option(help="A party's copy of an acta (JSON) to look up.")
     ] = None,
+    receipt: Annotated[
+        list[Path] | None,
+        typer.Option(help="A receipt from the submission endpoint to check (repeatable)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     max_file_size: Annotated[
         int, typer.Option(help="Largest published data file read, in bytes.", min=1)
     ] = MAX_FILE_BYTES,
 ) -> None:
-    """Independently verify a publication, or prove that an acta is in it (--acta).
+    """Independently verify a publication, prove that an acta is in it (--acta), or check
+    receipts of the submission endpoint against it (--receipt).
 
     Exit status: 0 verified, 1 a check failed, 2 could not run (bad options or key files,
     the publication folder or server unreachable)."""
@@ -343,6 +390,9 @@ def verify(
     witnesses = [_public(p) for p in witness_key or []]
     if min_witnesses > len(witnesses):
         raise fail(f"--min-witnesses {min_witnesses} needs at least that many --witness-key")
+    if receipt:
+        _verify_receipts(location, log, receipt, as_json)
+        return
     if acta is not None:
         try:
             doc = json.loads(acta.read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ from escrutinio.cli.images import register as register_images
 from escrutinio.cli.intake import register as register_intake
 from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
+from escrutinio.cli.senders import register as register_senders
 from escrutinio.cli.serve import register as register_serve
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ for register in (
     register_examine,
     register_images,
     register_serve,
+    register_senders,
 ):
     register(app)
 guard_commands(app)

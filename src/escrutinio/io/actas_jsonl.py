@@ -139,3 +139,9 @@ def read_jsonl(decoded: Decoded) -> Iterator[ReadRow]:
             yield ReadRow(line, None, Issue(message, code="bad_row"))
             continue
         yield _json_row(obj, line)
+
+
+def acta_row(obj: Any, line: int = 1) -> ReadRow:
+    """One acta object already parsed from JSON (e.g. a submitted envelope's acta) checked
+    as a JSON Lines row is: the same keys, types and messages."""
+    return _json_row(obj, line)

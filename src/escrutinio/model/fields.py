@@ -41,6 +41,17 @@ FIELDS: dict[str, dict[str, str]] = {
         "voters": "Voters who cast a ballot.",
         "votes": "Canonical JSON object: votes per ballot option id.",
     },
+    "senders.json": {
+        "(file)": "The sender registry rebuilt from the log's sender and sender_revocation "
+        "leaves (written only when the log registers a sender): one entry per sender.",
+        "name": "Sender name (also the name of its key).",
+        "key": "The sender's signed-note verifier key (Ed25519) that signs its envelopes.",
+        "key_id": "The key's signed-note key ID, 8 hex digits.",
+        "source": "The acta source the sender sends for.",
+        "units / regions": "The sender's scope: polling units, or regions containing them.",
+        "registered_at / log_index": "When the sender was registered and its leaf's index.",
+        "revoked_at / revocation_reason / revocation_index": "Its revocation, or null.",
+    },
     "definition/election.json": {
         "(file)": "Election metadata (contests, candidates, parties, alliances), canonical JSON."
     },

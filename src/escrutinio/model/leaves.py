@@ -2,8 +2,9 @@
 body (RFC 8785 JSON naming its own kind) and its RFC 9162 leaf hash.
 
 Every writer builds its leaf here, so the log's vocabulary is written once: a definition,
-an acta version, an adjudication, a bulletin, an audit step and an image attached to an
-acta version after it was stored. A leaf holds at most
+an acta version, an adjudication, a bulletin, an audit step, an image attached to an
+acta version after it was stored, a sender's registration or revocation and a signed
+envelope received through the submission endpoint. A leaf holds at most
 :data:`MAX_LEAF_BYTES` bytes, because a published log entry (C2SP tlog-tiles entry
 bundles) gives each leaf a 16-bit length. The independent verifier keeps its own readers.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.canonical import canonical_json, canonical_json_fast
 
 DEFINITION = "definition"
 ACTA = "acta"
@@ -21,7 +22,20 @@ ADJUDICATION = "adjudication"
 BULLETIN = "bulletin"
 AUDIT = "audit"
 IMAGE = "image"
-LEAF_KINDS = (DEFINITION, ACTA, ADJUDICATION, BULLETIN, AUDIT, IMAGE)
+SENDER = "sender"
+SENDER_REVOCATION = "sender_revocation"
+ENVELOPE = "envelope"
+LEAF_KINDS = (
+    DEFINITION,
+    ACTA,
+    ADJUDICATION,
+    BULLETIN,
+    AUDIT,
+    IMAGE,
+    SENDER,
+    SENDER_REVOCATION,
+    ENVELOPE,
+)
 
 LEAF_PREFIX = b"\x00"  # RFC 9162 §2.1.1: a leaf is hashed behind a zero byte
 MAX_LEAF_BYTES = 0xFFFF  # C2SP tlog-tiles entry bundles give each leaf a 16-bit length
@@ -153,5 +167,70 @@ def image_leaf(
             "sha256": sha256,
             "media_type": media_type,
             "attached_at": attached_at,
+        }
+    )
+
+
+def sender_leaf(
+    name: str,
+    key: str,
+    key_id: str,
+    source: str,
+    units: list[str],
+    regions: list[str],
+    registered_at: str,
+) -> bytes:
+    """The leaf registering a sender: its name, signed-note verifier key (and key ID), the
+    acta source it sends for and its scope (units, or regions containing them)."""
+    return canonical_json_fast(
+        {
+            "kind": SENDER,
+            "name": name,
+            "key": key,
+            "key_id": key_id,
+            "source": source,
+            "units": units,
+            "regions": regions,
+            "registered_at": registered_at,
+        }
+    )
+
+
+def sender_revocation_leaf(name: str, key_id: str, reason: str, revoked_at: str) -> bytes:
+    """The leaf revoking a sender's key: envelopes received after it are refused."""
+    return canonical_json_fast(
+        {
+            "kind": SENDER_REVOCATION,
+            "name": name,
+            "key_id": key_id,
+            "reason": reason,
+            "revoked_at": revoked_at,
+        }
+    )
+
+
+def envelope_leaf(
+    envelope: dict[str, Any],
+    signature: str,
+    envelope_sha256: str,
+    received_at: str,
+    acta_index: int,
+    acta_version: int,
+    outcome: str,
+) -> bytes:
+    """The leaf of a signed envelope as received: the envelope and its sender's signature
+    (so anyone can check both against the sender leaf), its hash, when it arrived, and the
+    log index and version of the acta version it delivered (``outcome``: new, conflicting
+    or duplicate, when an identical acta was already stored)."""
+    return canonical_json(
+        {
+            "kind": ENVELOPE,
+            "envelope": envelope,
+            "signature": signature,
+            "envelope_sha256": envelope_sha256,
+            "received_at": received_at,
+            "acta_index": acta_index,
+            "acta_version": acta_version,
+            "outcome": outcome,
         }
     )

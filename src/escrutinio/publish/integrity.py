@@ -11,6 +11,7 @@ A direct ``UPDATE`` of a row is caught here even before anything is published.
 from __future__ import annotations
 
 import hashlib
+import json
 
 from sqlalchemy import select
 
@@ -170,6 +171,69 @@ def _check_others(store: Store, state: Replay, problems: list[str]) -> None:
         problems.append(f"log entry {idx}: adjudication leaf without an adjudication row")
     _check_images(store, state, problems)
     _check_definition(store, state, problems)
+    _check_submissions(store, state, problems)
+
+
+def _check_submissions(store: Store, state: Replay, problems: list[str]) -> None:
+    """Sender, revocation and envelope rows against their leaves, one for one."""
+    r, e = t.sender_revocations.c, t.envelopes.c
+    senders = dict(state.senders)
+    revocations = dict(state.revocations)
+    envelopes = dict(state.envelopes)
+    with store.engine.connect() as conn:
+        for row in conn.execute(select(t.senders)):
+            leaf = senders.pop(int(row.log_idx), None)
+            mine = (row.name, row.verifier_key, row.key_id, row.source, row.registered_at)
+            if leaf is None or (
+                *mine,
+                json.loads(row.units),
+                json.loads(row.regions),
+            ) != (
+                leaf["name"],
+                leaf["key"],
+                leaf["key_id"],
+                leaf["source"],
+                leaf["registered_at"],
+                leaf["units"],
+                leaf["regions"],
+            ):
+                problems.append(
+                    f"senders[{row.name}] (log index {row.log_idx}): differs from its leaf"
+                )
+        for row in conn.execute(select(r.name, r.key_id, r.reason, r.revoked_at, r.log_idx)):
+            leaf = revocations.pop(int(row.log_idx), None)
+            if leaf is None or (row.name, row.key_id, row.reason, row.revoked_at) != (
+                leaf["name"],
+                leaf["key_id"],
+                leaf["reason"],
+                leaf["revoked_at"],
+            ):
+                problems.append(f"sender_revocations[{row.name}]: differs from its leaf")
+        for row in conn.execute(
+            select(e.sha256, e.sender, e.received_at, e.images, e.acta_log_idx, e.log_idx)
+        ):
+            leaf = envelopes.pop(int(row.log_idx), None)
+            if leaf is None or (
+                row.sha256,
+                row.sender,
+                row.received_at,
+                json.loads(row.images),
+                int(row.acta_log_idx),
+            ) != (
+                leaf["envelope_sha256"],
+                leaf["envelope"]["sender"],
+                leaf["received_at"],
+                [i["sha256"] for i in leaf["envelope"]["images"]],
+                leaf["acta_index"],
+            ):
+                problems.append(f"envelopes[{row.sha256[:12]}…]: differs from its leaf")
+    for what, rest in (
+        ("sender", senders),
+        ("sender_revocation", revocations),
+        ("envelope", envelopes),
+    ):
+        for idx in rest:
+            problems.append(f"log entry {idx}: {what} leaf without its row")
 
 
 def _check_images(store: Store, state: Replay, problems: list[str]) -> None:

@@ -81,7 +81,8 @@ def _content(acta: dict[str, Any], templates: dict[str, ContentTemplate]) -> byt
 
 @dataclass
 class Replay:
-    """The state rebuilt from the leaves: definition leaf, acta versions, bulletin leaves.
+    """The state rebuilt from the leaves: definition leaf, acta versions, bulletin leaves,
+    sender registrations and revocations, and envelopes.
 
     ``templates`` (from :func:`content_templates`) speeds up re-encoding acta contents;
     without them every content goes through the general canonical encoder.
@@ -93,6 +94,10 @@ class Replay:
     bulletins: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     adjudications: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     images: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    senders: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    revocations: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    envelopes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     size: int = 0
     templates: dict[str, ContentTemplate] = field(default_factory=dict)
 
@@ -138,6 +143,13 @@ class Replay:
             self.definition = leaf
         elif kind == "image":
             self.images.append((index, leaf))
+
+        elif kind == "sender":
+            self.senders.append((index, leaf))
+        elif kind == "sender_revocation":
+            self.revocations.append((index, leaf))
+        elif kind == "envelope":
+            self.envelopes.append((index, leaf))
         self.size += 1
         return leaf
 

@@ -51,6 +51,7 @@ from escrutinio.publish.outdir import (
     write_file,
 )
 from escrutinio.publish.replay import Replay, counting_counts
+from escrutinio.publish.senders import SENDERS_FILE, senders_json
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import images as store_images
 from escrutinio.store import log as store_log
@@ -164,6 +165,9 @@ def _data_files(
         {**leaf, "log_index": idx} for idx, leaf in state.bulletins
     )
     files["fields.json"] = formats.fields_json()
+    registry = senders_json(state)
+    if registry is not None:
+        files[SENDERS_FILE] = registry
     for name, vkey in sorted(witness_keys.items()):
         files[f"keys/witnesses/{name}.vkey"] = (vkey + "\n").encode("ascii")
     return files

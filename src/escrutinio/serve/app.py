@@ -16,7 +16,11 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
+from escrutinio.receive.app import add_routes, create_receive_api
+from escrutinio.receive.config import ReceiveConfig
+from escrutinio.receive.receiver import Receiver
 from escrutinio.serve.api import PREFIX, router
 from escrutinio.serve.catalog import Catalog, answer_key
 from escrutinio.serve.docs import docs_page
@@ -124,15 +128,31 @@ def create_api(folder: str | Path, poll_seconds: float = POLL_SECONDS) -> FastAP
     return api
 
 
-def create_app(folder: str | Path, poll_seconds: float = POLL_SECONDS) -> Site:
-    """The whole server over a publication folder (which it never writes)."""
+def create_app(
+    folder: str | Path,
+    poll_seconds: float = POLL_SECONDS,
+    receive: ReceiveConfig | None = None,
+    receiver: Receiver | None = None,
+) -> Site:
+    """The whole server over a publication folder (which it never writes); with
+    ``receive``, also the submission routes (``POST /api/v1/actas``, ``PUT
+    /api/v1/images/…``), which write to the store ``receive.db`` and nowhere else."""
     root = Path(folder)
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder")
     api = create_api(root, poll_seconds)
+    if receive is not None:
+        add_routes(api, receiver or Receiver.open(receive), receive)
     return Site(api, StaticFiles(api.state.files))
 
 
-def app_from_env() -> Site:
-    """The factory uvicorn calls in each worker process (folder from `FOLDER_ENV`)."""
-    return create_app(os.environ[FOLDER_ENV])
+def app_from_env() -> ASGIApp:
+    """The factory uvicorn calls in each worker process (folder from `FOLDER_ENV`, the
+    submission settings from `escrutinio.receive.config.CONFIG_ENV`)."""
+    receive = ReceiveConfig.from_env()
+    folder = os.environ.get(FOLDER_ENV)
+    if folder is None:
+        if receive is None:
+            raise RuntimeError(f"neither {FOLDER_ENV} nor submission settings are set")
+        return create_receive_api(receive)
+    return create_app(folder, receive=receive)

@@ -44,13 +44,17 @@ def next_index(conn: Connection) -> int:
     )
 
 
-def append_log(store: Store, conn: Connection, entries: list[tuple[str, bytes]]) -> int:
+def append_log(
+    store: Store, conn: Connection, entries: list[tuple[str, bytes]], start: int | None = None
+) -> int:
     """Append (kind, canonical JSON body) log entries inside the caller's transaction
     (``with store.engine.begin() as conn``), so a record and its leaf commit together.
-    Returns the index of the first entry."""
+    Returns the index of the first entry. ``start``: the caller already holds the append
+    lock and read `next_index` in this transaction."""
     check_leaf_sizes((body for _, body in entries), lambda i: f"{entries[i][0]} record")
-    lock_for_append(conn)
-    start = next_index(conn)
+    if start is None:
+        lock_for_append(conn)
+        start = next_index(conn)
     if entries:
         conn.execute(
             insert(t.log_entries),

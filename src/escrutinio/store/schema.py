@@ -229,3 +229,40 @@ qr_checks = Table(
     Column("detail", Text, nullable=False),
     Column("checked_at", String(32), nullable=False),
 )
+
+senders = Table(
+    "senders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("verifier_key", Text, nullable=False),
+    Column("key_id", String(8), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("units", Text, nullable=False),
+    Column("regions", Text, nullable=False),
+    Column("registered_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+)
+
+sender_revocations = Table(
+    "sender_revocations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("key_id", String(8), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("revoked_at", String(32), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+)
+
+envelopes = Table(
+    "envelopes",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("sender", String(128), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("images", Text, nullable=False),
+    Column("acta_log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
+    Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False, unique=True),
+    Column("receipt", LargeBinary, nullable=False),
+)

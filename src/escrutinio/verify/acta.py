@@ -13,6 +13,7 @@ from escrutinio.tally import diff
 from escrutinio.verify.merkle import check_inclusion, hash_leaf
 from escrutinio.verify.notes import PublicKey, check_log_signature, parse_signed_note
 from escrutinio.verify.source import FetchError, Source, Unreachable
+from escrutinio.verify.submissions import ReceiptCheck, check_receipt, parse_receipt
 from escrutinio.verify.tiles import read_entries
 
 
@@ -117,3 +118,32 @@ def _counting_now(entries: list[bytes], index: int, leaf: dict[str, Any]) -> boo
             ):
                 counting = adj["version"] == leaf["version"]
     return counting
+
+
+def verify_receipt(location: str | Path, log_key: PublicKey, receipt: bytes) -> ReceiptCheck:
+    """Check a receipt against the publication at ``location``: its signature with the log
+    key, then the leaf at its index, with an inclusion proof against the signed checkpoint.
+    Raises `SubmissionProblem` for a receipt that is not the log's, `ValueError` when the
+    publication does not verify, `Unreachable` when it cannot be reached."""
+    body = parse_receipt(receipt, log_key)
+    source = Source(location)
+    source.check_reachable()
+    try:
+        note = parse_signed_note(source.read("checkpoint"))
+        checkpoint = check_log_signature(note, log_key)
+        tree, entries = read_entries(checkpoint.size, source.read)
+    except Unreachable:
+        raise
+    except FetchError as exc:
+        raise ValueError(str(exc)) from exc
+    if tree.root() != checkpoint.root:
+        raise ValueError("the tiles do not match the signed checkpoint root")
+
+    def inclusion(index: int) -> tuple[bool, list[bytes]]:
+        path = tree.inclusion(index)
+        ok = check_inclusion(
+            index, checkpoint.size, hash_leaf(entries[index]), path, checkpoint.root
+        )
+        return ok, path
+
+    return check_receipt(body, checkpoint.size, entries, inclusion, checkpoint.root)

@@ -62,6 +62,8 @@ class Record:
     audits: list[AuditStep] = field(default_factory=list)
     images: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     """Image leaves (index, leaf): an image attached to an acta version after it was stored."""
+
+    submissions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     size: int = 0
 
     def counting_now(self) -> BoolArray:
@@ -105,6 +107,9 @@ def read_record(entries: list[bytes]) -> Record:
             elif kind == "image":
                 _check_image_leaf(index, leaf)
                 record.images.append((index, leaf))
+
+            elif kind in ("sender", "sender_revocation", "envelope"):
+                record.submissions.append((index, leaf))
             else:
                 raise RecordProblem(f"log entry {index}: unknown kind {kind!r}")
         except RecordProblem:

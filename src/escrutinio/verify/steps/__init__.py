@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from escrutinio.verify.steps.bulletins import check_bulletins
 from escrutinio.verify.steps.checkpoint import check_checkpoint
-from escrutinio.verify.steps.closing import check_audits, check_coverage, check_fields
+from escrutinio.verify.steps.closing import (
+    check_audits,
+    check_coverage,
+    check_fields,
+    check_submissions,
+)
 from escrutinio.verify.steps.content import (
     check_actas,
     check_definition,
@@ -33,6 +38,7 @@ STEPS: tuple[Step, ...] = (
     Step("results", check_results, fatal=False),
     Step("bulletins", check_bulletins, fatal=False),
     Step("audits", check_audits, fatal=False),
+    Step("submissions", check_submissions, fatal=False),
     Step("fields", check_fields, fatal=False),
     Step("coverage", check_coverage, fatal=False),
 )

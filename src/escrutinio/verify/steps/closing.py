@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from escrutinio.model.fields import FIELDS, field_dictionary_json
 from escrutinio.verify.audits import check_audit_draws
-from escrutinio.verify.steps.context import Context, compare_bytes, need
+from escrutinio.verify.steps.context import Context, Failed, compare_bytes, need
 from escrutinio.verify.steps.manifest import MANIFEST_NOTE
+from escrutinio.verify.submissions import SubmissionProblem, check_envelopes, registry
 
 
 def check_audits(ctx: Context) -> str:
@@ -37,3 +38,28 @@ def check_coverage(ctx: Context) -> str:
     shown = ", ".join(repr(p) for p in ctx.uncovered[:5])
     more = f" (+{len(ctx.uncovered) - 5} more)" if len(ctx.uncovered) > 5 else ""
     return f"{len(ctx.uncovered)} file(s) no check covers: {shown}{more}"
+
+
+def check_submissions(ctx: Context) -> str:
+    """senders.json is the registry the sender leaves define (byte for byte), and every
+    envelope leaf is signed by its sender's registered, unrevoked key and names its acta
+    version. Needs ``ctx.files`` and ``ctx.record``. Not fatal."""
+    files = need(ctx.files, "manifest")
+    record = need(ctx.record, "record")
+    want = registry(record.submissions)
+    listed = "senders.json" in ctx.manifest.get("files", {})
+    if want is None:
+        if listed:
+            raise Failed("senders.json: published, but the log registers no sender")
+        return "no senders registered"
+    if not listed:
+        raise Failed("senders.json: missing, but the log registers senders")
+    compare_bytes("senders.json", files.get("senders.json"), want)
+    try:
+        envelopes = check_envelopes(record.submissions, record.actas)
+    except SubmissionProblem as exc:
+        raise Failed(str(exc)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Failed(f"a submission leaf is malformed ({exc})") from None
+    senders = sum(1 for _, leaf in record.submissions if leaf["kind"] == "sender")
+    return f"{senders} sender(s) match senders.json; {envelopes} envelope signature(s) verified"

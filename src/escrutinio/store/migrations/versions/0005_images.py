@@ -1,6 +1,6 @@
 """Acta images (by SHA-256, with the log leaf that records each) and their QR checks.
 
-Revision ID: 0005_images
+Revision ID: 0005
 Revises: 0004
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_images"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
