@@ -33,7 +33,6 @@ def test_every_kind_is_listed_once() -> None:
         "bulletin",
         "audit",
         "image",
-
         "sender",
         "sender_revocation",
         "envelope",
