@@ -27,12 +27,13 @@ def test_heterogeneous_clean_election_has_no_extreme_stuffing() -> None:
     # regional heterogeneity alone gives f_i well above zero here (see docs/forensics.md)
 
 
-# The errors stated in docs/forensics.md (bench/fingerprint_recovery.py, one region, θ = 0.3)
-F_I_ERROR = 0.15
+# The errors stated in docs/forensics.md for f_i ≥ 0.4 (bench/fingerprint_recovery.py, one
+# region, θ = 0.3): f_i within 0.1, f_e within 0.01.
+F_I_ERROR = 0.1
 F_E_ERROR = 0.01
 
 
-@pytest.mark.parametrize(("seed", "f_i", "f_e"), [(21, 0.4, 0.03), (22, 0.2, 0.1)])
+@pytest.mark.parametrize(("seed", "f_i", "f_e"), [(21, 0.4, 0.03), (22, 0.6, 0.1)])
 def test_injected_stuffing_is_recovered_within_the_stated_error(
     seed: int, f_i: float, f_e: float
 ) -> None:

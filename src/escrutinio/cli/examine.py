@@ -12,7 +12,6 @@ from rich.table import Table
 
 from escrutinio import reads
 from escrutinio.cli.common import DbOption, console, fail, open_store
-from escrutinio.model.text import shown
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
 
@@ -85,6 +84,12 @@ def forensics(
         definition = store_definitions.read_definition(store)
         chosen = _contests(store, contest)
         table = _tests_table()
+        rejected = reads.rejected_frame(store)
+        if rejected.height:
+            console.print(
+                f"{rejected.height:,} rows rejected at intake: listed in each report as a "
+                "flagged group of their own, outside every test"
+            )
         for cid in chosen:
             frame = reads.unit_frame(store, cid, source)
             if frame.height == 0:
@@ -101,7 +106,10 @@ def forensics(
             )
             result = analyze(frame, columns, n_resamples=resamples)
             report = write_forensics_report(
-                result, out / cid, title=f"{definition.contests[cid].name}: forensic analysis"
+                result,
+                out / cid,
+                title=f"{definition.contests[cid].name}: forensic analysis",
+                rejected=rejected,
             )
             _add_rows(table, cid, result.tests)
             console.print(f"{cid}: {len(result.outliers):,} outliers ranked; report {report}")
@@ -148,9 +156,14 @@ def _column_list(value: str | None, option: str | None) -> tuple[str, ...]:
     return cols
 
 
-def _read_counts_csv(path: Path, needed: Sequence[str], numeric: Sequence[str]) -> pl.DataFrame:
-    """A CSV of actas read as text, named columns checked, ``numeric`` ones as integers
-    (a cell that is not a whole number is an error naming its line and column)."""
+def _read_counts_csv(
+    path: Path, needed: Sequence[str], numeric: Sequence[str], keep_bad: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A CSV of actas read as text, named columns checked, ``numeric`` ones as integers.
+
+    A row with a cell that is not a whole number is an error naming its line and column, or
+    with ``keep_bad`` is set apart: the second frame lists such rows (file, line, issues,
+    the row's cells joined by commas)."""
     if not path.is_file():
         raise fail(f"{path}: no such file")
     try:
@@ -164,18 +177,41 @@ def _read_counts_csv(path: Path, needed: Sequence[str], numeric: Sequence[str]) 
         raise fail(
             f"{path}: missing column(s) {', '.join(missing)} (columns: {', '.join(frame.columns)})"
         )
+    cells = frame.with_row_index("__i")
+    problems = []
     for col in dict.fromkeys(numeric):
-        text = frame.get_column(col).str.strip_chars()
+        text = pl.col(col).str.strip_chars()
         parsed = text.cast(pl.Int64, strict=False)
-        bad = frame.with_row_index("__i").filter(text.is_not_null() & parsed.is_null())
-        if bad.height:
-            line = int(bad["__i"][0]) + 2
-            raise fail(
-                f"{path}: line {line}: column {col}: expected a whole number, got "
-                f"{shown(bad[col][0])} ({bad.height:,} such cells)"
+        problems.append(
+            pl.when(text.is_not_null() & (parsed.is_null() | (parsed < 0)))
+            .then(pl.lit(f"{col}: expected a whole number ≥ 0, got ") + pl.col(col))
+            .otherwise(None)
+        )
+    checked = cells.with_columns(
+        pl.concat_str(problems, separator="; ", ignore_nulls=True).alias("__p")
+    )
+    bad = checked.filter(pl.col("__p").str.len_chars() > 0)
+    if bad.height and not keep_bad:
+        row = bad.row(0, named=True)
+        raise fail(f"{path}: line {int(row['__i']) + 2}: {row['__p']} ({bad.height:,} such rows)")
+    rejected = pl.DataFrame(
+        {
+            "file": [str(path)] * bad.height,
+            "line": (bad.get_column("__i").cast(pl.Int64) + 2).to_list(),
+            "issues": bad.get_column("__p").to_list(),
+            "raw": bad.select(
+                pl.concat_str([pl.col(c).fill_null("") for c in frame.columns], separator=",")
             )
-        frame = frame.with_columns(parsed.alias(col))
-    return frame
+            .to_series()
+            .to_list(),
+        },
+        schema={"file": pl.String, "line": pl.Int64, "issues": pl.String, "raw": pl.String},
+    )
+    good = checked.filter(pl.col("__p").str.len_chars() == 0).drop("__i", "__p")
+    good = good.with_columns(
+        [pl.col(c).str.strip_chars().cast(pl.Int64, strict=False) for c in dict.fromkeys(numeric)]
+    )
+    return good, rejected
 
 
 def _forensics_file(path: Path, columns: UnitColumns, out: Path, resamples: int) -> None:
@@ -188,17 +224,22 @@ def _forensics_file(path: Path, columns: UnitColumns, out: Path, resamples: int)
         *(c for c in (columns.registered, columns.voters, columns.null) if c),
     ]
     needed = [*numeric, *columns.regions, *([columns.unit] if columns.unit else [])]
-    frame = _read_counts_csv(path, needed, numeric)
+    frame, rejected = _read_counts_csv(path, needed, numeric, keep_bad=True)
     if frame.height == 0:
-        raise fail(f"{path}: no rows to analyse")
+        raise fail(f"{path}: no rows with whole-number counts to analyse")
     try:
         result = analyze(frame, columns, n_resamples=resamples)
     except ValueError as exc:
         raise fail(f"{path}: {exc}") from None
-    report = write_forensics_report(result, out, title=f"{path.name}: forensic analysis")
+    report = write_forensics_report(
+        result, out, title=f"{path.name}: forensic analysis", rejected=rejected
+    )
     table = _tests_table()
     _add_rows(table, path.name, result.tests)
-    console.print(f"{path.name}: {len(result.outliers):,} outliers ranked; report {report}")
+    console.print(
+        f"{path.name}: {len(result.outliers):,} outliers ranked; {rejected.height:,} rows "
+        f"set apart (counts not whole numbers, listed as a flagged group); report {report}"
+    )
     _print_tests(table)
 
 
@@ -320,7 +361,7 @@ def _reconcile_files(
     if unit is None and not region_cols:
         raise fail("give --unit (an id column) or --regions (columns to match within)")
     needed = [*count_cols, *region_cols, *([unit] if unit else [])]
-    frames = [_read_counts_csv(path, needed, count_cols) for path in (a, b)]
+    frames = [_read_counts_csv(path, needed, count_cols)[0] for path in (a, b)]
     rules = NameRules(exact=exact_names)
     walk = None
     if crosswalk is not None:
