@@ -34,6 +34,7 @@ from escrutinio.io.acta_chunks import file_chunks
 from escrutinio.io.actas_files import count_lines
 from escrutinio.io.definition_files import load_definition
 from escrutinio.io.mapping import convert as convert_mapped
+from escrutinio.io.rejected_rows import rejected_rows
 from escrutinio.model.errors import InputError
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import intake as store_intake
@@ -126,7 +127,11 @@ def import_actas(
                     report = store_intake.ingest_chunks(store, chunks, advance)
                 except InputError as exc:
                     raise fail(str(exc)) from None
-            store_intake.record_import(store, report, _file_sha256(path))
+            try:
+                kept = rejected_rows(path, report.issues, encoding)
+            except InputError as exc:
+                raise fail(str(exc)) from None
+            store_intake.record_import(store, report, _file_sha256(path), kept)
             reports.append(report)
             any_rejected = any_rejected or report.rejected_rows > 0
     if fmt == "json":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+import polars as pl
 
 from escrutinio.forensics.analyze import ForensicsResult
 from escrutinio.forensics.plots import all_plots
@@ -37,9 +38,15 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(result: ForensicsResult, plots: dict[str, str], title: str, max_rows: int) -> str:
+def render_html(
+    result: ForensicsResult,
+    plots: dict[str, str],
+    title: str,
+    max_rows: int,
+    rejected: pl.DataFrame | None = None,
+) -> str:
     """Render the report HTML in the results site's look; ``plots`` maps plot keys to image
-    file names."""
+    file names; ``rejected`` (rows rejected at intake) is shown as its own flagged group."""
     frame = result.outliers_frame()
     return (
         _environment()
@@ -53,18 +60,29 @@ def render_html(result: ForensicsResult, plots: dict[str, str], title: str, max_
             outlier_columns=frame.columns,
             outliers=frame.head(max_rows).rows(),
             n_outliers=frame.height,
+            rejected=None if rejected is None else rejected.head(max_rows).rows(),
+            rejected_columns=[] if rejected is None else rejected.columns,
+            n_rejected=0 if rejected is None else rejected.height,
         )
     )
 
 
 def write_report(
-    result: ForensicsResult, out_dir: Path, title: str = "Forensic analysis", max_rows: int = 200
+    result: ForensicsResult,
+    out_dir: Path,
+    title: str = "Forensic analysis",
+    max_rows: int = 200,
+    rejected: pl.DataFrame | None = None,
 ) -> Path:
-    """Write index.html, plots (PNG + SVG), outliers.csv and tests.csv to ``out_dir``."""
+    """Write index.html, plots (PNG + SVG), outliers.csv, tests.csv and, when given,
+    rejected.csv (rows rejected at intake, a flagged group outside every test) to
+    ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     plots = all_plots(result.data, out_dir)
     result.outliers_frame().write_csv(out_dir / "outliers.csv")
     result.summary_frame().write_csv(out_dir / "tests.csv")
+    if rejected is not None:
+        rejected.write_csv(out_dir / "rejected.csv")
     path = out_dir / "index.html"
-    path.write_text(render_html(result, plots, title, max_rows), encoding="utf-8")
+    path.write_text(render_html(result, plots, title, max_rows, rejected), encoding="utf-8")
     return path

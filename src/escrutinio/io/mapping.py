@@ -16,8 +16,13 @@ Mapping file keys (see ``examples/venezuela-2024/mapping.yaml``):
     ``delimiter`` (default ``,``). Quoted fields and CRLF line ends are handled.
 ``regions``
     List of ``{level, column}`` from the broadest level down; each row's cells name its
-    region at each level. Ids are normalised names joined by ``/``: upper case, accents
-    removed, ``Ñ`` folded to ``N``, runs of other characters replaced by ``-``.
+    region at each level. Names are kept as written (Unicode NFC, any script). Ids are
+    the names' ids joined by ``/`` (:func:`escrutinio.model.names.name_id`): for a name
+    whose Latin accents fold to ASCII, upper case, accents removed, ``Ñ`` folded to ``N``,
+    runs of other characters replaced by ``-``; for any other name (Cyrillic, Greek, CJK…)
+    its transliteration plus ``+h`` and a 10-hex-digit hash of the name's key, so two names
+    that differ in any letter never share an id. Cells with the same id (differing only in
+    case or Latin accents) name one region, under the first spelling met.
 ``name_fixes``
     Exact cell text → corrected text, applied before normalising (mis-encodings).
 ``units``
@@ -43,7 +48,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -77,6 +81,7 @@ from escrutinio.model.definition import (
     UnitRow,
 )
 from escrutinio.model.errors import InputError, Issue
+from escrutinio.model.names import name_id
 from escrutinio.model.text import identifier_problem, is_identifier, shown, text_problem
 
 __all__ = [
@@ -116,17 +121,15 @@ class ConversionReport:
         return len({i.line for i in self.rejected})
 
 
-_NON_ID = re.compile(r"[^A-Za-z0-9.:+\-]+")
-
-
 def normalise_name(name: str) -> str:
-    """Name → id fragment: upper case, accents removed, Ñ→N, other runs of characters → ``-``.
+    """Name → id fragment (see :func:`escrutinio.model.names.name_id`); empty when the name
+    has no letter or digit."""
+    return name_id(name)
 
-    The result starts with a letter or digit (or is empty when nothing usable is left).
-    """
-    decomposed = unicodedata.normalize("NFKD", name.strip().upper())
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ID.sub("-", ascii_text).lstrip(".:+-").rstrip("-")
+
+def _cell_name(mapping: Mapping, cell: str) -> str:
+    """A region cell's name: name fixes applied, stripped, Unicode NFC."""
+    return unicodedata.normalize("NFC", mapping.name_fixes.get(cell.strip(), cell.strip()))
 
 
 def _read_text(path: Path, encoding: str) -> str:
@@ -173,7 +176,7 @@ class _Builder:
     def region_path(self, cells: list[str]) -> str:
         parent: str | None = None
         for spec, cell in zip(self.mapping.regions, cells, strict=True):
-            name = self.mapping.name_fixes.get(cell.strip(), cell.strip())
+            name = _cell_name(self.mapping, cell)
             part = normalise_name(name)
             rid = part if parent is None else f"{parent}/{part}"
             if rid not in self.regions:
@@ -346,7 +349,7 @@ def _count(cell: str, column: str) -> int | Issue:
 
 def _region_name_issues(mapping: Mapping, spec: RegionColumn, cell: str) -> list[Issue]:
     """A region cell (after name fixes) names a region and is text that can enter the log."""
-    name = mapping.name_fixes.get(cell.strip(), cell.strip())
+    name = _cell_name(mapping, cell)
     if not normalise_name(name):
         return [Issue(f"empty {spec.level} name", spec.column, code="missing")]
     problem = text_problem(name)
@@ -355,7 +358,7 @@ def _region_name_issues(mapping: Mapping, spec: RegionColumn, cell: str) -> list
 
 def _region_id_issues(mapping: Mapping, names: list[str]) -> list[Issue]:
     """The region ids made of the row's names are identifiers (not too long)."""
-    parts = [normalise_name(mapping.name_fixes.get(c.strip(), c.strip())) for c in names]
+    parts = [normalise_name(_cell_name(mapping, c)) for c in names]
     for depth, spec in enumerate(mapping.regions):
         problem = identifier_problem("/".join(parts[: depth + 1]))
         if problem is not None:

@@ -20,7 +20,7 @@ from escrutinio.reads.documents import (
     ConflictDoc,
     SnapshotDoc,
 )
-from escrutinio.reads.frames import sources, unit_frame
+from escrutinio.reads.frames import rejected_frame, sources, unit_frame
 from escrutinio.reads.results import (
     bulletin,
     bulletin_bodies,
@@ -62,6 +62,7 @@ __all__ = [
     "pending_conflicts",
     "record_bulletin",
     "regional_results",
+    "rejected_frame",
     "snapshot",
     "snapshot_of",
     "sources",

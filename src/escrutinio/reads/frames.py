@@ -3,6 +3,7 @@ reconciliation."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import polars as pl
 from escrutinio.model.packed_counts import row_width, unpack_matrix
 from escrutinio.store import counting as store_counting
 from escrutinio.store import definitions as store_definitions
+from escrutinio.store import intake as store_intake
 from escrutinio.store.store import Store
 
 
@@ -49,3 +51,25 @@ def unit_frame(store: Store, contest: str, source: str | None = None) -> pl.Data
     columns["received_at"] = [r[2] for r in rows]
     columns["log_idx"] = [r[3] for r in rows]
     return pl.DataFrame(columns)
+
+
+def rejected_frame(store: Store) -> pl.DataFrame:
+    """The rows rejected at intake and kept (see :mod:`escrutinio.io.rejected_rows`): file,
+    line, issues (``field: message`` joined by ``; ``) and the line's text, in import order."""
+    rows = store_intake.rejected(store)
+    issues = [
+        "; ".join(
+            f"{i['field']}: {i['message']}" if i.get("field") else str(i["message"])
+            for i in json.loads(text)
+        )
+        for _, _, text, _ in rows
+    ]
+    return pl.DataFrame(
+        {
+            "file": [r[0] for r in rows],
+            "line": [r[1] for r in rows],
+            "issues": issues,
+            "raw": [r[3] for r in rows],
+        },
+        schema={"file": pl.String, "line": pl.Int64, "issues": pl.String, "raw": pl.String},
+    )

@@ -3,21 +3,60 @@
 Units are matched by identifier when both collections have one; otherwise by region key: within
 each key (e.g. parish) rows with identical count vectors are paired first (multiset
 intersection), and the remaining rows are paired by minimum total absolute difference (optimal
-assignment, Kuhn–Munkres via ``scipy.optimize.linear_sum_assignment``); a remaining pair whose
-difference exceeds ``pair_tolerance`` of the larger row total is left unpaired. Each unit is
-then *identical*, *differing*, *only_a* or *only_b*, and the net effect on every option's total
-and on the margin (leader minus runner-up) follows, with roll-ups by region level.
+assignment, Kuhn–Munkres via ``scipy.optimize.linear_sum_assignment``); a remaining pair is
+kept only when :class:`SameSheetRule` calls it the same sheet, differing, and is otherwise two
+different sheets (one *only_a*, one *only_b*). Each unit is then *identical*, *differing*,
+*only_a* or *only_b*, and the net effect on every option's total and on the margin (leader
+minus runner-up) follows, with roll-ups by region level.
+
+Region names are compared by match key (:mod:`escrutinio.reconcile.names`: Unicode-aware
+normalisation, abbreviations, place kinds, an optional crosswalk) when ``names`` is given, and
+the names that matched nothing on either side are listed with their closest candidates.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 from scipy.optimize import linear_sum_assignment
 
+from escrutinio.reconcile.names import Crosswalk, NameRules
+from escrutinio.reconcile.unmatched import unmatched_names
+
 STATUSES = ("identical", "differing", "only_a", "only_b")
+
+
+@dataclass(frozen=True)
+class SameSheetRule:
+    """When two actas matched without ids are *the same sheet, differing* rather than two
+    different sheets.
+
+    Same sheet when the count vectors differ in exactly one field (one cell misread or
+    mistyped, whatever its size: ``123`` for ``723``), or when they differ in at most
+    ``max_field_share`` of the fields (rounded up) by at most ``max(min_votes,
+    max_vote_share × the larger total)`` votes in all (a correction moving a few votes between
+    two cells). Anything else is two different sheets: a pair 139 votes apart in several
+    fields is no transcription of one sheet (two sheets of the same parish commonly differ by
+    that much), and calling it "differing" would count an acta missing from one side and an
+    extra acta on the other as one altered acta. Defaults: half the fields, 10 votes, 2%.
+    """
+
+    max_field_share: float = 0.5
+    min_votes: int = 10
+    max_vote_share: float = 0.02
+
+    def same_sheet(self, a: np.ndarray, b: np.ndarray) -> bool:
+        """True when count vectors ``a`` and ``b`` are read as the same sheet (see the class)."""
+        differing = int(np.count_nonzero(a != b))
+        if differing <= 1:
+            return True
+        if differing > math.ceil(self.max_field_share * a.size):
+            return False
+        total = max(int(a.sum()), int(b.sum()))
+        return int(np.abs(a - b).sum()) <= max(self.min_votes, self.max_vote_share * total)
 
 
 @dataclass(frozen=True)
@@ -33,6 +72,9 @@ class Reconciliation:
     keys: tuple[str, ...]
     regions: tuple[str, ...]
     counts: tuple[str, ...]
+    unmatched: pl.DataFrame | None = None
+    """Names that matched nothing on the other side, with the closest candidates (None when
+    names were not normalised); see :func:`escrutinio.reconcile.unmatched.unmatched_names`."""
 
     def status_counts(self) -> dict[str, int]:
         """Number of units in each status."""
@@ -113,7 +155,7 @@ def _counts_matrix(frame: pl.DataFrame, counts: tuple[str, ...]) -> np.ndarray:
 
 
 def _pair_within(
-    ma: np.ndarray, mb: np.ndarray, tolerance: float
+    ma: np.ndarray, mb: np.ndarray, rule: SameSheetRule
 ) -> list[tuple[int | None, int | None]]:
     """Pair rows of two count matrices of one key group: identical first, then closest."""
     pairs: list[tuple[int | None, int | None]] = []
@@ -134,9 +176,8 @@ def _pair_within(
         ra, rb = ma[rest_a], mb[rest_b]
         cost = np.abs(ra[:, None, :] - rb[None, :, :]).sum(axis=2)
         rows, cols = linear_sum_assignment(cost)
-        scale = np.maximum(ra.sum(axis=1)[:, None], rb.sum(axis=1)[None, :])
         for r, c in zip(rows, cols, strict=True):
-            if cost[r, c] <= tolerance * max(1, int(scale[r, c])):
+            if rule.same_sheet(ra[r], rb[c]):
                 pairs.append((rest_a[r], rest_b[c]))
                 paired_a.add(rest_a[r])
                 paired_b.add(rest_b[c])
@@ -165,6 +206,28 @@ def _same_key_types(
     return a, b
 
 
+def _with_match_keys(
+    frame: pl.DataFrame,
+    columns: tuple[str, ...],
+    rules: NameRules,
+    crosswalk: Crosswalk | None,
+    unit: str | None,
+) -> pl.DataFrame:
+    """``frame`` with a match-key column ``__k_<c>`` for each column (B's spelling through the
+    crosswalk when one is given: pass it for collection A only)."""
+    out = []
+    for col in columns:
+        values = frame.get_column(col).cast(pl.String)
+        mapping = crosswalk.entries.get(col, {}) if crosswalk else {}
+        if col == unit:
+            keyed = [None if v is None else mapping.get(v.strip(), v.strip()) for v in values]
+        else:
+            keyed = [None if v is None else rules.key(v) for v in values]
+            keyed = [None if k is None else mapping.get(k, k) for k in keyed]
+        out.append(pl.Series(f"__k_{col}", keyed, dtype=pl.String))
+    return frame.with_columns(out)
+
+
 def reconcile(
     a: pl.DataFrame,
     b: pl.DataFrame,
@@ -172,14 +235,19 @@ def reconcile(
     unit: str | None = None,
     regions: tuple[str, ...] = (),
     match_on: tuple[str, ...] | None = None,
-    pair_tolerance: float = 0.5,
+    rule: SameSheetRule | None = None,
+    names: NameRules | None = None,
+    crosswalk: Crosswalk | None = None,
 ) -> Reconciliation:
     """Compare collections ``a`` and ``b`` unit by unit.
 
     With ``unit`` (present in both, no nulls, unique) rows match on it. Otherwise they match
-    within groups of ``match_on`` (default: all ``regions``), as described in the module.
-    Region columns are carried into the result for roll-ups.
+    within groups of ``match_on`` (default: all ``regions``), as described in the module, and
+    ``rule`` says which pairs are the same sheet. With ``names``, key columns match by
+    match key (and through ``crosswalk``, whose entries name columns of ``a``); otherwise as
+    written. Region columns are carried into the result for roll-ups.
     """
+    rule = rule or SameSheetRule()
     a = a.with_row_index("row_a")
     b = b.with_row_index("row_b")
     keys = (unit,) if unit is not None else tuple(match_on or regions)
@@ -189,31 +257,51 @@ def reconcile(
         missing = [c for c in (*keys, *regions, *counts) if c not in frame.columns]
         if missing:
             raise ValueError(f"collection {name} lacks columns: {', '.join(missing)}")
+    if crosswalk is not None:
+        if names is None:
+            raise ValueError("a crosswalk needs name rules (names=NameRules())")
+        unknown = sorted(crosswalk.columns() - set(keys) - set(regions))
+        if unknown:
+            raise ValueError(
+                f"the crosswalk names column(s) {', '.join(unknown)}, which are not key or "
+                f"region columns ({', '.join(dict.fromkeys((*keys, *regions)))})"
+            )
     a, b = _same_key_types(a, b, tuple(dict.fromkeys((*keys, *regions))))
+    unmatched = None
+    match_keys = keys
+    if names is not None:
+        keyed = tuple(dict.fromkeys((*keys, *regions)))
+        a = _with_match_keys(a, keyed, names, crosswalk, unit)
+        b = _with_match_keys(b, keyed, names, None, unit)
+        match_keys = tuple(f"__k_{c}" for c in keys)
+        levels = regions if unit is not None else keys
+        unmatched = unmatched_names(a, b, levels)
     if unit is not None:
+        ukey = match_keys[0]
         for name, frame in (("A", a), ("B", b)):
-            dup = frame.filter(pl.col(unit).is_duplicated()).get_column(unit).unique().to_list()
-            if dup or frame.get_column(unit).null_count():
+            dup = frame.filter(pl.col(ukey).is_duplicated()).get_column(unit).unique().to_list()
+            if dup or frame.get_column(ukey).null_count():
                 raise ValueError(f"collection {name} has duplicate or missing ids: {dup[:10]}")
-        pairs_frame = a.select(unit, "row_a").join(
-            b.select(unit, "row_b"), on=unit, how="full", coalesce=True
+        pairs_frame = a.select(ukey, "row_a").join(
+            b.select(ukey, "row_b"), on=ukey, how="full", coalesce=True
         )
         pair_rows = list(
             zip(pairs_frame["row_a"].to_list(), pairs_frame["row_b"].to_list(), strict=True)
         )
     else:
         ma_all, mb_all = _counts_matrix(a, counts), _counts_matrix(b, counts)
-        groups_a = a.group_by(list(keys)).agg(pl.col("row_a"))
-        groups_b = b.group_by(list(keys)).agg(pl.col("row_b"))
-        groups = groups_a.join(groups_b, on=list(keys), how="full", coalesce=True)
+        groups_a = a.group_by(list(match_keys)).agg(pl.col("row_a"))
+        groups_b = b.group_by(list(match_keys)).agg(pl.col("row_b"))
+        groups = groups_a.join(groups_b, on=list(match_keys), how="full", coalesce=True)
         pair_rows = []
         for rows_a, rows_b in zip(
             groups["row_a"].to_list(), groups["row_b"].to_list(), strict=True
         ):
             ra, rb = list(rows_a or []), list(rows_b or [])
-            for i, j in _pair_within(ma_all[ra], mb_all[rb], pair_tolerance):
+            for i, j in _pair_within(ma_all[ra], mb_all[rb], rule):
                 pair_rows.append((None if i is None else ra[i], None if j is None else rb[j]))
-    return _build(a, b, pair_rows, keys, regions, counts)
+    rec = _build(a, b, pair_rows, keys, regions, counts)
+    return Reconciliation(rec.units, keys, regions, counts, unmatched)
 
 
 def _build(

@@ -63,6 +63,7 @@ def render_html(
         changed_columns=changed.columns,
         changed=changed.head(max_rows).rows(),
         n_changed=changed.height,
+        unmatched=None if rec.unmatched is None else rec.unmatched.rows(),
     )
 
 
@@ -73,9 +74,12 @@ def write_report(
     label_b: str = "B",
     state_column: str | None = None,
 ) -> Path:
-    """Write ``units.csv``, ``totals.csv``, ``map.svg`` (if a state column) and ``index.html``."""
+    """Write ``units.csv``, ``totals.csv``, ``unmatched_names.csv`` (when names were
+    normalised), ``map.svg`` (if a state column) and ``index.html``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rec.units.write_csv(out_dir / "units.csv")
+    if rec.unmatched is not None:
+        rec.unmatched.write_csv(out_dir / "unmatched_names.csv")
     rec.totals().write_csv(out_dir / "totals.csv")
     if state_column:
         (out_dir / "map.svg").write_text(discrepancy_map(rec, state_column), encoding="utf-8")

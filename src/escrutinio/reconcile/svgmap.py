@@ -15,13 +15,15 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from escrutinio.model.names import fold_latin_accents
+
 Ring = list[tuple[float, float]]
 
 
 def normalize_name(name: str) -> str:
-    """Upper case, accents removed (Ñ → N), inner spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Upper case, Latin accents removed (Ñ → N; marks of other scripts kept, see
+    :func:`escrutinio.model.names.fold_latin_accents`), inner spaces collapsed."""
+    plain = fold_latin_accents(unicodedata.normalize("NFKC", name))
     return " ".join(plain.upper().split())
 
 

@@ -5,15 +5,17 @@ identical re-submissions are no-ops, different ones become conflicting versions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from escrutinio.io.acta_chunks import ROW_CHUNK, ActaChunks, row_chunks
 from escrutinio.io.actas_files import ReadRow
+from escrutinio.io.rejected_rows import RejectedRow
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.errors import Issue
 from escrutinio.store import schema as t
@@ -98,10 +100,13 @@ def ingest(
     return ingest_chunks(store, chunks, progress)
 
 
-def record_import(store: Store, report: IngestReport, sha256: str) -> None:
-    """Keep a record of a finished import (file, hash and outcome counts)."""
+def record_import(
+    store: Store, report: IngestReport, sha256: str, rejected: Sequence[RejectedRow] = ()
+) -> None:
+    """Keep a record of a finished import (file, hash and outcome counts) and, in the same
+    transaction, its rejected rows (issues as JSON, the line's text)."""
     with store.engine.begin() as conn:
-        conn.execute(
+        inserted = conn.execute(
             insert(t.imports).values(
                 file=report.file or "",
                 sha256=sha256,
@@ -111,4 +116,37 @@ def record_import(store: Store, report: IngestReport, sha256: str) -> None:
                 conflicts=report.conflicts,
                 rejected=report.rejected_rows,
             )
-        )
+        ).inserted_primary_key
+        assert inserted is not None
+        import_id = inserted[0]
+        if rejected:
+            conn.execute(
+                insert(t.rejected_rows),
+                [
+                    {
+                        "import_id": import_id,
+                        "file": row.file,
+                        "line": row.line,
+                        "issues": json.dumps(
+                            [
+                                {"field": i.field, "code": i.code, "message": i.message}
+                                for i in row.issues
+                            ],
+                            ensure_ascii=False,
+                        ),
+                        "raw": row.raw,
+                    }
+                    for row in rejected
+                ],
+            )
+
+
+def rejected(store: Store) -> list[tuple[str, int, str, str]]:
+    """Every kept rejected row, in import then line order: (file, line, issues as JSON,
+    the line's text)."""
+    table = t.rejected_rows
+    query = select(table.c.file, table.c.line, table.c.issues, table.c.raw).order_by(
+        table.c.import_id, table.c.line, table.c.id
+    )
+    with store.engine.connect() as conn:
+        return [(str(f), int(n), str(i), str(r)) for f, n, i, r in conn.execute(query)]

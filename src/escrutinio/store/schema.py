@@ -114,6 +114,17 @@ imports = Table(
     Column("rejected", Integer, nullable=False),
 )
 
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("issues", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+)
+
 checkpoints = Table(
     "checkpoints",
     metadata,
