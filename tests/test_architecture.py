@@ -48,6 +48,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("ledger", 1, pure=True),
     Component("tally", 1, pure=True),
     Component("audit.stats", 1, pure=True),
+    Component("claims", 2, pure=True),
     Component("store", 2, pure=False),
     Component("reads", 4, pure=False),
     Component("publish", 4, pure=False),

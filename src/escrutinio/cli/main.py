@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from escrutinio.cli.audit import register as register_audit
+from escrutinio.cli.claims import register as register_claims
 from escrutinio.cli.common import guard_commands
 from escrutinio.cli.examine import register as register_examine
 from escrutinio.cli.intake import register as register_intake
@@ -25,6 +26,7 @@ for register in (
     register_ledger,
     register_audit,
     register_examine,
+    register_claims,
     register_serve,
 ):
     register(app)
