@@ -7,7 +7,9 @@ Run ``python examples/claims/demo_stores.py OUT_DIR`` to build both into OUT_DIR
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import sys
 from pathlib import Path
 
@@ -23,7 +25,8 @@ def _cli(*args: str) -> None:
     """Run one escrutinio command in this process; raise if it fails."""
     command = typer.main.get_command(app)
     try:
-        command.main(list(args), standalone_mode=False)
+        with contextlib.redirect_stdout(io.StringIO()):
+            command.main(list(args), standalone_mode=False)
     except SystemExit as exc:  # pragma: no cover - only on failure
         if exc.code:
             raise RuntimeError(f"escrutinio {' '.join(args)} exited {exc.code}") from None
