@@ -13,11 +13,14 @@ from rich.table import Table
 
 from escrutinio.claims.check import ClaimCheck, check_assertions, check_claim
 from escrutinio.claims.claimreview import claim_review
+from escrutinio.claims.page import report_files, write_report
 from escrutinio.claims.record import SnapshotKey
 from escrutinio.claims.structured import ClaimsFileError, read_claims_document
 from escrutinio.cli.common import EXIT_REJECTED, DbOption, console, fail, open_store, write_out
 from escrutinio.reads import bulletins as read_bulletins
 from escrutinio.reads.claims import claim_record
+from escrutinio.store.store import Store
+from escrutinio.website.reports import Report
 
 CLAIM_FORMATS = ("table", "json", "claimreview")
 _STYLE = {
@@ -77,6 +80,45 @@ def _table(check: ClaimCheck) -> Table:
     return table
 
 
+def _check_all(
+    store: Store,
+    texts: list[str],
+    file: Path | None,
+    default: list[SnapshotKey],
+    roles: dict[str, str],
+) -> tuple[list[ClaimCheck], str]:
+    """Check the sentences and the claims file against the store; also the election name."""
+    doc = _read_file(file) if file is not None else None
+    record = claim_record(store, default or ["final"], roles)
+    checks: list[ClaimCheck] = []
+    if doc is not None and file is not None:
+        try:
+            entries, file_roles = read_claims_document(doc, str(file), record.catalogue)
+        except ClaimsFileError as exc:
+            raise fail(str(exc)) from None
+        record.roles = {**file_roles, **roles}
+        for e in entries:
+            if e.assertion is None:
+                checks.append(check_claim(e.text, record))
+            else:
+                checks.append(check_assertions(e.text, "en", (e.assertion,), record))
+    checks += [check_claim(t, record) for t in texts]
+    return checks, record.definition.info.name
+
+
+def claims_report(file: Path, db: str | None) -> Report:
+    """The claims page of a claims file, checked against the final count, as a report
+    folder named ``claims`` for ``publish --claims``."""
+    with open_store(db) as store:
+        checks, election = _check_all(store, [], file, ["final"], {})
+    files = report_files(checks, election)
+    return Report(
+        "claims",
+        ((f"Claims checked: {election}", "index.html"),),
+        tuple(sorted(files.items())),
+    )
+
+
 def claims(
     text: Annotated[list[str] | None, typer.Argument(help="Claims to check (sentences).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="A YAML or JSON claims file.")] = None,
@@ -92,6 +134,14 @@ def claims(
         list[str] | None,
         typer.Option("--role", help="Who a role word stands for: incumbent=GPP, opposition=MUD."),
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write the claims page (index.html, claims.json, claimreview.json) to "
+            "this folder; include it in the site with publish --reports.",
+        ),
+    ] = None,
     db: DbOption = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Output format: table, json or claimreview.")
@@ -105,29 +155,20 @@ def claims(
     if not text and file is None:
         raise fail("give a claim to check, or --file claims.yaml")
     roles = _roles(role or [])
-    doc = _read_file(file) if file is not None else None
     with open_store(db) as store:
-        default: list[SnapshotKey] = list(bulletin or [])
-        if all_bulletins:
-            default = [b["number"] for b in read_bulletins(store)] + ["final"]
-        unknown = sorted(set(bulletin or []) - {b["number"] for b in read_bulletins(store)})
+        numbers = [b["number"] for b in read_bulletins(store)]
+        unknown = sorted(set(bulletin or []) - set(numbers))
         if unknown:
             raise fail(f"no bulletin {', '.join(map(str, unknown))} in this store")
-        record = claim_record(store, default or ["final"], roles)
-        checks: list[ClaimCheck] = []
-        if doc is not None and file is not None:
-            try:
-                entries, file_roles = read_claims_document(doc, str(file), record.catalogue)
-            except ClaimsFileError as exc:
-                raise fail(str(exc)) from None
-            record.roles = {**file_roles, **roles}
-            for e in entries:
-                if e.assertion is None:
-                    checks.append(check_claim(e.text, record))
-                else:
-                    checks.append(check_assertions(e.text, "en", (e.assertion,), record))
-        checks += [check_claim(t, record) for t in text or []]
-        election = record.definition.info.name
+        default: list[SnapshotKey] = list(bulletin or [])
+        if all_bulletins:
+            default = [*numbers, "final"]
+        checks, election = _check_all(store, text or [], file, default, roles)
+    if out is not None:
+        try:
+            write_report(checks, election, out)
+        except OSError as exc:
+            raise fail(f"cannot write the claims page to {out}: {exc}") from None
     if fmt == "json":
         write_out(json.dumps([c.to_dict() for c in checks], ensure_ascii=False, indent=2))
     elif fmt == "claimreview":
