@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from claims_support import ROOT, load_example
 from playwright.sync_api import Page
 from typer.testing import CliRunner
 
-from claims_support import ROOT, load_example
 from escrutinio.cli.main import app
 from escrutinio.publish.site import publish
 from escrutinio.verify.verifier import verify_publication
