@@ -54,6 +54,10 @@ def _roles(values: list[str]) -> dict[str, str]:
     return out
 
 
+TABLE_ROWS = 8
+"""Readings shown per claim in the table (``--format json`` has them all)."""
+
+
 def _table(check: ClaimCheck) -> Table:
     table = Table(
         "verdict",
@@ -65,7 +69,7 @@ def _table(check: ClaimCheck) -> Table:
         title=f"“{check.claim}” → {check.verdict}",
         title_justify="left",
     )
-    for r in check.readings:
+    for r in check.readings[:TABLE_ROWS]:
         cp = r.checkpoint
         table.add_row(
             f"[{_STYLE[r.verdict]}]{r.verdict}[/]",
@@ -75,8 +79,11 @@ def _table(check: ClaimCheck) -> Table:
             str(r.snapshot),
             f"{cp['size']} {str(cp['root_hash'])[:12]}…" if cp else "",
         )
-    if check.problem:
-        table.caption = check.problem
+    notes = [check.problem] if check.problem else []
+    if len(check.readings) > TABLE_ROWS:
+        notes.append(f"{len(check.readings) - TABLE_ROWS} more readings: --format json")
+    if notes:
+        table.caption = "; ".join(notes)
     return table
 
 
