@@ -92,3 +92,74 @@ def test_decimal_percentages_in_both_conventions(hundredths: int, decimals: int)
         assert q.value == pytest.approx(value)
         assert q.decimals == decimals
         assert q.low <= value < q.high
+
+
+_EN_ONES = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_EN_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen"
+_EN_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def english_words(n: int) -> str:
+    """English words for 1 ≤ n ≤ 99 (hyphenated tens, as newspapers write them)."""
+    if n < 10:
+        return _EN_ONES[n - 1]
+    if n < 20:
+        return _EN_TEENS.split()[n - 10]
+    tens, ones = divmod(n, 10)
+    return _EN_TENS[tens - 2] + (f"-{_EN_ONES[ones - 1]}" if ones else "")
+
+
+_ES_TENS = ["treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta", "noventa"]
+_ES_SMALL = [
+    "uno",
+    "dos",
+    "tres",
+    "cuatro",
+    "cinco",
+    "seis",
+    "siete",
+    "ocho",
+    "nueve",
+    "diez",
+    "once",
+    "doce",
+    "trece",
+    "catorce",
+    "quince",
+    "dieciséis",
+    "diecisiete",
+    "dieciocho",
+    "diecinueve",
+    "veinte",
+    "veintiuno",
+    "veintidós",
+    "veintitrés",
+    "veinticuatro",
+    "veinticinco",
+    "veintiséis",
+    "veintisiete",
+    "veintiocho",
+    "veintinueve",
+]
+
+
+def spanish_words(n: int) -> str:
+    """Spanish words for 1 ≤ n ≤ 99."""
+    if n < 30:
+        return _ES_SMALL[n - 1]
+    tens, ones = divmod(n, 10)
+    return _ES_TENS[tens - 3] + (f" y {_ES_SMALL[ones - 1]}" if ones else "")
+
+
+@given(st.integers(min_value=1, max_value=99), st.booleans())
+def test_number_words(n: int, millions: bool) -> None:
+    for words, lang, scale in (
+        (english_words(n), "en", " million"),
+        (spanish_words(n), "es", " millones"),
+    ):
+        q = one(words + (scale if millions else ""), lang)
+        unit = 1_000_000 if millions else 1
+        assert q.value == n * unit
+        assert q.exact == (not millions)
+        if millions:
+            assert (q.low, q.high) == (n * unit - unit / 2, n * unit + unit / 2)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from escrutinio.claims.entities import Entity
-from escrutinio.claims.readings import ReadingSpec, _competitors
+from escrutinio.claims.readings import ReadingSpec, competitors
 from escrutinio.claims.record import Record, Snapshot
 from escrutinio.tally.results import ContestResultDoc
 
@@ -141,7 +141,7 @@ def _rivals(
             Entity("candidate", c["candidate_id"], c["name"], doc["contest_id"], c["alliance"])
             for c in ranked
         ]
-    return _competitors(record, snap)
+    return competitors(record, snap)
 
 
 def _margin(

@@ -104,7 +104,7 @@ SMALL_WORDS.update({w: 20 + 10 * i for i, w in enumerate(_EN_TENS)})
 SMALL_WORDS.update({w: 30 + 10 * i for i, w in enumerate(_ES_TENS)})
 SMALL_WORDS.update({w: 200 + 100 * i for i, w in enumerate(_ES_HUNDREDS)})
 SMALL_WORDS.update({"cien": 100, "ciento": 100, "un": 1, "una": 1, "a": 1, "an": 1})
-_ONLY_BEFORE_SCALE = frozenset({"un", "una", "a", "an", "uno"})
+_ONLY_BEFORE_SCALE = frozenset({"un", "una", "a", "an"})
 _CONNECTORS = frozenset({"y", "and"})
 _OF_WORDS: tuple[tuple[str, ...], ...] = (
     ("out", "of", "the"),

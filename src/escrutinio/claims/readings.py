@@ -61,7 +61,7 @@ class ReadingSpec:
         return text + where
 
 
-def _competitors(record: Record, snapshot: Snapshot | None) -> list[Entity]:
+def competitors(record: Record, snapshot: Snapshot | None) -> list[Entity]:
     """Every alliance (or, without alliances, every candidate), most votes first."""
     cat = record.catalogue
     pool = cat.alliances or cat.candidates
@@ -104,7 +104,7 @@ def subjects(a: Assertion, record: Record, snapshot: Snapshot | None) -> list[En
             if resolved:
                 out.extend(resolved)
             else:
-                ranked = _competitors(record, snapshot)
+                ranked = competitors(record, snapshot)
                 out.extend(ranked if e.id == "incumbent" else list(reversed(ranked)))
         else:
             out.append(e)
@@ -119,7 +119,7 @@ def subjects(a: Assertion, record: Record, snapshot: Snapshot | None) -> list[En
     out += [e for e in extra if e not in out]
     if not out:
         if a.measure in ("share", "seats", "winner"):
-            return list(_competitors(record, snapshot))
+            return list(competitors(record, snapshot))
         return [None]
     return list(out)
 
