@@ -13,9 +13,11 @@ from rich.table import Table
 
 from escrutinio.claims.check import ClaimCheck, check_assertions, check_claim
 from escrutinio.claims.claimreview import claim_review
+from escrutinio.claims.numbers import tokenize
 from escrutinio.claims.page import report_files, write_report
 from escrutinio.claims.record import SnapshotKey
 from escrutinio.claims.structured import ClaimsFileError, read_claims_document
+from escrutinio.claims.vocabulary import language
 from escrutinio.cli.common import EXIT_REJECTED, DbOption, console, fail, open_store, write_out
 from escrutinio.reads import bulletins as read_bulletins
 from escrutinio.reads.claims import claim_record
@@ -108,7 +110,8 @@ def _check_all(
             if e.assertion is None:
                 checks.append(check_claim(e.text, record))
             else:
-                checks.append(check_assertions(e.text, "en", (e.assertion,), record))
+                lang = language([t.text for t in tokenize(e.text)])
+                checks.append(check_assertions(e.text, lang, (e.assertion,), record))
     checks += [check_claim(t, record) for t in texts]
     return checks, record.definition.info.name
 
