@@ -76,6 +76,24 @@ def main() -> None:
     run("bulletin", env=env17)
     run("results", "--contest", "gov-VE07", env=env17)
     run("bulletins", env=env17)
+    claims17 = HERE / "claims" / "claims-2017.yaml"
+    print(
+        "\nWhat was said about the results, checked against both bulletins and the final count\n"
+        "(exit status 1: some claims are inaccurate; see examples/claims/claims-2017.yaml)."
+    )
+    run("claims", "--file", str(claims17), "--all-bulletins", env=env17, ok=(0, 1))
+    run(
+        "claims",
+        "64% of the national vote",
+        "--bulletin",
+        "2",
+        "--role",
+        "incumbent=GPP",
+        "--format",
+        "json",
+        env=env17,
+        ok=(1,),
+    )
     print("\nRe-importing a file is safe: identical actas are no-ops.")
     run("import", str(data17 / "actas_wave2.csv"), env=env17)
 
@@ -172,7 +190,8 @@ def main() -> None:
     )
     print(
         "\nRe-publishing with --reports puts both reports in the 2017 site (reports/<folder>/,\n"
-        "linked from its open-data page and listed in the manifest, so verify checks them)."
+        "linked from its open-data page and listed in the manifest, so verify checks them);\n"
+        "--claims adds the page of checked claims (reports/claims/)."
     )
     run(
         *publish,
@@ -182,6 +201,8 @@ def main() -> None:
         str(out / "reconcile-2017"),
         "--reports",
         str(out / "forensics-2017"),
+        "--claims",
+        str(claims17),
         env=env17,
     )
     run(
@@ -210,6 +231,16 @@ def main() -> None:
     run("init", str(data24 / "election.yaml"), env=env24)
     run("import", str(data24 / "actas.csv"), env=env24)
     run("results", env=env24)
+    run(
+        "claims",
+        "Edmundo González obtuvo 67% de los votos",
+        "Maduro ganó la elección presidencial",
+        "La participación fue de 59%",
+        "--role",
+        "incumbent=maduro",
+        env=env24,
+        ok=(1,),
+    )
     run("forensics", "--out", str(out / "forensics-2024"), env=env24)
     print("\nThe 2024 collection is published with its own key and website, and verified.")
     origin24 = "escrutinio.example/ve-2024-citizen"

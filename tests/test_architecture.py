@@ -51,6 +51,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("audit.stats", 1, pure=True),
     Component("images.qr_payload", 1, pure=True),
     Component("images.qr_check", 1, pure=True),
+    Component("claims", 2, pure=True),
     Component("store", 2, pure=False),
     Component("images", 3, pure=False),
     Component("reads", 4, pure=False),

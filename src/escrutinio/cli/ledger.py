@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from escrutinio.cli.claims import claims_report
 from escrutinio.cli.common import DbOption, console, fail, open_store, write_out
 from escrutinio.cli.images import ImagesOption, image_folder
 from escrutinio.images.store import ImageStore
@@ -275,15 +276,27 @@ def publish(
         ),
     ] = None,
     images: ImagesOption = None,
+    claims: Annotated[
+        Path | None,
+        typer.Option(
+            "--claims",
+            help="A claims file (escrutinio claims --file): check it against the final count "
+            "and put the verdicts page in the site under reports/claims/.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Sign a checkpoint and write the log, actas, definition, results, bulletins, the acta
     images with their QR checks and the results website (with the report folders given by
-    --reports)."""
+    --reports and the claims page of --claims)."""
     try:
         included = read_reports(reports or [])
     except (ReportError, OSError) as exc:
         raise fail(f"cannot include report: {exc}") from None
+    if claims is not None:
+        if any(r.name == "claims" for r in included):
+            raise fail("cannot include report: a --reports folder is already named 'claims'")
+        included = (*included, claims_report(claims, db))
     site = partial(publication_site, options=SiteOptions(reports=included))
     signer = load_secret_key(key)
     extra = {}

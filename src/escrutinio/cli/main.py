@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from escrutinio.cli.audit import register as register_audit
+from escrutinio.cli.claims import register as register_claims
 from escrutinio.cli.common import guard_commands
 from escrutinio.cli.examine import register as register_examine
 from escrutinio.cli.images import register as register_images
@@ -28,6 +29,7 @@ for register in (
     register_audit,
     register_examine,
     register_images,
+    register_claims,
     register_serve,
     register_senders,
 ):
