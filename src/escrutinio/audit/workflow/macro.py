@@ -2,7 +2,9 @@
 proportional to their MACRO error bound (PPEB) and tested with the Kaplan–Markov P-value
 (Stark, Ann. Appl. Stat. 2(3), 2008; IEEE TIFS 4(4), 2009). MACRO draw k uses the first 8
 bytes of SHA-256(``"SEED,k"``) as a uniform number against the cumulative error bounds
-(``stats.sampling.ppeb_sample``).
+(``stats.sampling.ppeb_sample``). Ballots outside the tables reduce every margin by the most
+they could overstate it (Bañuelos & Stark 2012); a contest whose margin they could erase is
+never confirmed.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ def macro_bounds(state: AuditState) -> tuple[list[str], list[BatchContest], NDAr
     """MACRO population, the contests as the statistics see them, and error bounds u_p."""
     units = pooled_units(state)
     bcs = [tb.stats_contest(state.reported[c], units) for c in state.contests]
-    return units, bcs, error_bounds([b for b in bcs if b.pairs()])
+    usable = [b for b in bcs if b.pairs()]
+    bounds = error_bounds(usable) if usable else np.zeros(len(units))
+    return units, bcs, bounds
 
 
 def statuses(state: AuditState) -> list[ContestStatus]:
@@ -53,7 +57,12 @@ def statuses(state: AuditState) -> list[ContestStatus]:
     pos = {u: i for i, u in enumerate(units)}
     risk = 1.0
     active = [(b, state.reported[b.contest]) for b in bcs if b.pairs()]
-    if prefix:
+    blocked = {
+        b.contest
+        for b in bcs
+        if b.unconfirmable() and not tb.uncontested(state.reported[b.contest])
+    }
+    if prefix and active:
         idx = np.array([pos[u] for u in prefix], dtype=np.int64)
         actual = []
         for b, rc in active:
@@ -63,9 +72,9 @@ def statuses(state: AuditState) -> list[ContestStatus]:
                     rows[k] = rc.by_candidate(state.counts[(u, b.contest)])[0]
             actual.append(rows)
         risk = macro_risk([b for b, _ in active], bounds, idx, actual)
-    confirmed = risk <= state.risk_limit and len(prefix) == len(draws)
+    confirmed = risk <= state.risk_limit and len(prefix) == len(draws) and not blocked
     extra = 0
-    if not confirmed and len(prefix) == len(draws):
+    if not confirmed and len(prefix) == len(draws) and float(bounds.sum()) > 0:
         extra = additional_draws(risk, state.risk_limit, ppeb_drift(float(bounds.sum())))
     out = []
     for cid in state.contests:
@@ -84,6 +93,9 @@ def statuses(state: AuditState) -> list[ContestStatus]:
         if not st.confirmed and extra:
             st.next_size = extra
             st.full_hand_count = len(set(draws)) + extra >= len(units)
+        if cid in blocked:
+            st.risk, st.full_hand_count = 1.0, True
+            st.note = "a tie, or ballots outside the tables that could change the outcome"
         out.append(st)
     return out
 
@@ -98,8 +110,8 @@ class Macro(tb.ActaMethod):
         out: list[Estimate] = []
         units, _, bounds = macro_bounds(state)
         total = float(bounds.sum())
-        n = macro_sample_size(total, state.risk_limit).expected
-        prob = bounds / total
+        n = macro_sample_size(total, state.risk_limit).expected if total > 0 else math.inf
+        prob = bounds / total if total > 0 else bounds
         distinct = float(np.sum(1 - (1 - prob) ** n)) if math.isfinite(n) else len(units)
         pos = {u: i for i, u in enumerate(units)}
         for cid in state.contests:
@@ -121,8 +133,10 @@ class Macro(tb.ActaMethod):
 
     def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
         """Draws of the pooled sample (key ``"*"``): the no-error estimate or ``size``."""
+        _, _, bounds = macro_bounds(state)
+        if float(bounds.sum()) <= 0:
+            return {}  # nothing a sample can confirm: see the status
         if size is None:
-            _, _, bounds = macro_bounds(state)
             n = macro_sample_size(float(bounds.sum()), state.risk_limit).expected
             size = math.ceil(n) if math.isfinite(n) else len(pooled_units(state))
         return {POOLED: size}

@@ -4,6 +4,11 @@ Each polling table (mesa) is one batch; its official acta gives the reported vot
 option. Batch sizes (ballots cast per table) are the acta's voters, or the sum of its votes,
 null and blank ballots if that is larger, so the batch bound of MACRO (Stark, Ann. Appl. Stat.
 2(3), 2008) and of the SHANGRLA batch assorters (Stark, FC 2020) is never too small.
+
+Ballots in the reported totals but in no auditable table (pending or provisional ballots, a
+lost table) are ``outside_votes`` (per candidate) and ``outside_ballots``: every method
+counts them in the worst way for the reported winners (docs/audits.md, "Ballots outside the
+tables").
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ class ReportedContest:
     units: tuple[str, ...]
     counts: IntArray
     ballots: IntArray
+    outside_votes: tuple[int, ...] = ()
+    outside_ballots: int = 0
 
     @property
     def position(self) -> dict[str, int]:
@@ -51,6 +58,19 @@ class ReportedContest:
         """Reported ``[tables, candidates]`` votes."""
         return self.by_candidate(self.counts)
 
+    @property
+    def candidate_totals(self) -> IntArray:
+        """Reported totals per candidate: the tables plus the votes outside them."""
+        t: IntArray = self.candidate_counts.sum(axis=0)
+        if self.outside_votes:
+            t = t + np.asarray(self.outside_votes, dtype=np.int64)
+        return t
+
+    @property
+    def ballots_cast(self) -> int:
+        """Ballots cast in the reported totals (tables and outside them)."""
+        return int(self.ballots.sum()) + self.outside_ballots
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (integers and strings only)."""
         return {
@@ -62,6 +82,11 @@ class ReportedContest:
             "units": list(self.units),
             "counts": self.counts.tolist(),
             "ballots": self.ballots.tolist(),
+            **(
+                {"outside_votes": list(self.outside_votes), "outside_ballots": self.outside_ballots}
+                if self.outside_votes or self.outside_ballots
+                else {}
+            ),
         }
 
     @classmethod
@@ -77,6 +102,8 @@ class ReportedContest:
             units=tuple(data["units"]),
             counts=np.asarray(data["counts"], dtype=np.int64).reshape(-1, n_opt),
             ballots=np.asarray(data["ballots"], dtype=np.int64),
+            outside_votes=tuple(int(x) for x in data.get("outside_votes", ())),
+            outside_ballots=int(data.get("outside_ballots", 0)),
         )
 
 
