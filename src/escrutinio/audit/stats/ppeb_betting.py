@@ -23,7 +23,9 @@ errors seen could already change the outcome, and the bet is 0.
 
 **Bets.** aGRAPA (Waudby-Smith & Ramdas, §B.3): λ_j = (m − μ_j) / (s² + (m − μ_j)²) from the
 mean m and variance s² of the x seen so far, shrunk towards the error-free value x = 1 by
-:data:`PRIOR_DRAWS` pseudo-draws, clipped to [0, :data:`BET_CAP`/μ_j]. With no errors the bet
+d = max(:data:`PRIOR_DRAWS`, 2U) pseudo-draws (one table scored at its bound then reads as a
+rate of about 1/(2U), below the 1/U that could change the outcome), clipped to
+[0, :data:`BET_CAP`/μ_j]. With no errors the bet
 is the cap, nearly the maximal (Kaplan–Markov) bet that is optimal for error-free comparison
 audits (Spertus, "COBRA: Comparison-Optimal Betting for Risk-limiting Audits", Voting'23);
 after large errors it shrinks, so one bad table does not end the audit.
@@ -45,7 +47,7 @@ BET_CAP = 0.9999
 """Largest bet as a fraction of the maximal bet 1/μ_j."""
 
 PRIOR_DRAWS = 20.0
-"""Pseudo-draws at the error-free value x = 1 that the bet's estimates start from."""
+"""Fewest pseudo-draws at the error-free value x = 1 that the bet's estimates start from."""
 
 
 def ppeb_keys(tickets: ArrayLike, bounds: ArrayLike) -> FloatArray:
@@ -69,7 +71,8 @@ class BettingState:
     """Where one pair's martingale stands after some draws (arrays: one entry per run).
 
     ``remaining`` is Σ u of the tables not yet drawn, ``seen`` Σ e of those drawn, ``count``,
-    ``sum_x`` and ``sum_x2`` the draws and their moments, ``log_t`` ln T so far.
+    ``sum_x`` and ``sum_x2`` the draws and their moments, ``log_t`` ln T so far, ``prior``
+    the bet's pseudo-draws d.
     """
 
     remaining: FloatArray
@@ -78,18 +81,41 @@ class BettingState:
     sum_x: FloatArray
     sum_x2: FloatArray
     log_t: FloatArray
+    prior: FloatArray
 
     @staticmethod
     def start(total_bound: float, runs: int = 1) -> BettingState:
         """The state before any draw, for ``runs`` parallel runs."""
         z = np.zeros(runs)
-        return BettingState(np.full(runs, float(total_bound)), z, z, z, z, z)
+        d = np.full(runs, max(PRIOR_DRAWS, 2.0 * float(total_bound)))
+        return BettingState(np.full(runs, float(total_bound)), z, z, z, z, z, d)
+
+    def take(self, idx: IntArray) -> BettingState:
+        """The runs ``idx`` of this state."""
+        return BettingState(*(getattr(self, f)[idx] for f in _FIELDS))
+
+    def put(self, idx: IntArray, part: BettingState) -> BettingState:
+        """This state with runs ``idx`` replaced by ``part``."""
+        out = []
+        for f in _FIELDS:
+            arr = getattr(self, f).copy()
+            arr[idx] = getattr(part, f)
+            out.append(arr)
+        return BettingState(*out)
+
+    def broadcast(self, runs: int) -> BettingState:
+        """A one-run state repeated for ``runs`` runs."""
+        return BettingState(*(np.broadcast_to(getattr(self, f), (runs,)).copy() for f in _FIELDS))
+
+
+_FIELDS = ("remaining", "seen", "count", "sum_x", "sum_x2", "log_t", "prior")
 
 
 def _bets(state: BettingState, mu: FloatArray) -> FloatArray:
-    n = PRIOR_DRAWS + state.count
-    m = (PRIOR_DRAWS + state.sum_x) / n
-    var = np.maximum((PRIOR_DRAWS + state.sum_x2) / n - m * m, 0.0)
+    d = state.prior
+    n = d + state.count
+    m = (d + state.sum_x) / n
+    var = np.maximum((d + state.sum_x2) / n - m * m, 0.0)
     gap = m - mu
     with np.errstate(divide="ignore", invalid="ignore"):
         lam = np.where(gap > 0, gap / (var + gap * gap), 0.0)
@@ -113,7 +139,7 @@ def betting_log_terms(
     remaining, seen = state.remaining.copy(), state.seen.copy()
     count, sx, sx2 = state.count.copy(), state.sum_x.copy(), state.sum_x2.copy()
     for j in range(e.shape[1]):
-        cur = BettingState(remaining, seen, count, sx, sx2, state.log_t)
+        cur = BettingState(remaining, seen, count, sx, sx2, state.log_t, state.prior)
         with np.errstate(divide="ignore", invalid="ignore"):
             theta = np.where(remaining > 0, (1.0 - seen) / remaining, -np.inf)
             t = np.where(u[:, j] > 0, e[:, j] / np.where(u[:, j] > 0, u[:, j], 1.0), 0.0)
@@ -129,7 +155,7 @@ def betting_log_terms(
         count, sx, sx2 = count + 1, sx + x, sx2 + x * x
     with np.errstate(invalid="ignore"):
         log_t = state.log_t + np.nansum(out, axis=1)
-    return out, BettingState(remaining, seen, count, sx, sx2, log_t)
+    return out, BettingState(remaining, seen, count, sx, sx2, log_t, state.prior)
 
 
 def betting_pvalues(overstatement: ArrayLike, bounds: ArrayLike, total_bound: float) -> FloatArray:
@@ -181,12 +207,7 @@ def simulate_stops(
     u = u_all[idx]
     rng = np.random.default_rng(seed)
     st0 = state if state is not None else BettingState.start(float(u_all.sum()))
-    st = BettingState(
-        *(
-            np.broadcast_to(getattr(st0, f), (runs,)).copy()
-            for f in BettingState.__dataclass_fields__
-        )
-    )
+    st = st0.broadcast(runs)
     n = int(u.size if max_draws is None else min(u.size, max_draws))
     stops = np.zeros(runs, dtype=np.int64)
     if n == 0:
@@ -199,48 +220,22 @@ def simulate_stops(
     done, chunk = 0, 64
     active = np.arange(runs)
     log_t = st.log_t.copy()
-    if np.any(log_t >= threshold):
-        stops[log_t >= threshold] = 0
     while active.size and done < n:
         k = min(chunk, n - done)
-        sub = replace(
-            st,
-            remaining=st.remaining[active],
-            seen=st.seen[active],
-            count=st.count[active],
-            sum_x=st.sum_x[active],
-            sum_x2=st.sum_x2[active],
-            log_t=log_t[active],
-        )
-        terms, nxt = betting_log_terms(
-            t[active, done : done + k] * uu[active, done : done + k],
-            uu[active, done : done + k],
-            sub,
-        )
+        sub = replace(st.take(active), log_t=log_t[active])
+        cols = slice(done, done + k)
+        terms, nxt = betting_log_terms(t[active, cols] * uu[active, cols], uu[active, cols], sub)
         with np.errstate(invalid="ignore"):
             path = np.nan_to_num(log_t[active, None] + np.cumsum(terms, axis=1), nan=-np.inf)
         hit = path >= threshold
         got = hit.any(axis=1)
         stops[active[got]] = done + np.argmax(hit[got], axis=1) + 1
-        st = BettingState(
-            _put(st.remaining, active, nxt.remaining),
-            _put(st.seen, active, nxt.seen),
-            _put(st.count, active, nxt.count),
-            _put(st.sum_x, active, nxt.sum_x),
-            _put(st.sum_x2, active, nxt.sum_x2),
-            log_t,
-        )
+        st = st.put(active, nxt)
         log_t[active] = path[:, -1]
         active = active[~got]
         done += k
         chunk = min(chunk * 2, 1024)
     return stops
-
-
-def _put(arr: FloatArray, idx: IntArray, values: FloatArray) -> FloatArray:
-    out = arr.copy()
-    out[idx] = values
-    return out
 
 
 class TaintSampler:
@@ -251,12 +246,13 @@ class TaintSampler:
         self,
         taint: ArrayLike | None = None,
         values: ArrayLike = (0.0,),
-        weights: ArrayLike = (1.0,),
+        weights: ArrayLike | None = None,
     ) -> None:
-        """Fixed per-table taints if ``taint`` is given, else i.i.d. from ``values``."""
+        """Fixed per-table taints if ``taint`` is given, else i.i.d. from ``values`` (equally
+        likely unless ``weights`` are given)."""
         self.taint = None if taint is None else np.asarray(taint, dtype=np.float64)
-        self.values = np.asarray(values, dtype=np.float64)
-        w = np.asarray(weights, dtype=np.float64)
+        self.values = np.atleast_1d(np.asarray(values, dtype=np.float64))
+        w = np.ones(self.values.size) if weights is None else np.asarray(weights, dtype=float)
         self.cum = np.cumsum(w / w.sum())
 
     def __call__(self, rng: np.random.Generator, order: IntArray, idx: IntArray) -> FloatArray:

@@ -95,7 +95,10 @@ def statuses(state: AuditState) -> list[ContestStatus]:
             st.full_hand_count = len(set(draws)) + extra >= len(units)
         if cid in blocked:
             st.risk, st.full_hand_count = 1.0, True
-            st.note = "a tie, or ballots outside the tables that could change the outcome"
+            st.note = (
+                "a reported tie, or ballots outside the tables that could change the outcome: "
+                "no sample can confirm it"
+            )
         out.append(st)
     return out
 

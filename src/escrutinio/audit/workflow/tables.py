@@ -64,6 +64,19 @@ def draw_per_contest(state: AuditState, sizes: dict[str, int]) -> dict[str, list
     return out
 
 
+def unretrievable_count(rc: ReportedContest, unit: str) -> tuple[int, ...]:
+    """The hand count recorded for a table that cannot be found: the worst case for the
+    reported winners, its acta's ballots plus one on the first option of the reported
+    runner-up (more ballots than the acta: scored at the table's full error bound)."""
+    totals = rc.candidate_totals
+    order = np.lexsort((np.arange(totals.size), -totals))
+    runner_up = int(order[min(rc.seats, totals.size - 1)])
+    option = rc.option_candidate.index(runner_up)
+    votes = [0] * len(rc.option_ids)
+    votes[option] = int(rc.ballots[rc.position[unit]]) + 1
+    return tuple(votes)
+
+
 def uncontested(rc: ReportedContest) -> bool:
     """No more candidates than seats: nothing to audit."""
     return len(rc.candidate_ids) <= rc.seats
