@@ -4,6 +4,8 @@ than its acta; and next rounds sized from the evidence so far."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from escrutinio.audit.files.handcounts import parse_hand_counts
