@@ -49,7 +49,7 @@ def state_of(rc: ReportedContest, method: str = "table-comparison") -> wf.AuditS
 
 
 def count_as_reported(
-    state: wf.AuditState, changes: dict[str, tuple[int, ...]] | None = None
+    state: wf.AuditState, changes: Mapping[str, tuple[int, ...]] | None = None
 ) -> None:
     for unit, cid in state.missing():
         rc = state.reported[cid]
