@@ -157,3 +157,13 @@ def test_ballot_methods_need_every_ballot_of_the_totals_in_the_manifest() -> Non
     assert str(rc.ballots_cast) in problem
     state.manifest["pending"] = 1428
     assert manifest_problems(state) == []
+
+
+def test_fixed_percentage_cannot_confirm_when_outside_ballots_could_change_it() -> None:
+    rc = bolivar_like(tables=100, outside=1500)
+    state = state_of(rc, "fixed-percentage")
+    state.percent = 50
+    state.rounds.append(wf.draw(state, wf.first_round_sizes(state)))
+    count_as_reported(state)
+    st = wf.status(state).contests[0]
+    assert not st.confirmed and st.risk == 1.0
