@@ -213,18 +213,30 @@ def simulate_stops(
     if n == 0:
         return stops
     keys = ppeb_keys(rng.random((runs, u.size)), np.broadcast_to(u, (runs, u.size)))
-    order = np.argsort(keys, axis=1, kind="stable")[:, :n]
-    uu = u[order]
-    t = taint_sampler(rng, order, idx)
     threshold = math.log(1 / risk_limit)
-    done, chunk = 0, 64
+    done, chunk, known = 0, 64, 0
     active = np.arange(runs)
     log_t = st.log_t.copy()
+    order = np.zeros((runs, 0), dtype=np.int64)
+    t = np.zeros((runs, 0))
     while active.size and done < n:
         k = min(chunk, n - done)
+        if done + k > known:  # sort only the smallest keys needed so far (then 4× more)
+            known = min(n, max(4 * known, done + k, 256))
+            part = (
+                np.argpartition(keys, known - 1, axis=1)[:, :known]
+                if known < u.size
+                else (np.broadcast_to(np.arange(u.size), keys.shape))
+            )
+            order = np.take_along_axis(
+                part, np.argsort(np.take_along_axis(keys, part, axis=1), axis=1), axis=1
+            )
+            fresh = taint_sampler(rng, order[:, t.shape[1] :], idx)
+            t = np.concatenate([t, fresh], axis=1)
+        uu = u[order[:, done : done + k]]
         sub = replace(st.take(active), log_t=log_t[active])
-        cols = slice(done, done + k)
-        terms, nxt = betting_log_terms(t[active, cols] * uu[active, cols], uu[active, cols], sub)
+        e = t[active, done : done + k] * uu[active]
+        terms, nxt = betting_log_terms(e, uu[active], sub)
         with np.errstate(invalid="ignore"):
             path = np.nan_to_num(log_t[active, None] + np.cumsum(terms, axis=1), nan=-np.inf)
         hit = path >= threshold

@@ -40,15 +40,17 @@ def assorters(rc: ReportedContest) -> list[BatchAssorter]:
 
 def stats_contest(rc: ReportedContest, units: list[str]) -> BatchContest:
     """The contest as the statistics see it, over ``units`` (zero rows for tables outside it)."""
-    pos = rc.position
     cand = rc.candidate_counts
-    rep = np.zeros((len(units), cand.shape[1]), dtype=np.int64)
-    bal = np.zeros(len(units), dtype=np.int64)
-    for i, u in enumerate(units):
-        j = pos.get(u)
-        if j is not None:
-            rep[i] = cand[j]
-            bal[i] = rc.ballots[j]
+    if tuple(units) == rc.units:
+        rep, bal = cand, rc.ballots
+    else:
+        pos = rc.position
+        rows = np.array([pos.get(u, -1) for u in units], dtype=np.int64)
+        inside = rows >= 0
+        rep = np.zeros((len(units), cand.shape[1]), dtype=np.int64)
+        bal = np.zeros(len(units), dtype=np.int64)
+        rep[inside] = cand[rows[inside]]
+        bal[inside] = rc.ballots[rows[inside]]
     return make_batch_contest(rc.contest, rep, bal, rc.seats, rc.outside_votes, rc.outside_ballots)
 
 
