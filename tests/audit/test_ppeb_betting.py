@@ -132,3 +132,14 @@ def test_quantile_draws_states_the_probability_of_finishing() -> None:
     assert n == 20 and prob == 0.8
     n, prob = quantile_draws(stops, 0.95, 100)
     assert n == 100 and prob == 0.9  # one run never finishes: a full hand count at 95%
+
+
+def test_macro_next_draws_with_and_without_evidence_against_the_winner() -> None:
+    from escrutinio.audit.stats.macro import ppeb_next_draws
+
+    clean, prob = ppeb_next_draws(np.zeros(50), 40.0, 0.2, 0.05)
+    assert clean == math.ceil(math.log(0.2 / 0.05) / -math.log1p(-1 / 40)) and prob == 1.0
+    worse, prob = ppeb_next_draws(np.r_[np.zeros(45), np.full(5, 0.02)], 40.0, 0.2, 0.05)
+    assert worse > clean and 0.9 <= prob <= 1.0
+    hopeless, _ = ppeb_next_draws(np.r_[np.zeros(40), np.full(10, 0.5)], 40.0, 0.2, 0.05, cap=5000)
+    assert hopeless == 5000  # drift against the winner: the draws run out (full hand count)

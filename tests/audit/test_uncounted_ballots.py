@@ -167,3 +167,20 @@ def test_fixed_percentage_cannot_confirm_when_outside_ballots_could_change_it() 
     count_as_reported(state)
     st = wf.status(state).contests[0]
     assert not st.confirmed and st.risk == 1.0
+
+
+def test_macro_next_round_uses_the_evidence_against_the_winner() -> None:
+    rc = bolivar_like(tables=2000, moves=12_000)  # margin 3%
+    neutral, against = state_of(rc, "macro"), state_of(rc, "macro")
+    first = wf.draw(neutral, {wf.POOLED: 100})
+    for s in (neutral, against):
+        s.rounds.append(first)
+    bad = {
+        u: (int(rc.counts[rc.position[u]][0]) - 6, 3, int(rc.counts[rc.position[u]][2]) + 6)
+        for u in list(dict.fromkeys(first[wf.POOLED]))[:8]
+    }
+    count_as_reported(neutral)
+    count_as_reported(against, bad)
+    n1, n2 = wf.status(neutral).contests[0], wf.status(against).contests[0]
+    assert n2.risk > n1.risk
+    assert n2.next_size > max(n1.next_size, 1) and "probability" in n2.note

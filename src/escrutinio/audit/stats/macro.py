@@ -167,3 +167,50 @@ def ppeb_expected_size(
     if drift >= 0:
         return math.inf
     return math.log(risk_limit) / drift
+
+
+def ppeb_next_draws(
+    observed_taints: ArrayLike,
+    total_bound: float,
+    pvalue: float,
+    risk_limit: float,
+    *,
+    probability: float = 0.9,
+    runs: int = 200,
+    cap: int = 100_000,
+    seed: int = 0,
+) -> tuple[int, float]:
+    """Further PPEB draws that bring the Kaplan–Markov P-value from ``pvalue`` to the risk
+    limit in a fraction ``probability`` of ``runs`` simulated continuations, each new draw's
+    taint resampled from the taints observed so far (the evidence, against the winner
+    included); returns (draws, fraction of runs finished by then). ``cap`` draws at most."""
+    t = np.minimum(np.asarray(observed_taints, dtype=np.float64), 1.0)
+    if pvalue <= risk_limit:
+        return 0, 1.0
+    if total_bound <= 1:
+        return 1, 1.0
+    rng = np.random.default_rng(seed)
+    need = math.log(pvalue / risk_limit)
+    step = -math.log1p(-1 / total_bound)
+    stops = np.full(runs, cap + 1, dtype=np.int64)
+    gain = np.zeros(runs)
+    done, chunk = 0, 256
+    active = np.arange(runs)
+    while active.size and done < cap:
+        k = min(chunk, cap - done)
+        pick = (
+            t[rng.integers(0, t.size, (active.size, k))] if t.size else np.zeros((active.size, k))
+        )
+        with np.errstate(divide="ignore"):
+            path = gain[active, None] + np.cumsum(step + np.log1p(-pick), axis=1)
+        hit = path >= need
+        got = hit.any(axis=1)
+        stops[active[got]] = done + np.argmax(hit[got], axis=1) + 1
+        gain[active] = path[:, -1]
+        active = active[~got]
+        done += k
+        chunk = min(chunk * 2, 8192)
+    order = np.sort(stops)
+    n = int(order[min(runs - 1, max(0, math.ceil(probability * runs) - 1))])
+    n = min(n, cap)
+    return n, float(np.mean(stops <= n))

@@ -14,7 +14,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from escrutinio.audit.stats.macro import BatchContest, error_bounds
+from escrutinio.audit.stats.macro import BatchContest, error_bounds, ppeb_next_draws
+from escrutinio.audit.stats.macro import overstatements as macro_overstatements
 from escrutinio.audit.stats.risk import macro_risk
 from escrutinio.audit.stats.sample_size import additional_draws, macro_sample_size, ppeb_drift
 from escrutinio.audit.stats.sampling import ppeb_sample
@@ -45,6 +46,22 @@ def macro_bounds(state: AuditState) -> tuple[list[str], list[BatchContest], NDAr
     return units, bcs, bounds
 
 
+def current_taints(
+    contests: list[BatchContest],
+    bounds: NDArray[np.float64],
+    idx: NDArray[np.int64],
+    actual: list[NDArray[np.int64]],
+) -> tuple[NDArray[np.float64], float]:
+    """Taints of the audited draws (a draw beyond its bound scores 1) and the current
+    Kaplan–Markov P-value Π (1 − 1/U)/(1 − t) (not its running minimum)."""
+    e = macro_overstatements(contests, idx, actual)
+    u = bounds[idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.minimum(np.where(u > 0, e / u, np.where(e > 0, 1.0, 0.0)), 1.0)
+        log_p = idx.size * math.log1p(-1 / float(bounds.sum())) - float(np.sum(np.log1p(-t)))
+    return t, float(min(1.0, math.exp(min(log_p, 0.0)))) if math.isfinite(log_p) else 1.0
+
+
 def statuses(state: AuditState) -> list[ContestStatus]:
     """The joint MACRO risk of every contest and the escalation of the pooled sample."""
     units, bcs, bounds = macro_bounds(state)
@@ -55,7 +72,7 @@ def statuses(state: AuditState) -> list[ContestStatus]:
             break
         prefix.append(u)
     pos = {u: i for i, u in enumerate(units)}
-    risk = 1.0
+    risk, taints, p_now = 1.0, np.zeros(0), 1.0
     active = [(b, state.reported[b.contest]) for b in bcs if b.pairs()]
     blocked = {
         b.contest
@@ -72,10 +89,16 @@ def statuses(state: AuditState) -> list[ContestStatus]:
                     rows[k] = rc.by_candidate(state.counts[(u, b.contest)])[0]
             actual.append(rows)
         risk = macro_risk([b for b, _ in active], bounds, idx, actual)
+        taints, p_now = current_taints([b for b, _ in active], bounds, idx, actual)
     confirmed = risk <= state.risk_limit and len(prefix) == len(draws) and not blocked
-    extra = 0
+    extra, finish = 0, 1.0
     if not confirmed and len(prefix) == len(draws) and float(bounds.sum()) > 0:
-        extra = additional_draws(risk, state.risk_limit, ppeb_drift(float(bounds.sum())))
+        if prefix and active:
+            extra, finish = ppeb_next_draws(
+                taints, float(bounds.sum()), p_now, state.risk_limit, cap=20 * len(units)
+            )
+        else:
+            extra = additional_draws(risk, state.risk_limit, ppeb_drift(float(bounds.sum())))
     out = []
     for cid in state.contests:
         rc = state.reported[cid]
@@ -93,6 +116,11 @@ def statuses(state: AuditState) -> list[ContestStatus]:
         if not st.confirmed and extra:
             st.next_size = extra
             st.full_hand_count = len(set(draws)) + extra >= len(units)
+            if prefix and not st.full_hand_count:
+                st.note += (
+                    f"; next round: {extra} draws finish with probability {finish:.2f} if the "
+                    "draws show the taints seen so far"
+                )
         if cid in blocked:
             st.risk, st.full_hand_count = 1.0, True
             st.note = (
