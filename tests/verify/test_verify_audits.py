@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from ledger_pubkit import Pub
 
@@ -13,6 +14,7 @@ from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow import table_comparison
 from escrutinio.audit.workflow.state import HandCount
+from escrutinio.model import Definition
 from escrutinio.publish.integrity import check_store
 from escrutinio.publish.site import publish
 from escrutinio.store import audits as store_audits
@@ -114,3 +116,17 @@ def test_audits_whose_draws_need_audit_arithmetic_are_listed(pub: Pub, method: s
 def test_publication_without_audits_says_so(pub: Pub) -> None:
     ok, detail = audit_check(pub)
     assert ok and detail == "no audit records"
+
+
+def test_verifier_counts_pending_tables_as_the_auditor_does(definition: Definition) -> None:
+    from escrutinio.audit.workflow.reported import pending_ballots
+    from escrutinio.verify.audits import _pending_ballots
+
+    present = ["u1", "u3"]
+    idx = np.array([definition.units.index[u] for u in present], dtype=np.int32)
+    assert _pending_ballots(definition, "gov-A", present) == pending_ballots(
+        definition, "gov-A", idx
+    )
+    assert pending_ballots(definition, "gov-A", idx) == 400 + 200 + 2 * (
+        definition.info.registered_tolerance
+    )

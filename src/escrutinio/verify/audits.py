@@ -83,10 +83,22 @@ def _population(definition: Definition, record: Record, create: AuditStep, cid: 
     return _population_rows(definition, record, create, cid)[0]
 
 
-def _error_bounds(definition: Definition, record: Record, cid: str, rows: list[int]) -> Any:
+def _pending_ballots(definition: Definition, cid: str, units: list[str]) -> int:
+    """Registered electors (plus the tolerance) of the contest's tables without a counting
+    acta: ballots an audit created with ``pending`` counts against the winners."""
+    present = {definition.units.index[u] for u in units}
+    missing = [int(i) for i in definition.contest_units(cid) if int(i) not in present]
+    registered = sum(int(definition.units.registered[i]) for i in missing)
+    return registered + len(missing) * int(definition.info.registered_tolerance)
+
+
+def _error_bounds(
+    definition: Definition, record: Record, cid: str, rows: list[int], outside: int = 0
+) -> Any:
     """MACRO error bound of every table (rows of the acta leaves) for the contest: max over
-    reported winner w and loser l with V_wl > 0 of (r_w − r_l + b) / V_wl, b the ballots
-    cast (voters, or votes + null + blank if larger)."""
+    reported winner w and loser l with V'_wl = V_wl − outside > 0 of (r_w − r_l + b) / V'_wl,
+    b the ballots cast (voters, or votes + null + blank if larger), ``outside`` ballots in
+    the totals but in no table (counted against the winner)."""
     layout = definition.layout(cid)
     n_opt, n_cand = len(layout.option_ids), len(layout.candidate_ids)
     actas = record.actas
@@ -106,7 +118,7 @@ def _error_bounds(definition: Definition, record: Record, cid: str, rows: list[i
     bounds = np.zeros(len(rows))
     for w in winners:
         for lo in range(totals.size):
-            margin = int(totals[w] - totals[lo])
+            margin = int(totals[w] - totals[lo]) - outside
             if lo in winners or margin <= 0:
                 continue
             bound = ((votes[:, w] - votes[:, lo] + cast) / margin).astype(np.float64)
@@ -192,7 +204,10 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
             skip = drawn[name].get(cid, 0)
             units, rows = _population_rows(definition, record, create, cid)
             if _text(create.leaf, "method") == "table-comparison":
-                bounds = _error_bounds(definition, record, cid, rows)
+                outside = 0
+                if create.leaf.get("pending") is True and definition.info.registered_known:
+                    outside = _pending_ballots(definition, cid, units)
+                bounds = _error_bounds(definition, record, cid, rows, outside)
                 want = ppeb_sample(units, bounds, seed, skip, len(tables))
             else:
                 want = consistent_sample(units, seed, skip, len(tables))

@@ -107,15 +107,27 @@ class ReportedContest:
         )
 
 
+def pending_ballots(definition: Definition, cid: str, present: NDArray[np.int32]) -> int:
+    """Most ballots the contest's tables without a counting acta could hold: their
+    registered electors plus the definition's tolerance (0 if every table reported)."""
+    missing = np.setdiff1d(definition.contest_units(cid), present)
+    registered = definition.units.registered[missing].astype(np.int64)
+    return int(registered.sum()) + int(missing.size) * int(definition.info.registered_tolerance)
+
+
 def reported_contests(
     definition: Definition,
     arrays: dict[str, tuple[NDArray[np.int32], IntArray]],
     contests: Sequence[str],
+    *,
+    pending: bool = False,
 ) -> tuple[dict[str, ReportedContest], list[str]]:
     """Snapshot the given contests from ``Store.counting_arrays`` output.
 
     Returns the snapshot and a list of problems (eligible tables without a counting acta),
-    which make the reported results incomplete and the audit population unknown.
+    which make the reported results incomplete and the audit population unknown. With
+    ``pending`` (and registered electors known), such tables are no problem: their
+    :func:`pending_ballots` become ballots outside the tables, counted against the winners.
     """
     out: dict[str, ReportedContest] = {}
     problems: list[str] = []
@@ -127,7 +139,10 @@ def reported_contests(
         )
         n_opt = len(contest.options)
         missing = len(definition.contest_units(cid)) - len(unit_idx)
-        if missing > 0:
+        outside = 0
+        if missing > 0 and pending and definition.info.registered_known:
+            outside = pending_ballots(definition, cid, unit_idx)
+        elif missing > 0:
             problems.append(f"contest {cid}: {missing} tables have no counting acta")
         ids = [definition.units.ids[int(i)] for i in unit_idx]
         order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
@@ -144,6 +159,8 @@ def reported_contests(
             units=tuple(ids[int(i)] for i in order),
             counts=np.ascontiguousarray(votes, dtype=np.int64),
             ballots=ballots.astype(np.int64),
+            outside_votes=(0,) * len(layout.candidate_ids) if outside else (),
+            outside_ballots=outside,
         )
     return out, problems
 
