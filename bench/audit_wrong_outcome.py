@@ -26,6 +26,7 @@ from escrutinio.audit.stats.assertions import Assertion, comparison_assorter, pl
 from escrutinio.audit.stats.batch_assorter import batch_assorter
 from escrutinio.audit.stats.hypergeometric import attained_risk
 from escrutinio.audit.stats.macro import error_bounds, make_batch_contest, overstatements
+from escrutinio.audit.stats.ppeb_betting import TaintSampler, simulate_stops
 
 RISK = 0.05
 GAMMA = 1.03905
@@ -193,6 +194,26 @@ def batch_settings(sims: int) -> list[tuple[str, str, Callable[[int], int]]]:
 
         k_changed = int((e > 0).sum())
         label = f"tables, margin {m:.0%}, {k_changed} of {n_tables} tables flipped to a loss"
+
+        def betting(seed: int, u: np.ndarray = u, taint: np.ndarray = taint) -> int:
+            stops = simulate_stops(u, TaintSampler(taint), RISK, runs=sims, seed=seed)
+            return int((stops > 0).sum())
+
+        out.append(("table-comparison (PPEB without replacement, betting)", label, betting))
+        # The same loss spread thinly: every table moves the same few votes w → l.
+        spread = rep.copy()
+        per = -(-(rep[:, 0].sum() - rep[:, 1].sum()) // (2 * n_tables))
+        spread[:, 0] -= per
+        spread[:, 1] += per
+        e2 = overstatements([c], np.arange(n_tables), [spread])
+        taint2 = np.where(u > 0, e2 / u, 0.0)
+        label2 = f"tables, margin {m:.0%}, every table moves {per} votes to the loser (a loss)"
+
+        def betting2(seed: int, u: np.ndarray = u, taint: np.ndarray = taint2) -> int:
+            stops = simulate_stops(u, TaintSampler(taint), RISK, runs=sims, seed=seed)
+            return int((stops > 0).sum())
+
+        out.append(("table-comparison (PPEB without replacement, betting)", label2, betting2))
         out.append(
             (
                 "MACRO / PPEB",

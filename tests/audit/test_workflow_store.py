@@ -88,6 +88,18 @@ def test_incomplete_results_are_refused(
         ingest_file(s, path)
         with pytest.raises(StoreError, match="gov-A: 1 tables have no counting acta"):
             sa.create_audit(AuditRecords(s), "a", "table-comparison", 0.05, SEED, ["gov-A"])
+        # --pending: u4's 200 registered electors count against the winner (margin 30)
+        state, _ = sa.create_audit(
+            AuditRecords(s), "p", "table-comparison", 0.05, SEED, ["gov-A"], pending=True
+        )
+        rc = state.reported["gov-A"]
+        tolerance = definition.info.registered_tolerance
+        assert rc.outside_ballots == 200 + tolerance and not any(rc.outside_votes)
+        assert (
+            sa.load_audit(AuditRecords(s), "p").reported["gov-A"].outside_ballots == 200 + tolerance
+        )
+        st = wf.status(state).contests[0]
+        assert not st.confirmed and "outside the tables" in st.note
     finally:
         s.close()
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from ledger_pubkit import Pub
 
-from escrutinio.audit.stats.sampling import sample_ids
+from escrutinio.audit.stats.sampling import ppeb_order_ids, sample_ids
 from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow import table_comparison
 from escrutinio.audit.workflow.state import HandCount
+from escrutinio.model import Definition
 from escrutinio.publish.integrity import check_store
 from escrutinio.publish.site import publish
 from escrutinio.store import audits as store_audits
 from escrutinio.store import log as store_log
 from escrutinio.store.audit_records import AuditRecords
-from escrutinio.verify.audits import consistent_sample
+from escrutinio.verify.audits import consistent_sample, ppeb_sample
 from escrutinio.verify.verifier import verify_publication
 
 SEED = "09876543210987654321"
@@ -71,9 +74,12 @@ def test_a_round_split_over_several_leaves_is_re_derived_whole(
 
 
 def test_a_hand_picked_table_is_caught(pub: Pub) -> None:
-    tables = ["u1", "u2", "u3", "u4"]  # gov-A's tables, all reported
-    honest = sample_ids(tables, SEED, 2)
-    others = [u for u in tables if u not in honest]
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "probe", "table-comparison", 0.2, SEED, ["gov-A", "gov-B"]
+    )
+    order = table_comparison.draw_order(state, "gov-A")  # u1..u4 in PPEB order
+    honest = order[:2]
+    others = order[2:]
     run_audit(pub, {"gov-A": [honest[0], others[0]], "gov-B": ["u5"]})
     ok, detail = audit_check(pub)
     assert not ok
@@ -88,6 +94,17 @@ def test_verifier_sample_equals_the_auditors_sample_in_any_input_order() -> None
     assert consistent_sample(shuffled, SEED, 5, 20) == auditor
 
 
+def test_verifier_ppeb_order_equals_the_auditors() -> None:
+    tables = [f"t{i:04d}" for i in range(300)]
+    rng = random.Random(2)
+    bounds = [rng.random() * 3 if i % 17 else 0.0 for i in range(300)]
+    auditor = ppeb_order_ids(tables, bounds, SEED)
+    assert ppeb_sample(tables, bounds, SEED, 0, 300) == auditor
+    assert ppeb_sample(tables, bounds, SEED, 5, 20) == auditor[5:25]
+    zero = {t for t, b in zip(tables, bounds, strict=True) if b == 0}
+    assert set(auditor[-len(zero) :]) == zero  # tables that cannot hide an error come last
+
+
 @pytest.mark.parametrize("method", ["macro"])
 def test_audits_whose_draws_need_audit_arithmetic_are_listed(pub: Pub, method: str) -> None:
     sa.create_audit(AuditRecords(pub.store), "m", method, 0.2, SEED, ["gov-A", "gov-B"])
@@ -99,3 +116,17 @@ def test_audits_whose_draws_need_audit_arithmetic_are_listed(pub: Pub, method: s
 def test_publication_without_audits_says_so(pub: Pub) -> None:
     ok, detail = audit_check(pub)
     assert ok and detail == "no audit records"
+
+
+def test_verifier_counts_pending_tables_as_the_auditor_does(definition: Definition) -> None:
+    from escrutinio.audit.workflow.reported import pending_ballots
+    from escrutinio.verify.audits import _pending_ballots
+
+    present = ["u1", "u3"]
+    idx = np.array([definition.units.index[u] for u in present], dtype=np.int32)
+    assert _pending_ballots(definition, "gov-A", present) == pending_ballots(
+        definition, "gov-A", idx
+    )
+    assert pending_ballots(definition, "gov-A", idx) == 400 + 200 + 2 * (
+        definition.info.registered_tolerance
+    )

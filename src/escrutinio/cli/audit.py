@@ -137,6 +137,14 @@ def create(
     without_replacement: Annotated[
         bool, typer.Option("--without-replacement", help="Sample ballots without replacement.")
     ] = False,
+    pending: Annotated[
+        bool,
+        typer.Option(
+            "--pending",
+            help="Audit even if some tables have no counting acta: their registered electors "
+            "count as ballots against the reported winners.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Create an audit (snapshot of the reported actas) and show sample-size estimates."""
@@ -156,6 +164,7 @@ def create(
             percent,
             test=test,
             replacement=not without_replacement,
+            pending=pending,
             **ballot_args,
         )
         console.print(

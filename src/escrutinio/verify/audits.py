@@ -6,20 +6,25 @@ keyed by a seed announced before the draw. For every audit in the log that sampl
 (table comparison, fixed percentage, full hand count), this module rebuilds each contest's
 population (the tables whose official acta counted when the audit was created, from the
 acta leaves) and checks that every round's draws are exactly the next tables of the
-consistent sample for the published seed, so a hand-picked table is caught. Audits whose
-draws need the audit's own arithmetic (MACRO's error bounds, ballot manifests) are listed as
-not re-derived.
+consistent sample for the published seed, so a hand-picked table is caught. Fixed-percentage
+and full-hand-count audits draw uniformly (the consistent sample's order); table-comparison
+audits draw without replacement proportionally to each table's MACRO error bound (Stark
+2008), in increasing order of −ln(τ)/u with τ the table's first consistent-sampler ticket
+(Efraimidis & Spirakis 2006): the verifier recomputes the bounds from the acta leaves with
+its own code. Audits whose draws need other inputs (MACRO's pooled draws, ballot manifests)
+are listed as not re-derived.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 import numpy as np
-from consistent_sampler import sampler
+from consistent_sampler import first_fraction, sampler, sha256_hex
 
 from escrutinio.model.definition import Definition
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
@@ -55,8 +60,11 @@ def consistent_sample(population: Sequence[str], seed: str, skip: int, size: int
     return [str(x) for x in islice(draws, skip, skip + size)]
 
 
-def _population(definition: Definition, record: Record, create: AuditStep, cid: str) -> list[str]:
-    """Tables whose official acta for ``cid`` counted when the audit was created."""
+def _population_rows(
+    definition: Definition, record: Record, create: AuditStep, cid: str
+) -> tuple[list[str], list[int]]:
+    """Tables whose official acta for ``cid`` counted when the audit was created (sorted),
+    and their rows of ``record.actas``."""
     assert create.counting is not None
     actas = record.actas
     mask = (
@@ -64,7 +72,72 @@ def _population(definition: Definition, record: Record, create: AuditStep, cid: 
         & (actas["contest"] == cid).to_numpy()
         & (actas["source"] == definition.info.official_source).to_numpy()
     )
-    return sorted(actas["unit"].to_numpy()[np.flatnonzero(mask)].tolist())
+    rows = np.flatnonzero(mask)
+    units = actas["unit"].to_numpy()[rows]
+    order = np.argsort(units.astype(object), kind="stable")
+    return [str(u) for u in units[order]], [int(r) for r in rows[order]]
+
+
+def _population(definition: Definition, record: Record, create: AuditStep, cid: str) -> list[str]:
+    """Tables whose official acta for ``cid`` counted when the audit was created."""
+    return _population_rows(definition, record, create, cid)[0]
+
+
+def _pending_ballots(definition: Definition, cid: str, units: list[str]) -> int:
+    """Registered electors (plus the tolerance) of the contest's tables without a counting
+    acta: ballots an audit created with ``pending`` counts against the winners."""
+    present = {definition.units.index[u] for u in units}
+    missing = [int(i) for i in definition.contest_units(cid) if int(i) not in present]
+    registered = sum(int(definition.units.registered[i]) for i in missing)
+    return registered + len(missing) * int(definition.info.registered_tolerance)
+
+
+def _error_bounds(
+    definition: Definition, record: Record, cid: str, rows: list[int], outside: int = 0
+) -> Any:
+    """MACRO error bound of every table (rows of the acta leaves) for the contest: max over
+    reported winner w and loser l with V'_wl = V_wl − outside > 0 of (r_w − r_l + b) / V'_wl,
+    b the ballots cast (voters, or votes + null + blank if larger), ``outside`` ballots in
+    the totals but in no table (counted against the winner)."""
+    layout = definition.layout(cid)
+    n_opt, n_cand = len(layout.option_ids), len(layout.candidate_ids)
+    actas = record.actas
+    votes = np.zeros((len(rows), n_cand), dtype=np.int64)
+    cast = np.zeros(len(rows), dtype=np.int64)
+    for k, r in enumerate(rows):
+        obj = json.loads(str(actas["votes"][r]))
+        per_option = [int(obj.get(o, 0)) for o in layout.option_ids[:n_opt]]
+        for opt, count in enumerate(per_option):
+            votes[k, int(layout.option_candidate[opt])] += count
+        null, blank = int(actas["null"][r] or 0), int(actas["blank"][r] or 0)
+        cast[k] = max(int(actas["voters"][r] or 0), sum(per_option) + max(null, 0) + max(blank, 0))
+    totals = votes.sum(axis=0)
+    seats = definition.contests[cid].seats
+    ranked = np.lexsort((np.arange(totals.size), -totals))
+    winners = sorted(int(i) for i in ranked[:seats])
+    bounds = np.zeros(len(rows))
+    for w in winners:
+        for lo in range(totals.size):
+            margin = int(totals[w] - totals[lo]) - outside
+            if lo in winners or margin <= 0:
+                continue
+            bound = ((votes[:, w] - votes[:, lo] + cast) / margin).astype(np.float64)
+            bounds = np.maximum(bounds, bound)
+    return np.maximum(bounds, 0.0)
+
+
+def ppeb_sample(units: Sequence[str], bounds: Any, seed: str, skip: int, size: int) -> list[str]:
+    """Draws ``skip+1 .. skip+size`` of successive sampling proportional to ``bounds``:
+    tables in increasing −ln(ticket)/bound (zero bounds last), ticket the first
+    consistent-sampler ticket of the table for the seed."""
+    seed_hash = sha256_hex(seed)
+    tickets = np.array([float(first_fraction(u, seed, seed_hash)) for u in units])
+    u = np.asarray(bounds, dtype=np.float64)
+    tk = np.clip(tickets, 1e-300, 1.0)
+    with np.errstate(divide="ignore"):
+        keys = np.where(u > 0, -np.log(tk) / np.where(u > 0, u, 1.0), np.inf)
+    order = np.lexsort((tickets, keys))
+    return [units[int(i)] for i in order[skip : skip + size]]
 
 
 def _text(leaf: dict[str, Any], key: str) -> str:
@@ -129,9 +202,15 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
                     "a contest it does not audit"
                 )
             skip = drawn[name].get(cid, 0)
-            want = consistent_sample(
-                _population(definition, record, create, cid), seed, skip, len(tables)
-            )
+            units, rows = _population_rows(definition, record, create, cid)
+            if _text(create.leaf, "method") == "table-comparison":
+                outside = 0
+                if create.leaf.get("pending") is True and definition.info.registered_known:
+                    outside = _pending_ballots(definition, cid, units)
+                bounds = _error_bounds(definition, record, cid, rows, outside)
+                want = ppeb_sample(units, bounds, seed, skip, len(tables))
+            else:
+                want = consistent_sample(units, seed, skip, len(tables))
             if tables != want:
                 first = next(
                     (i for i, (a, b) in enumerate(zip(tables, want, strict=False)) if a != b),

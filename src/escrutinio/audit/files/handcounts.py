@@ -4,16 +4,25 @@ Format (UTF-8 CSV with a header): ``unit,contest,option,votes`` and an optional 
 column, one row per ballot option of each audited (table, contest); every option of the
 contest must be present. ``reason`` is required only when a table already has a different
 recorded hand count (a correction becomes a new version; nothing is overwritten).
+
+A table the board cannot find is one row with option ``*`` and votes ``not found``: it is
+recorded as the worst case for the reported winners (its acta's ballots plus one, all on the
+reported runner-up: more ballots than the acta, which every table method scores at the
+table's full error bound; Bañuelos & Stark 2012).
 """
 
 from __future__ import annotations
 
 from escrutinio.audit.files.text import csv_rows
 from escrutinio.audit.workflow.state import AuditState, HandCount
+from escrutinio.audit.workflow.tables import unretrievable_count
 from escrutinio.model.errors import InputError, Issue
 from escrutinio.model.text import shown, text_problem
 
 COLUMNS = ("unit", "contest", "option", "votes")
+
+NOT_FOUND = "not found"
+"""The votes value of a ``*`` row: the table could not be retrieved."""
 
 MAX_COUNT = 999_999_999
 """The largest count accepted in an audit file (nine digits)."""
@@ -56,6 +65,17 @@ def parse_hand_counts(text: str, state: AuditState, file: str = "<input>") -> li
             )
             continue
         rc = state.reported[cid]
+        if opt == "*" and raw.strip().casefold() == NOT_FOUND:
+            key = (unit, cid)
+            if key in found:
+                issues.append(
+                    Issue(f"table '{unit}' has counts and 'not found'", "votes", file, line)
+                )
+                continue
+            first_line.setdefault(key, line)
+            found[key] = dict(zip(rc.option_ids, unretrievable_count(rc, unit), strict=True))
+            reasons[key] = clean.get("reason", "") or "not found"
+            continue
         if opt not in rc.option_ids:
             issues.append(
                 Issue(f"option {shown(opt)} is not on the {cid} ballot", "option", file, line)

@@ -40,11 +40,11 @@ class FixedPercentageRisk:
 def min_outcome_changing_tables(contest: BatchContest) -> int:
     """m*: fewest tables whose maximal overstatements could change some pair's outcome.
 
-    0 when the reported outcome has no positive margin (a tie); tables + 1 when no set of
-    tables can change it.
+    0 when some pair has no positive margin (a tie, or ballots outside the tables that could
+    erase it); tables + 1 when no set of tables can change it.
     """
     best = contest.reported.shape[0] + 1
-    if not contest.pairs():
+    if contest.unconfirmable() or not contest.pairs():
         return 0
     for bounds in contest_error_bounds(contest):
         cum = np.cumsum(np.sort(bounds)[::-1])

@@ -11,6 +11,11 @@ and the error bound is u_p = max_{c,w,l} (r_pw − r_pl + b_p) / V_wl (b_p ballo
 batch). Some outcome is wrong only if Σ_p e_p ≥ 1. Drawing batches with replacement with
 probability u_p / U, U = Σ u_p, the taints t_j = e_j / u_j ≤ 1 give the Kaplan–Markov
 P-value P_n = Π_{j≤n} (1 − 1/U) / (1 − t_j).
+
+Ballots in the reported totals but in no auditable batch (``outside_votes`` per option and
+``outside_ballots``) count in the worst way for the reported winners (Bañuelos & Stark,
+"Limiting risk by turning manifest phantoms into evil zombies", arXiv:1207.3413, 2012):
+V_wl is reduced by their largest possible overstatement, (o_w − o_l) + o_b.
 """
 
 from __future__ import annotations
@@ -33,39 +38,68 @@ class BatchContest:
     """Reported per-batch votes of one contest: ``reported[batch, option]``, ``ballots[batch]``.
 
     Every contest of an audit uses the same batch order (zero rows for batches outside it).
+    ``outside_votes``/``outside_ballots``: the part of the reported totals in no batch.
     """
 
     contest: str
     reported: IntArray
     ballots: IntArray
     seats: int
+    outside_votes: tuple[int, ...] = ()
+    outside_ballots: int = 0
+
+    def totals(self) -> IntArray:
+        """Reported totals per option: the batches plus the votes outside them."""
+        t: IntArray = self.reported.sum(axis=0)
+        if self.outside_votes:
+            t = t + np.asarray(self.outside_votes, dtype=np.int64)
+        return t
+
+    def all_pairs(self) -> list[tuple[int, int]]:
+        """Every (winner, loser) option pair of the reported outcome."""
+        totals = self.totals()
+        winners = reported_winners(totals, self.seats)
+        return [(w, lo) for w in winners for lo in range(totals.size) if lo not in winners]
 
     def pairs(self) -> list[tuple[int, int]]:
-        """(winner, loser) option pairs with a positive reported margin."""
-        totals = self.reported.sum(axis=0)
-        winners = reported_winners(totals, self.seats)
-        return [
-            (w, lo)
-            for w in winners
-            for lo in range(totals.size)
-            if lo not in winners and totals[w] > totals[lo]
-        ]
+        """(winner, loser) pairs whose margin stays positive with the outside ballots at
+        their worst (the others cannot be confirmed: :meth:`unconfirmable`)."""
+        return [(w, lo) for w, lo in self.all_pairs() if self.margin(w, lo) > 0]
+
+    def unconfirmable(self) -> bool:
+        """True when a reported winner's lead over a loser could vanish through ties or the
+        ballots outside the batches alone: no sample can confirm the outcome."""
+        return any(self.margin(w, lo) <= 0 for w, lo in self.all_pairs())
 
     def margin(self, winner: int, loser: int) -> int:
-        """Reported contest margin V_wl in votes."""
-        totals = self.reported.sum(axis=0)
-        return int(totals[winner] - totals[loser])
+        """Contest margin V_wl in votes, less the worst the outside ballots could do."""
+        totals = self.totals()
+        v = int(totals[winner] - totals[loser])
+        if not self.outside_votes and not self.outside_ballots:
+            return v
+        o = self.outside_votes or (0,) * totals.size
+        return v - (int(o[winner]) - int(o[loser])) - int(self.outside_ballots)
 
 
 def make_batch_contest(
-    contest: str, reported: ArrayLike, ballots: ArrayLike, seats: int
+    contest: str,
+    reported: ArrayLike,
+    ballots: ArrayLike,
+    seats: int,
+    outside_votes: ArrayLike = (),
+    outside_ballots: int = 0,
 ) -> BatchContest:
     """Build a :class:`BatchContest` from array-likes (validates shapes)."""
     r = np.asarray(reported, dtype=np.int64)
     b = np.asarray(ballots, dtype=np.int64)
+    o = tuple(int(x) for x in np.asarray(outside_votes, dtype=np.int64).ravel())
     if r.ndim != 2 or b.shape != (r.shape[0],):
         raise ValueError("reported must be (batches, options) and ballots (batches,)")
-    return BatchContest(contest, r, b, seats)
+    if o and len(o) != r.shape[1]:
+        raise ValueError("outside_votes must have one entry per option")
+    if outside_ballots < 0 or any(x < 0 for x in o):
+        raise ValueError("outside votes and ballots must be non-negative")
+    return BatchContest(contest, r, b, seats, o, int(outside_ballots))
 
 
 def error_bounds(contests: Sequence[BatchContest]) -> FloatArray:
@@ -133,3 +167,50 @@ def ppeb_expected_size(
     if drift >= 0:
         return math.inf
     return math.log(risk_limit) / drift
+
+
+def ppeb_next_draws(
+    observed_taints: ArrayLike,
+    total_bound: float,
+    pvalue: float,
+    risk_limit: float,
+    *,
+    probability: float = 0.9,
+    runs: int = 200,
+    cap: int = 100_000,
+    seed: int = 0,
+) -> tuple[int, float]:
+    """Further PPEB draws that bring the Kaplan–Markov P-value from ``pvalue`` to the risk
+    limit in a fraction ``probability`` of ``runs`` simulated continuations, each new draw's
+    taint resampled from the taints observed so far (the evidence, against the winner
+    included); returns (draws, fraction of runs finished by then). ``cap`` draws at most."""
+    t = np.minimum(np.asarray(observed_taints, dtype=np.float64), 1.0)
+    if pvalue <= risk_limit:
+        return 0, 1.0
+    if total_bound <= 1:
+        return 1, 1.0
+    rng = np.random.default_rng(seed)
+    need = math.log(pvalue / risk_limit)
+    step = -math.log1p(-1 / total_bound)
+    stops = np.full(runs, cap + 1, dtype=np.int64)
+    gain = np.zeros(runs)
+    done, chunk = 0, 256
+    active = np.arange(runs)
+    while active.size and done < cap:
+        k = min(chunk, cap - done)
+        pick = (
+            t[rng.integers(0, t.size, (active.size, k))] if t.size else np.zeros((active.size, k))
+        )
+        with np.errstate(divide="ignore"):
+            path = gain[active, None] + np.cumsum(step + np.log1p(-pick), axis=1)
+        hit = path >= need
+        got = hit.any(axis=1)
+        stops[active[got]] = done + np.argmax(hit[got], axis=1) + 1
+        gain[active] = path[:, -1]
+        active = active[~got]
+        done += k
+        chunk = min(chunk * 2, 8192)
+    order = np.sort(stops)
+    n = int(order[min(runs - 1, max(0, math.ceil(probability * runs) - 1))])
+    n = min(n, cap)
+    return n, float(np.mean(stops <= n))

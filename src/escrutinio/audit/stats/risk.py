@@ -136,11 +136,12 @@ def macro_risk(
     """MACRO/PPEB Kaplan–Markov risk of PPEB draws ``drawn`` (with repeats) over all contests.
 
     ``bounds`` are the error bounds of every table; ``actual[i][k, option]`` the hand counts
-    of contest i in the k-th draw.
+    of contest i in the k-th draw. A draw whose overstatement exceeds its bound (a hand count
+    with more ballots than the acta, a table not found) scores the worst taint, 1.
     """
     u = np.asarray(bounds, dtype=np.float64)
     idx = np.asarray(drawn, dtype=np.int64)
     e = macro_overstatements(contests, idx, actual)
     with np.errstate(divide="ignore", invalid="ignore"):
-        taints = np.where(u[idx] > 0, e / u[idx], 0.0)
-    return _last(ppeb_pvalues(taints, float(u.sum())))
+        taints = np.where(u[idx] > 0, e / u[idx], np.where(e > 0, 1.0, 0.0))
+    return _last(ppeb_pvalues(np.minimum(taints, 1.0), float(u.sum())))

@@ -4,8 +4,11 @@ Rivest, "Consistent Sampling with Replacement", arXiv:1808.10016, 2018, via the
 ``consistent_sampler`` package (SHA-256 tickets from the seed), for tables/batches and for
 ballots of a ballot manifest (ids ``batch:position``, positions 1-based; drawn by the fast
 exact path of :mod:`escrutinio.audit.stats.manifest_sampling`). Sampling with
-probability proportional to error bounds (PPEB; Stark 2008/2009) uses the SHA-256 of
-``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds.
+probability proportional to error bounds (PPEB; Stark 2008/2009) with replacement uses the
+SHA-256 of ``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds; without
+replacement (successive sampling) it orders the tables by the exponential keys
+−ln(ticket)/bound of Efraimidis & Spirakis (Inf. Process. Lett. 97(5), 2006), the ticket
+being the table's first consistent-sampler ticket.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from collections.abc import Mapping, Sequence
 from itertools import islice
 
 import numpy as np
-from consistent_sampler import sampler
+from consistent_sampler import first_fraction, sampler, sha256_hex
 from numpy.typing import ArrayLike
 
 from escrutinio.audit.stats.manifest_sampling import sample_manifest
+from escrutinio.audit.stats.ppeb_betting import ppeb_order
 
 
 def sample_ids(
@@ -66,3 +70,16 @@ def in_manifest(manifest: Mapping[str, int], ballot_id: str) -> bool:
     if not (sep and pos.isascii() and pos.isdigit() and len(pos) <= 18):
         return False
     return 1 <= int(pos) <= manifest.get(batch, 0)
+
+
+def first_tickets(ids: Sequence[str], seed: str) -> list[float]:
+    """Each id's first consistent-sampler ticket (Rivest 2018) as a float in (0, 1)."""
+    seed_hash = sha256_hex(seed)
+    return [float(first_fraction(i, seed, seed_hash)) for i in ids]
+
+
+def ppeb_order_ids(ids: Sequence[str], bounds: ArrayLike, seed: str) -> list[str]:
+    """``ids`` in the draw order of successive sampling proportional to ``bounds`` (without
+    replacement) from the public seed; ids with a zero bound come last."""
+    order = ppeb_order(first_tickets(ids, seed), bounds)
+    return [ids[int(i)] for i in order]

@@ -79,7 +79,7 @@ class BallotComparison(BallotMethod):
             if len(rc.candidate_ids) <= rc.seats:
                 continue
             cvr = reported_winners(cvr_totals(state, cid), rc.seats)
-            acta = reported_winners(rc.candidate_counts.sum(axis=0), rc.seats)
+            acta = reported_winners(rc.candidate_totals, rc.seats)
             if cvr != acta:
                 problems.append(
                     f"contest {cid}: the CVRs' winners differ from the reported winners"

@@ -85,11 +85,12 @@ def option_rows(
 
 
 def manifest_problems(state: AuditState) -> list[str]:
-    """Contests with more ballots cast than the manifest holds."""
+    """Contests with more ballots cast (in the tables and outside them) than the manifest
+    holds: a ballot of the reported totals that no draw can reach cannot be audited."""
     problems = []
     n = total_ballots(state)
     for cid in state.contests:
-        cast = int(state.reported[cid].ballots.sum())
+        cast = state.reported[cid].ballots_cast
         if n < cast:
             problems.append(f"contest {cid}: the manifest has {n} ballots but {cast} were cast")
     return problems

@@ -14,7 +14,7 @@ from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.method import AuditParameters, no_ballot_inputs, progress
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
-from escrutinio.audit.workflow.table_comparison import draw_per_contest
+from escrutinio.audit.workflow.tables import draw_per_contest
 
 
 def fixed_size(state: AuditState, rc: ReportedContest) -> int:

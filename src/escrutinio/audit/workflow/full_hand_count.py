@@ -6,7 +6,7 @@ from __future__ import annotations
 from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.method import progress
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
-from escrutinio.audit.workflow.table_comparison import draw_per_contest
+from escrutinio.audit.workflow.tables import draw_per_contest
 
 
 class FullHandCount(tb.ActaMethod):

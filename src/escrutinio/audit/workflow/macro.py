@@ -2,7 +2,9 @@
 proportional to their MACRO error bound (PPEB) and tested with the Kaplan–Markov P-value
 (Stark, Ann. Appl. Stat. 2(3), 2008; IEEE TIFS 4(4), 2009). MACRO draw k uses the first 8
 bytes of SHA-256(``"SEED,k"``) as a uniform number against the cumulative error bounds
-(``stats.sampling.ppeb_sample``).
+(``stats.sampling.ppeb_sample``). Ballots outside the tables reduce every margin by the most
+they could overstate it (Bañuelos & Stark 2012); a contest whose margin they could erase is
+never confirmed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from escrutinio.audit.stats.macro import BatchContest, error_bounds
+from escrutinio.audit.stats.macro import BatchContest, error_bounds, ppeb_next_draws
+from escrutinio.audit.stats.macro import overstatements as macro_overstatements
 from escrutinio.audit.stats.risk import macro_risk
 from escrutinio.audit.stats.sample_size import additional_draws, macro_sample_size, ppeb_drift
 from escrutinio.audit.stats.sampling import ppeb_sample
@@ -38,7 +41,25 @@ def macro_bounds(state: AuditState) -> tuple[list[str], list[BatchContest], NDAr
     """MACRO population, the contests as the statistics see them, and error bounds u_p."""
     units = pooled_units(state)
     bcs = [tb.stats_contest(state.reported[c], units) for c in state.contests]
-    return units, bcs, error_bounds([b for b in bcs if b.pairs()])
+    usable = [b for b in bcs if b.pairs()]
+    bounds = error_bounds(usable) if usable else np.zeros(len(units))
+    return units, bcs, bounds
+
+
+def current_taints(
+    contests: list[BatchContest],
+    bounds: NDArray[np.float64],
+    idx: NDArray[np.int64],
+    actual: list[NDArray[np.int64]],
+) -> tuple[NDArray[np.float64], float]:
+    """Taints of the audited draws (a draw beyond its bound scores 1) and the current
+    Kaplan–Markov P-value Π (1 − 1/U)/(1 − t) (not its running minimum)."""
+    e = macro_overstatements(contests, idx, actual)
+    u = bounds[idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.minimum(np.where(u > 0, e / u, np.where(e > 0, 1.0, 0.0)), 1.0)
+        log_p = idx.size * math.log1p(-1 / float(bounds.sum())) - float(np.sum(np.log1p(-t)))
+    return t, float(min(1.0, math.exp(min(log_p, 0.0)))) if math.isfinite(log_p) else 1.0
 
 
 def statuses(state: AuditState) -> list[ContestStatus]:
@@ -51,9 +72,14 @@ def statuses(state: AuditState) -> list[ContestStatus]:
             break
         prefix.append(u)
     pos = {u: i for i, u in enumerate(units)}
-    risk = 1.0
+    risk, taints, p_now = 1.0, np.zeros(0), 1.0
     active = [(b, state.reported[b.contest]) for b in bcs if b.pairs()]
-    if prefix:
+    blocked = {
+        b.contest
+        for b in bcs
+        if b.unconfirmable() and not tb.uncontested(state.reported[b.contest])
+    }
+    if prefix and active:
         idx = np.array([pos[u] for u in prefix], dtype=np.int64)
         actual = []
         for b, rc in active:
@@ -63,10 +89,16 @@ def statuses(state: AuditState) -> list[ContestStatus]:
                     rows[k] = rc.by_candidate(state.counts[(u, b.contest)])[0]
             actual.append(rows)
         risk = macro_risk([b for b, _ in active], bounds, idx, actual)
-    confirmed = risk <= state.risk_limit and len(prefix) == len(draws)
-    extra = 0
-    if not confirmed and len(prefix) == len(draws):
-        extra = additional_draws(risk, state.risk_limit, ppeb_drift(float(bounds.sum())))
+        taints, p_now = current_taints([b for b, _ in active], bounds, idx, actual)
+    confirmed = risk <= state.risk_limit and len(prefix) == len(draws) and not blocked
+    extra, finish = 0, 1.0
+    if not confirmed and len(prefix) == len(draws) and float(bounds.sum()) > 0:
+        if prefix and active:
+            extra, finish = ppeb_next_draws(
+                taints, float(bounds.sum()), p_now, state.risk_limit, cap=20 * len(units)
+            )
+        else:
+            extra = additional_draws(risk, state.risk_limit, ppeb_drift(float(bounds.sum())))
     out = []
     for cid in state.contests:
         rc = state.reported[cid]
@@ -84,6 +116,17 @@ def statuses(state: AuditState) -> list[ContestStatus]:
         if not st.confirmed and extra:
             st.next_size = extra
             st.full_hand_count = len(set(draws)) + extra >= len(units)
+            if prefix and not st.full_hand_count:
+                st.note += (
+                    f"; next round: {extra} draws finish with probability {finish:.2f} if the "
+                    "draws show the taints seen so far"
+                )
+        if cid in blocked:
+            st.risk, st.full_hand_count = 1.0, True
+            st.note = (
+                "a reported tie, or ballots outside the tables that could change the outcome: "
+                "no sample can confirm it"
+            )
         out.append(st)
     return out
 
@@ -98,8 +141,8 @@ class Macro(tb.ActaMethod):
         out: list[Estimate] = []
         units, _, bounds = macro_bounds(state)
         total = float(bounds.sum())
-        n = macro_sample_size(total, state.risk_limit).expected
-        prob = bounds / total
+        n = macro_sample_size(total, state.risk_limit).expected if total > 0 else math.inf
+        prob = bounds / total if total > 0 else bounds
         distinct = float(np.sum(1 - (1 - prob) ** n)) if math.isfinite(n) else len(units)
         pos = {u: i for i, u in enumerate(units)}
         for cid in state.contests:
@@ -121,8 +164,10 @@ class Macro(tb.ActaMethod):
 
     def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
         """Draws of the pooled sample (key ``"*"``): the no-error estimate or ``size``."""
+        _, _, bounds = macro_bounds(state)
+        if float(bounds.sum()) <= 0:
+            return {}  # nothing a sample can confirm: see the status
         if size is None:
-            _, _, bounds = macro_bounds(state)
             n = macro_sample_size(float(bounds.sum()), state.risk_limit).expected
             size = math.ceil(n) if math.isfinite(n) else len(pooled_units(state))
         return {POOLED: size}

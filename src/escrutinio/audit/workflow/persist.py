@@ -127,14 +127,17 @@ def create_audit(
     cvrs: dict[str, dict[str, tuple[int, ...]]] | None = None,
     test: str | None = None,
     replacement: bool = True,
+    pending: bool = False,
 ) -> tuple[AuditState, bool]:
     """Store a new audit with a snapshot of the counting actas; returns (state, created).
 
     Ballot-level methods need ``manifest`` (batch → ballots); ``ballot-comparison`` also
     ``cvrs`` (ballot → contest → 0/1 per option). ``test``: ``bravo`` or ``alpha`` for
     polling, ``alpha`` or ``kaplan-markov`` for comparison (defaults: ``bravo``, ``alpha``);
-    ``replacement`` False draws without replacement (ALPHA only). Re-creating an audit with
-    the same name and parameters returns the stored one.
+    ``replacement`` False draws without replacement (ALPHA only). ``pending`` audits a
+    contest some of whose tables have no counting acta yet, their registered electors
+    counted as ballots against the reported winners (otherwise refused). Re-creating an
+    audit with the same name and parameters returns the stored one.
     """
     definition = store.definition()
     params = check_parameters(
@@ -152,6 +155,8 @@ def create_audit(
         definition.contests,
     )
     spec: dict[str, Any] = {"contests": list(contests), "percent": percent}
+    if pending:
+        spec["pending"] = True
     ballot_blobs: tuple[bytes, bytes | None] | None = None
     if params.manifest is not None:
         tables = {b for b in params.manifest if b in definition.units.index}
@@ -162,10 +167,18 @@ def create_audit(
             raise StoreError(f"an audit named '{name}' already exists with other parameters")
         return load_audit(store, name), False
     snapshot, problems = reported_contests(
-        definition, store.counting_arrays(definition.info.official_source), contests
+        definition,
+        store.counting_arrays(definition.info.official_source),
+        contests,
+        pending=pending,
     )
     if problems:
-        raise StoreError("reported results are incomplete: " + "; ".join(problems))
+        hint = "" if definition.info.registered_known else " (registered electors unknown)"
+        raise StoreError(
+            "reported results are incomplete: " + "; ".join(problems) + hint
+            + ("" if pending else "; --pending audits them, the missing tables counted as "
+               "their registered electors' ballots against the reported winners")
+        )  # fmt: skip
     probe = AuditState(name, method, risk_limit, seed, tuple(contests), snapshot)
     probe.manifest = dict(params.manifest or {})
     probe.cvrs = {b: dict(per) for b, per in (params.cvrs or {}).items()}

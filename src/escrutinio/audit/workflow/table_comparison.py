@@ -1,53 +1,130 @@
-"""``table-comparison``: polling tables of each contest drawn uniformly without replacement
-with Rivest's consistent sampler (arXiv:1808.10016); hand counts compared with the actas
-through SHANGRLA batch assorters (Stark, FC 2020) tested with ALPHA (Stark, Ann. Appl. Stat.
-17(1), 2023). A contest is confirmed when every assertion's P-value is at most the risk
-limit; otherwise the next round is sized with ``sample_size.additional_draws``, up to a full
-hand count.
+"""``table-comparison``: each contest's polling tables drawn without replacement with
+probability proportional to their MACRO error bound (PPEB; Stark, Ann. Appl. Stat. 2(3),
+2008), hand counts compared with the actas and tested with a betting martingale per
+winner–loser pair (:mod:`escrutinio.audit.stats.ppeb_betting`: aGRAPA bets, Waudby-Smith &
+Ramdas 2024; the without-replacement null of ALPHA, Stark 2023).
+
+Draw order of a contest: its tables (the audit's reported snapshot) sorted by
+−ln(τ)/u, τ the table's first ticket of Rivest's consistent sampler for the seed
+(``consistent_sampler.first_fraction(table, SEED)``) and u its error bound
+(:func:`escrutinio.audit.stats.sampling.ppeb_order_ids`); round r continues where round
+r−1 stopped. A table that could not be retrieved is recorded with every option at its
+worst: it is scored as the largest overstatement its bound allows, as is a hand count with
+more ballots than its acta. Ballots outside the tables reduce every margin by the most they
+could overstate it (Bañuelos & Stark 2012).
+
+The next round is sized by simulating the audit's continuation from the current martingale
+state, drawing the remaining tables as the audit would and giving them the taints observed
+so far: it is the number of tables that finishes in :data:`FINISH_PROBABILITY` of the
+simulations, and the status note states that probability.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from escrutinio.audit.stats.batch_assorter import BatchAssorter
-from escrutinio.audit.stats.risk import batch_alpha_risk
-from escrutinio.audit.stats.sample_size import additional_draws
-from escrutinio.audit.stats.sampling import sample_ids
-from escrutinio.audit.workflow import tables as tb
-from escrutinio.audit.workflow.method import (
-    escalating_conclusion,
+from escrutinio.audit.stats.macro import BatchContest, contest_error_bounds
+from escrutinio.audit.stats.martingale import FloatArray
+from escrutinio.audit.stats.ppeb_betting import (
+    TaintSampler,
+    betting_pvalues,
+    quantile_draws,
+    running_state,
+    simulate_stops,
 )
+from escrutinio.audit.stats.sampling import ppeb_order_ids
+from escrutinio.audit.workflow import tables as tb
+from escrutinio.audit.workflow.method import escalating_conclusion
+from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
 
+FINISH_PROBABILITY = 0.9
+"""Target probability that the next round's size finishes the audit."""
 
-def draw_per_contest(state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
-    """Each contest's next tables, continuing its consistent sample from the seed."""
-    out: dict[str, list[str]] = {}
-    for key, size in sizes.items():
-        if size <= 0:
-            continue
-        rc = state.reported[key]
-        out[key] = sample_ids(list(rc.units), state.seed, size, skip=len(state.drawn(key)))
+SIMULATIONS = 200
+"""Simulated audits behind every estimate (fixed seed: estimates are reproducible)."""
+
+
+@dataclass(frozen=True)
+class Design:
+    """A contest as the table-comparison test sees it: its tables' error bounds ``u`` (max
+    over pairs) and, per pair, the margin V' and the reported w − l of every table."""
+
+    contest: BatchContest
+    bounds: FloatArray
+    pairs: tuple[tuple[int, int, int], ...]
+
+
+def design(rc: ReportedContest) -> Design:
+    """The error bounds and pairs of a contest (see :class:`Design`)."""
+    c = tb.stats_contest(rc, list(rc.units))
+    per_pair = contest_error_bounds(c)
+    bounds = np.maximum.reduce(per_pair) if per_pair else np.zeros(len(rc.units))
+    pairs = tuple((w, lo, c.margin(w, lo)) for w, lo in c.pairs())
+    return Design(c, np.maximum(bounds, 0.0), pairs)
+
+
+def draw_order(state: AuditState, cid: str) -> list[str]:
+    """Every table of the contest in draw order for the audit's seed."""
+    rc = state.reported[cid]
+    return ppeb_order_ids(list(rc.units), design(rc).bounds, state.seed)
+
+
+def pair_overstatements(
+    d: Design, pair: tuple[int, int, int], idx: np.ndarray, actual: np.ndarray
+) -> FloatArray:
+    """e_p = ((r_w − r_l) − (a_w − a_l)) / V' of the tables ``idx`` with hand counts
+    ``actual[k, candidate]``; a hand count with more ballots than the acta scores the
+    table's full bound (its worst case)."""
+    w, lo, v = pair
+    rep = d.contest.reported[idx]
+    e = ((rep[:, w] - rep[:, lo]) - (actual[:, w] - actual[:, lo])) / v
+    over = actual.sum(axis=1) > d.contest.ballots[idx]
+    out: FloatArray = np.where(over, np.maximum(e, d.bounds[idx]), e).astype(np.float64)
     return out
 
 
-def draws_at_mean(b: BatchAssorter, mean: float, risk_limit: float) -> float:
-    """Tables an ALPHA batch audit needs if every table showed the sample's mean assorter
-    value (∞ if the mean gives no evidence for the outcome or the tables run out)."""
-    if mean <= 0.5:
-        return math.inf
-    n = 16
-    while True:
-        n = min(n, b.n_batches)
-        hit = np.flatnonzero(b.pvalues(np.full(n, mean)) <= risk_limit)
-        if hit.size:
-            return float(hit[0] + 1)
-        if n >= b.n_batches:
-            return math.inf
-        n *= 4
+def expected_tables(state: AuditState, rc: ReportedContest) -> tuple[float, float]:
+    """Mean and 90th percentile of the tables a table-comparison audit needs with no
+    discrepancy (∞ if it cannot stop: a tie, or ballots outside the tables that could
+    change the outcome)."""
+    if tb.uncontested(rc):
+        return 0.0, 0.0
+    if tb.tied(rc):
+        return math.inf, math.inf
+    d = design(rc)
+    n_tab = len(rc.units)
+    # with no discrepancy every pair's taints are 0 and the bounds are shared: one run
+    stops = simulate_stops(
+        d.bounds, TaintSampler(np.zeros(n_tab)), state.risk_limit, runs=SIMULATIONS, seed=0
+    )
+    n = np.where(stops > 0, stops, n_tab)
+    return float(n.mean()), float(np.quantile(n, FINISH_PROBABILITY))
+
+
+def _next_round(
+    state: AuditState, d: Design, pair: tuple[int, int, int], e: FloatArray, idx: np.ndarray
+) -> tuple[int, float]:
+    """Further tables that finish the pair's test with :data:`FINISH_PROBABILITY` when the
+    tables still to draw show the taints observed so far; and that probability."""
+    n_tab = d.bounds.size
+    u_seen = d.bounds[idx]
+    taints = np.where(u_seen > 0, e / np.where(u_seen > 0, u_seen, 1.0), 0.0)
+    start = running_state(e, u_seen, float(d.bounds.sum()))
+    left = np.setdiff1d(np.arange(n_tab), idx)
+    stops = simulate_stops(
+        d.bounds,
+        TaintSampler(values=np.minimum(taints, 1.0)),
+        state.risk_limit,
+        runs=SIMULATIONS,
+        seed=len(idx),
+        state=start,
+        available=left,
+    )
+    return quantile_draws(stops, FINISH_PROBABILITY, left.size)
 
 
 def contest_status(state: AuditState, cid: str) -> ContestStatus:
@@ -62,45 +139,64 @@ def contest_status(state: AuditState, cid: str) -> ContestStatus:
         st.risk, st.confirmed, st.note = 0.0, True, "uncontested"
         return st
     if tb.tied(rc):
-        st.note = "reported tie: a full hand count is required"
+        st.note = (
+            "the ballots outside the tables could change the outcome: no audit of the tables "
+            "can confirm it"
+            if rc.outside_ballots or rc.outside_votes
+            else "reported tie: a full hand count is required"
+        )
         tb.escalate(st, n_tab)
         return st
-    assorters = tb.assorters(rc)
-    if sample:
-        idx = tb.sample_positions(rc, sample)
-        cr = batch_alpha_risk(
-            assorters,
-            rc.candidate_counts[idx],
-            tb.hand_matrix(state, cid, sample),
-            state.risk_limit,
-        )
-        st.risk, st.confirmed = cr.risk, cr.confirmed
+    d = design(rc)
+    idx = tb.sample_positions(rc, sample)
+    actual = tb.hand_matrix(state, cid, sample) if sample else np.zeros((0, 0), np.int64)
+    total = float(d.bounds.sum())
+    per_pair = []
+    for pair in d.pairs:
+        e = pair_overstatements(d, pair, idx, actual) if sample else np.zeros(0)
+        p = betting_pvalues(e, d.bounds[idx], total)
+        per_pair.append((pair, e, float(p[-1]) if p.size else 1.0))
+    st.risk = max(r for _, _, r in per_pair)
+    st.confirmed = bool(sample) and st.risk <= state.risk_limit
     if st.confirmed or not sample or len(sample) < len(drawn):
         return st
     if len(sample) >= n_tab:
-        full = tb.reconciled(state, cid)
-        full.drawn, full.risk = st.drawn, 0.0 if full.confirmed else 1.0
-        full.note = "every table hand counted: the hand count is the outcome" + (
-            "; OUTCOME CHANGED" if full.outcome_changed else ""
-        )
-        return full
-    extra = 0
-    rep_s, act_s = rc.candidate_counts[idx], tb.hand_matrix(state, cid, sample)
-    for b, ar in zip(assorters, cr.assertions, strict=True):
-        if ar.pvalue <= state.risk_limit:
-            continue
-        w, lo = b.assertion.winner, b.assertion.loser
-        mean = float(b.values(rep_s[:, w], rep_s[:, lo], act_s[:, w], act_s[:, lo]).mean())
-        n_obs = draws_at_mean(b, mean, state.risk_limit)
-        if not math.isfinite(n_obs):
-            extra = n_tab
-            break
-        extra = max(
-            extra,
-            additional_draws(ar.pvalue, state.risk_limit, math.log(1 / state.risk_limit) / n_obs),
-        )
+        return _fully_counted(state, cid, st)
+    extra, prob = 0, 1.0
+    for pair, e, risk in per_pair:
+        if risk > state.risk_limit:
+            n, q = _next_round(state, d, pair, e, idx)
+            if n >= extra:
+                extra, prob = n, q
     tb.escalate(st, max(extra, 1))
+    if not st.full_hand_count:
+        st.note = (
+            f"next round: {st.next_size} tables finish the audit with probability "
+            f"{prob:.2f} if the rest show the discrepancies seen so far"
+        )
     return st
+
+
+def _fully_counted(state: AuditState, cid: str, st: ContestStatus) -> ContestStatus:
+    """Every table hand counted: the hand count (and the worst case outside) decides."""
+    rc = state.reported[cid]
+    full = tb.reconciled(state, cid)
+    full.drawn = st.drawn
+    outside = rc.outside_ballots or rc.outside_votes
+    safe = True
+    if outside and full.corrected_totals is not None:
+        # hand-counted tables plus the outside part at its worst: c_w − c_l − o_b
+        corrected = np.asarray(full.corrected_totals, dtype=np.int64)
+        for w, lo in tb.stats_contest(rc, list(rc.units)).all_pairs():
+            safe = safe and int(corrected[w] - corrected[lo]) - rc.outside_ballots > 0
+    full.confirmed = full.confirmed and safe
+    full.risk = 0.0 if full.confirmed else 1.0
+    full.note = "every table hand counted: the hand count is the outcome" + (
+        "; OUTCOME CHANGED" if full.outcome_changed else ""
+    )
+    if not safe:
+        full.note += "; the ballots outside the tables could still change it"
+    return full
 
 
 class TableComparison(tb.ActaMethod):
@@ -115,8 +211,8 @@ class TableComparison(tb.ActaMethod):
             rc = state.reported[cid]
             n_tab = len(rc.units)
             mean_ballots = float(rc.ballots.mean()) if n_tab else 0.0
-            n = tb.expected_tables(state, rc)
-            note = "uncontested" if n == 0 else ""
+            n, p90 = expected_tables(state, rc)
+            note = "uncontested" if n == 0 else f"90% finish within {p90:.0f} tables"
             if n >= n_tab:
                 n, note = float(n_tab), "full hand count expected"
             out.append(Estimate(cid, n_tab, tb.margin(rc), n, n * mean_ballots, note))
@@ -130,16 +226,22 @@ class TableComparison(tb.ActaMethod):
             if size is not None:
                 out[cid] = min(size, n_tab)
             else:
-                n = tb.expected_tables(state, state.reported[cid])
+                n, _ = expected_tables(state, state.reported[cid])
                 out[cid] = n_tab if not math.isfinite(n) else min(n_tab, math.ceil(n))
         return out
 
     def draw(self, state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
-        """Each contest's next tables of its consistent sample."""
-        return draw_per_contest(state, sizes)
+        """Each contest's next tables in its PPEB order."""
+        out: dict[str, list[str]] = {}
+        for cid, size in sizes.items():
+            if size <= 0:
+                continue
+            skip = len(state.drawn(cid))
+            out[cid] = draw_order(state, cid)[skip : skip + size]
+        return out
 
     def statuses(self, state: AuditState) -> list[ContestStatus]:
-        """ALPHA risk per contest from its batch assorters."""
+        """Betting-martingale risk per contest."""
         return [contest_status(state, c) for c in state.contests]
 
     def next_round_sizes(

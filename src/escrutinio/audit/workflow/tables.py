@@ -3,32 +3,31 @@ discrepancies and the reconciliation of a contest whose tables are all hand coun
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import NDArray
 
-from escrutinio.audit.stats.assertions import plurality_assertions, reported_winners
+from escrutinio.audit.stats.assertions import plurality_assertions
 from escrutinio.audit.stats.batch_assorter import BatchAssorter, batch_assorter
 from escrutinio.audit.stats.macro import BatchContest, make_batch_contest
 from escrutinio.audit.stats.reconcile import reconcile_contest
-from escrutinio.audit.stats.sample_size import alpha_batch_sample_size
+from escrutinio.audit.stats.sampling import sample_ids
 from escrutinio.audit.workflow.method import AuditParameters, no_ballot_inputs
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import AuditState, ContestStatus, Discrepancy, IntArray
 
 
 def margin(rc: ReportedContest) -> float:
-    """Smallest reported winner–loser margin over the ballots cast (1 when uncontested)."""
-    totals = rc.candidate_counts.sum(axis=0)
-    n = int(rc.ballots.sum())
+    """Smallest reported winner–loser margin over the ballots cast (1 when uncontested),
+    with the ballots outside the tables counted in the worst way for the winners."""
+    totals = rc.candidate_totals
+    n = rc.ballots_cast
     if totals.size < 2 or n == 0:
         return 1.0
-    winners = reported_winners(totals, rc.seats)
-    losers = [i for i in range(totals.size) if i not in winners]
-    if not losers:
+    c = stats_contest(rc, list(rc.units))
+    pairs = c.all_pairs()
+    if not pairs:
         return 1.0
-    return float(min(totals[w] for w in winners) - max(totals[lo] for lo in losers)) / n
+    return float(min(c.margin(w, lo) for w, lo in pairs)) / n
 
 
 def assorters(rc: ReportedContest) -> list[BatchAssorter]:
@@ -41,16 +40,43 @@ def assorters(rc: ReportedContest) -> list[BatchAssorter]:
 
 def stats_contest(rc: ReportedContest, units: list[str]) -> BatchContest:
     """The contest as the statistics see it, over ``units`` (zero rows for tables outside it)."""
-    pos = rc.position
     cand = rc.candidate_counts
-    rep = np.zeros((len(units), cand.shape[1]), dtype=np.int64)
-    bal = np.zeros(len(units), dtype=np.int64)
-    for i, u in enumerate(units):
-        j = pos.get(u)
-        if j is not None:
-            rep[i] = cand[j]
-            bal[i] = rc.ballots[j]
-    return make_batch_contest(rc.contest, rep, bal, rc.seats)
+    if tuple(units) == rc.units:
+        rep, bal = cand, rc.ballots
+    else:
+        pos = rc.position
+        rows = np.array([pos.get(u, -1) for u in units], dtype=np.int64)
+        inside = rows >= 0
+        rep = np.zeros((len(units), cand.shape[1]), dtype=np.int64)
+        bal = np.zeros(len(units), dtype=np.int64)
+        rep[inside] = cand[rows[inside]]
+        bal[inside] = rc.ballots[rows[inside]]
+    return make_batch_contest(rc.contest, rep, bal, rc.seats, rc.outside_votes, rc.outside_ballots)
+
+
+def draw_per_contest(state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
+    """Each contest's next tables drawn uniformly, continuing its consistent sample (Rivest,
+    arXiv:1808.10016) from the seed (fixed-percentage and full-hand-count audits)."""
+    out: dict[str, list[str]] = {}
+    for key, size in sizes.items():
+        if size <= 0:
+            continue
+        rc = state.reported[key]
+        out[key] = sample_ids(list(rc.units), state.seed, size, skip=len(state.drawn(key)))
+    return out
+
+
+def unretrievable_count(rc: ReportedContest, unit: str) -> tuple[int, ...]:
+    """The hand count recorded for a table that cannot be found: the worst case for the
+    reported winners, its acta's ballots plus one on the first option of the reported
+    runner-up (more ballots than the acta: scored at the table's full error bound)."""
+    totals = rc.candidate_totals
+    order = np.lexsort((np.arange(totals.size), -totals))
+    runner_up = int(order[min(rc.seats, totals.size - 1)])
+    option = rc.option_candidate.index(runner_up)
+    votes = [0] * len(rc.option_ids)
+    votes[option] = int(rc.ballots[rc.position[unit]]) + 1
+    return tuple(votes)
 
 
 def uncontested(rc: ReportedContest) -> bool:
@@ -59,17 +85,9 @@ def uncontested(rc: ReportedContest) -> bool:
 
 
 def tied(rc: ReportedContest) -> bool:
-    """A reported tie (or worse) between a winner and a loser."""
+    """A reported tie (or worse) between a winner and a loser, counting the ballots outside
+    the tables in the worst way: no sample of tables can confirm the outcome."""
     return not uncontested(rc) and margin(rc) <= 0
-
-
-def expected_tables(state: AuditState, rc: ReportedContest) -> float:
-    """Expected tables for a table-comparison audit with no discrepancy (∞ if it cannot stop)."""
-    if uncontested(rc):
-        return 0.0
-    if tied(rc):
-        return math.inf
-    return alpha_batch_sample_size(assorters(rc), state.risk_limit).expected
 
 
 def audited_prefix(state: AuditState, cid: str) -> list[str]:
