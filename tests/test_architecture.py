@@ -47,6 +47,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("io", 1, pure=False),
     Component("ledger", 1, pure=True),
     Component("tally", 1, pure=True),
+    Component("geometry", 1, pure=True),
     Component("audit.stats", 1, pure=True),
     Component("store", 2, pure=False),
     Component("reads", 4, pure=False),
