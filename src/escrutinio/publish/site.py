@@ -42,6 +42,7 @@ from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.paths import path_problem
 from escrutinio.publish import formats
+from escrutinio.publish.archive import write_archive
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
@@ -59,6 +60,7 @@ from escrutinio.store.checkpoints import (
     sign_checkpoint_now,
 )
 from escrutinio.store.definitions import read_definition
+from escrutinio.store.integrity_marks import IntegrityMark, read_mark, write_mark
 from escrutinio.store.store import Store, StoreError
 
 MANIFEST = "manifest.json"
@@ -95,6 +97,8 @@ class PublishReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    check: str = "full"
+    archive_sha256: str | None = None
 
 
 def _sha(data: bytes) -> str:
@@ -229,6 +233,8 @@ def publish(
     witness_keys: dict[str, str] | None = None,
     *,
     website: SiteWriter | None = None,
+    full_check: bool = False,
+    archive: bool = False,
 ) -> PublishReport:
     """Check the store, sign a checkpoint of the current log and (re)write the directory.
 
@@ -238,12 +244,18 @@ def publish(
     when they are regular files inside ``out`` (entries of the old manifest that are not
     confined paths are ignored with a warning). With ``website`` the files it renders (the
     results site; ``escrutinio publish`` always passes it) are written and listed too.
+    The store integrity check is incremental from the last check that passed
+    (`escrutinio.publish.integrity`) unless ``full_check`` or there is none yet. With
+    ``archive`` the whole publication is also written as ``archive/publication.tar``
+    (`escrutinio.publish.archive`).
     Raises `StoreError` when the store integrity check fails and `PublishError` when
     ``out`` cannot be written safely.
     """
-    problems, checked, checked_tree = check_store_state(store)
+    mark = None if full_check else read_mark(store)
+    problems, checked, checked_tree = check_store_state(store, mark)
     if problems:
         raise StoreError("store integrity check failed: " + "; ".join(problems[:5]))
+    write_mark(store, IntegrityMark(checked.size, checked_tree.root(checked.size)))
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     sign_checkpoint_now(store, signer)
@@ -252,6 +264,8 @@ def publish(
         raise StoreError("no checkpoint could be signed")
     size = stored.size
     report = PublishReport(target, size)
+    if mark is not None:
+        report.check = f"incremental from log size {mark.size}"
     old_paths = _old_stale_paths(target, signer.name, report)
     if checked.size == size:
         tree, state = checked_tree, checked
@@ -303,4 +317,6 @@ def publish(
     for path in sorted(set(old_paths) - set(hashes)):
         if remove_regular(target, path):
             report.removed.append(path)
+    if archive:
+        report.archive_sha256 = write_archive(target, [*hashes, MANIFEST, MANIFEST_NOTE])
     return report
