@@ -16,6 +16,8 @@ docs/benchmarks.md with the command line.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import resource
 import shutil
 import sys
@@ -52,6 +54,9 @@ def main() -> int:
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--changed", type=int, default=1_000)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument(
+        "--profile", action="store_true", help="print the re-publish's cProfile top 30"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="escrutinio-republish-bench-"))
     shutil.rmtree(work / "pub", ignore_errors=True)
@@ -65,10 +70,16 @@ def main() -> int:
     store_definitions.load_definition(store, definition)
     signer = generate_key("escrutinio.example/bench")
 
-    def timed(label: str, **kwargs: bool) -> float:
+    def timed(label: str, profile: bool = False, full_check: bool = False) -> float:
+        prof = cProfile.Profile() if profile else None
         start = time.perf_counter()
-        rep = publish(store, work / "pub", signer, website=publication_site, **kwargs)
+        if prof is not None:
+            prof.enable()
+        rep = publish(store, work / "pub", signer, website=publication_site, full_check=full_check)
         took = time.perf_counter() - start
+        if prof is not None:
+            prof.disable()
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
         print(
             f"{label}: {took:.1f} s ({len(rep.written):,} files written, "
             f"{rep.unchanged:,} unchanged, {len(rep.removed)} removed; check: {rep.check})",
@@ -91,7 +102,7 @@ def main() -> int:
         f"store {args.changed:,} more actas + bulletin 2: {time.perf_counter() - t0:.1f} s",
         flush=True,
     )
-    republish = timed("RE-PUBLISH bulletin 2 (incremental check; goal ≤ 15 s)")
+    republish = timed("RE-PUBLISH bulletin 2 (incremental check; goal ≤ 15 s)", args.profile)
     timed("re-publish, nothing changed (incremental check)")
     timed("re-publish, nothing changed, full check", full_check=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

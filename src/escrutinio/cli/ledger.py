@@ -260,6 +260,24 @@ def publish(
             "under reports/<folder name>/; repeatable.",
         ),
     ] = None,
+    full_check: Annotated[
+        bool,
+        typer.Option(
+            "--full-check",
+            help="Check every stored row against the log and re-read every published file "
+            "(default: incremental from the last check that passed).",
+        ),
+    ] = False,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive", help="Also write archive/publication.tar of the whole publication."
+        ),
+    ] = False,
+    final: Annotated[
+        bool,
+        typer.Option("--final", help="The final publication: --full-check and --archive."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Sign a checkpoint and write the log, actas, definition, results, bulletins and the
@@ -268,7 +286,8 @@ def publish(
         included = read_reports(reports or [])
     except (ReportError, OSError) as exc:
         raise fail(f"cannot include report: {exc}") from None
-    site = partial(publication_site, options=SiteOptions(reports=included))
+    archive = archive or final
+    site = partial(publication_site, options=SiteOptions(reports=included, archive=archive))
     signer = load_secret_key(key)
     extra = {}
     for path in witness_key or []:
@@ -276,16 +295,27 @@ def publish(
         extra[k.name] = path.read_text(encoding="ascii").strip()
     with open_store(db) as store:
         try:
-            report = publish_site(store, out, signer, extra, website=site)
+            report = publish_site(
+                store,
+                out,
+                signer,
+                extra,
+                website=site,
+                full_check=full_check or final,
+                archive=archive,
+            )
         except (PublishError, OSError) as exc:
             raise fail(f"cannot publish to {out}: {exc}") from None
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
         f"published log of size {report.size} to {out}: {len(report.written)} files written, "
-        f"{report.unchanged} unchanged, {len(report.removed)} removed",
+        f"{report.unchanged} unchanged, {len(report.removed)} removed; store check: "
+        f"{report.check}",
         highlight=False,
     )
+    if report.archive_sha256 is not None:
+        console.print(f"archive/publication.tar sha256 {report.archive_sha256}", highlight=False)
 
 
 def _print_report(report: Report) -> None:

@@ -47,6 +47,7 @@ from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
     read_regular,
+    regular_stat,
     remove_regular,
     write_file,
 )
@@ -114,32 +115,60 @@ def manifest_note_text(origin: str, size: int, root_b64: str, manifest: bytes) -
     )
 
 
-def _old_stale_paths(out: Path, origin: str, report: PublishReport) -> list[str]:
-    """The confined paths listed by the old ``manifest.json`` (candidates for removal).
+def _old_manifest(out: Path, origin: str, report: PublishReport) -> dict[str, str]:
+    """The confined paths listed by the old ``manifest.json`` (candidates for removal) with
+    the SHA-256 it gives them (a string, possibly not a valid hash).
 
-    The old manifest is never trusted for hashes; entries that are not confined relative
-    paths are ignored with a warning and never touched."""
+    Entries that are not confined relative paths are ignored with a warning and never
+    touched."""
     raw = read_regular(out, MANIFEST, MAX_MANIFEST_BYTES)
     if raw is None:
-        return []
+        return {}
     try:
         doc = json.loads(raw)
     except (ValueError, RecursionError):
         report.warnings.append(f"{MANIFEST} (old): not valid JSON; ignored")
-        return []
+        return {}
     if not isinstance(doc, dict) or doc.get("origin") != origin:
-        return []
+        return {}
     files = doc.get("files")
     if not isinstance(files, dict):
-        return []
-    paths: list[str] = []
-    for rel in files:
+        return {}
+    paths: dict[str, str] = {}
+    for rel, digest in files.items():
         problem = path_problem(rel)
         if problem is not None:
             report.warnings.append(f"{MANIFEST} (old): entry ignored, never touched: {problem}")
         elif rel not in (MANIFEST, MANIFEST_NOTE):
-            paths.append(rel)
+            paths[rel] = digest if isinstance(digest, str) else ""
     return paths
+
+
+@dataclass
+class _Disk:
+    """What the folder holds. A full check compares the bytes on disk; an incremental
+    re-publish (``trusted``) takes the old manifest's hash for a regular file of the right
+    size last modified before the old manifest was written, and reads the others."""
+
+    out: Path
+    old: dict[str, str]
+    trusted: bool
+
+    def __post_init__(self) -> None:
+        manifest = regular_stat(self.out, MANIFEST)
+        self.before = manifest[1] if manifest is not None else 0
+        self.trusted = self.trusted and manifest is not None
+
+    def kept(self, rel: str, size: int | None = None) -> bool:
+        """True when ``rel`` is a regular file older than the old manifest (of ``size``)."""
+        found = regular_stat(self.out, rel)
+        return found is not None and found[1] < self.before and size in (None, found[0])
+
+    def same(self, rel: str, data: bytes, digest: str) -> bool:
+        """True when the file ``rel`` already holds ``data`` (SHA-256 ``digest``)."""
+        if self.trusted and self.old.get(rel) == digest and self.kept(rel, len(data)):
+            return True
+        return read_regular(self.out, rel) == data
 
 
 def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads.SnapshotDoc:
@@ -185,28 +214,38 @@ def _bundle_ok(data: bytes | None, tree: MerkleTree, tile: Tile) -> bool:
 
 
 def _write_tiles(
-    store: Store, target: Path, tree: MerkleTree, report: PublishReport
+    store: Store, target: Path, tree: MerkleTree, report: PublishReport, disk: _Disk
 ) -> dict[str, str]:
-    """Write every tile whose bytes on disk differ from the log's; their SHA-256 by path."""
+    """Write every tile whose bytes on disk differ from the log's; their SHA-256 by path.
+    (Incremental: a full entry bundle the old manifest lists with a file of the right size
+    is kept unread; its entries' hashes are the tree's, which the integrity check compared
+    with the signed checkpoints.)"""
     hashes: dict[str, str] = {}
     stale: list[Tile] = []
     for tile in tiles_for_size(tree.size):
-        on_disk = read_regular(target, tile.path())
-        if tile.level == ENTRIES:
-            if _bundle_ok(on_disk, tree, tile):
-                assert on_disk is not None
-                hashes[tile.path()] = _sha(on_disk)
+        if tile.level == ENTRIES and disk.trusted and tile.width == TILE_WIDTH:
+            known = disk.old.get(tile.path())
+            if known and disk.kept(tile.path()):
+                hashes[tile.path()] = known
+                report.unchanged += 1
+                continue
+        if tile.level != ENTRIES:
+            data = tile_bytes(tree, tile)
+            digest = _sha(data)
+            hashes[tile.path()] = digest
+            if disk.same(tile.path(), data, digest):
                 report.unchanged += 1
             else:
-                stale.append(tile)
+                write_file(target, tile.path(), data)
+                report.written.append(tile.path())
             continue
-        data = tile_bytes(tree, tile)
-        hashes[tile.path()] = _sha(data)
-        if on_disk == data:
+        on_disk = read_regular(target, tile.path())
+        if _bundle_ok(on_disk, tree, tile):
+            assert on_disk is not None
+            hashes[tile.path()] = _sha(on_disk)
             report.unchanged += 1
         else:
-            write_file(target, tile.path(), data)
-            report.written.append(tile.path())
+            stale.append(tile)
     runs: list[list[Tile]] = []
     for tile in stale:  # consecutive bundles are read from the store in one pass
         if runs and runs[-1][-1].index + 1 == tile.index:
@@ -266,7 +305,8 @@ def publish(
     report = PublishReport(target, size)
     if mark is not None:
         report.check = f"incremental from log size {mark.size}"
-    old_paths = _old_stale_paths(target, signer.name, report)
+    old_paths = _old_manifest(target, signer.name, report)
+    disk = _Disk(target, old_paths, trusted=mark is not None)
     if checked.size == size:
         tree, state = checked_tree, checked
     else:  # the log grew between the check and the checkpoint
@@ -276,7 +316,7 @@ def publish(
             state.apply(entry.idx, entry.body)
     if tree.root(size) != stored.root_hash:
         raise StoreError("the log no longer matches its latest signed checkpoint")
-    hashes = _write_tiles(store, target, tree, report)
+    hashes = _write_tiles(store, target, tree, report, disk)
     keys = {c.witness: c.witness_key for c in cosignatures(store)}
     keys.update(witness_keys or {})
     files = _data_files(store, state, cosigned_note(store, stored), keys)
@@ -294,8 +334,8 @@ def publish(
         else ()
     )
     for path, data in chain(ordered[:-1], pages, ordered[-1:]):
-        hashes[path] = _sha(data)
-        if read_regular(target, path) == data:
+        digest = hashes[path] = _sha(data)
+        if disk.same(path, data, digest):
             report.unchanged += 1
             continue
         write_file(target, path, data)
