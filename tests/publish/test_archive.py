@@ -65,3 +65,31 @@ def test_without_the_flag_there_is_no_archive_and_no_link(pub: Pub) -> None:
     publish(pub.store, pub.out, pub.signer, website=publication_site)
     assert not (pub.out / "archive").exists()
     assert "archive/publication.tar" not in (pub.out / "data.html").read_text(encoding="utf-8")
+
+
+def test_verify_checks_the_archive_in_the_folder(pub: Pub) -> None:
+    publish(pub.store, pub.out, pub.signer, archive=True)
+    result = verify_publication(pub.out, pub.log_key)
+    assert result.ok, result.failures()
+    assert result.uncovered == []
+    check = next(c for c in result.checks if c.name == "archive")
+    assert "the manifest's" in check.detail
+    tar_path = pub.out / "archive" / "publication.tar"
+    broken = bytearray(tar_path.read_bytes())
+    broken[700] ^= 0x01  # inside the first member's data
+    tar_path.write_bytes(bytes(broken))
+    failed = verify_publication(pub.out, pub.log_key).failures()
+    assert [c.name for c in failed] == ["archive"]
+    assert "differs from archive/publication.tar.sha256" in failed[0].detail
+    sums = pub.out / "archive" / "publication.tar.sha256"
+    sums.write_text(hashlib.sha256(bytes(broken)).hexdigest() + "  publication.tar\n")
+    failed = verify_publication(pub.out, pub.log_key).failures()
+    assert [c.name for c in failed] == ["archive"]
+    assert "is not this publication" in failed[0].detail
+
+
+def test_publishing_without_the_flag_removes_an_old_archive(pub: Pub) -> None:
+    publish(pub.store, pub.out, pub.signer, archive=True)
+    report = publish(pub.store, pub.out, pub.signer)
+    assert {"archive/publication.tar", "archive/publication.tar.sha256"} <= set(report.removed)
+    assert verify_publication(pub.out, pub.log_key).ok

@@ -42,7 +42,7 @@ from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.paths import path_problem
 from escrutinio.publish import formats
-from escrutinio.publish.archive import write_archive
+from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256, write_archive
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
@@ -359,4 +359,8 @@ def publish(
             report.removed.append(path)
     if archive:
         report.archive_sha256 = write_archive(target, [*hashes, MANIFEST, MANIFEST_NOTE])
+    else:  # an archive of an older publication would no longer match it
+        for path in (ARCHIVE, ARCHIVE_SHA256):
+            if remove_regular(target, path):
+                report.removed.append(path)
     return report
