@@ -6,8 +6,10 @@ C2SP tlog-checkpoint signed with the log key and the cosignatures collected from
 from the same log leaves, ``manifest.json`` lists the SHA-256 of every file and
 ``manifest.note`` (a signed note by the log key) binds the manifest's SHA-256 to the
 checkpoint's size and root. A re-publication compares every file on disk with what it should
-hold (entry bundles by their leaf hashes) and rewrites only those that differ, and removes
+hold (entry bundles by their leaf hashes; after an incremental store check, files older than
+the old manifest by the hash it lists) and rewrites only those that differ, and removes
 regular files the old manifest listed and the new one does not (superseded partial tiles).
+``archive`` also writes the whole publication as one tar (`escrutinio.publish.archive`).
 With ``website`` the results site (`escrutinio.website`, see docs/site.md) is written with
 the data files, before the checkpoint, and listed in the manifest like them.
 """
