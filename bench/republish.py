@@ -32,9 +32,12 @@ from escrutinio import reads
 from escrutinio.io.acta_chunks import file_chunks
 from escrutinio.io.definition_files import load_definition
 from escrutinio.ledger.keys import generate_key
+from escrutinio.model.definition import Definition
+from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.site import publish
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import intake as store_intake
+from escrutinio.store.integrity_marks import IntegrityMark
 from escrutinio.store.store import Store
 from escrutinio.website.publication import publication_site
 
@@ -48,12 +51,39 @@ def _split(actas: Path, changed: int) -> tuple[Path, Path]:
     return first, second
 
 
+def _checks_only(store: Store, wave2: Path, definition: Definition, changed: int) -> int:
+    """Time the full check, record its mark, add the second wave and a bulletin, then time
+    the incremental and the full check again."""
+    start = time.perf_counter()
+    problems, state, tree = check_store_state(store)
+    print(f"full check of {state.size:,} leaves: {time.perf_counter() - start:.1f} s", flush=True)
+    assert not problems, problems
+    mark = IntegrityMark(tree.size, tree.root())
+    store_intake.ingest_chunks(store, file_chunks(wave2, definition))
+    reads.record_bulletin(store)
+    start = time.perf_counter()
+    problems, state, _ = check_store_state(store, mark)
+    took = time.perf_counter() - start
+    print(f"incremental check after {changed:,} more actas + bulletin: {took:.1f} s", flush=True)
+    assert not problems, problems
+    start = time.perf_counter()
+    problems, state, _ = check_store_state(store)
+    print(f"full check of {state.size:,} leaves: {time.perf_counter() - start:.1f} s", flush=True)
+    store.close()
+    return 0
+
+
 def main() -> int:
     """Run the benchmark and print one line per phase; exit status 1 when the goal is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--changed", type=int, default=1_000)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument(
+        "--check-only",
+        action="store_true",
+        help="time only the store integrity check after the bulletin (full, then incremental)",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="print the re-publish's cProfile top 30"
     )
@@ -90,6 +120,8 @@ def main() -> int:
     t0 = time.perf_counter()
     store_intake.ingest_chunks(store, file_chunks(wave1, definition))
     reads.record_bulletin(store)
+    if args.check_only:
+        return _checks_only(store, wave2, definition, args.changed)
     print(
         f"store {args.units - args.changed:,} actas + bulletin 1: {time.perf_counter() - t0:.1f} s",
         flush=True,

@@ -57,7 +57,7 @@ def _check_entries(
         if digest != entry.leaf_hash:
             problems.append(f"log_entries[{entry.idx}]: leaf_hash does not match its body")
         try:
-            leaf = state.apply(entry.idx, entry.body)
+            leaf = state.apply(entry.idx, entry.body, canonical=entry.idx < since)
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(f"log_entries[{entry.idx}]: malformed leaf body ({exc})")
             return
