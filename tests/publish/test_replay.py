@@ -61,7 +61,7 @@ int_count = st.integers(0, 10**6)
 def test_content_cut_from_a_canonical_leaf_is_the_encoded_content(
     votes: dict[str, int], unit: str, counting: bool
 ) -> None:
-    acta = {"blank": None, "contest": "gov-A", "null": 1, "source": "official"}
+    acta: dict[str, Any] = {"blank": None, "contest": "gov-A", "null": 1, "source": "official"}
     acta |= {"unit": unit, "voters": 9, "votes": votes}
     content = canonical_json(acta)
     leaf = {
