@@ -48,6 +48,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("ledger", 1, pure=True),
     Component("tally", 1, pure=True),
     Component("submission", 1, pure=True),
+    Component("geometry", 1, pure=True),
     Component("audit.stats", 1, pure=True),
     Component("images.qr_payload", 1, pure=True),
     Component("images.qr_check", 1, pure=True),

@@ -113,5 +113,11 @@ def test_log_check_passes_after_a_source_with_a_newline_was_refused(
     keys = tmp_path / "keys"
     run(env, "keys", "generate", "--name", "escrutinio.example/t", "--out", str(keys), code=0)
     skey = str(keys / "escrutinio.example_t.skey")
-    run(env, "publish", str(tmp_path / "pub"), "--key", skey, code=0)
+    out = run(env, "publish", str(tmp_path / "pub"), "--key", skey, code=0)
     assert (tmp_path / "pub" / "manifest.json").is_file()
+    assert "store check: full" in out and not (tmp_path / "pub" / "archive").exists()
+    out = run(env, "publish", str(tmp_path / "pub"), "--key", skey, code=0)
+    assert "store check: incremental from log size" in out
+    out = run(env, "publish", str(tmp_path / "pub"), "--key", skey, "--final", code=0)
+    assert "store check: full" in out and "archive/publication.tar sha256" in out
+    assert (tmp_path / "pub" / "archive" / "publication.tar").is_file()

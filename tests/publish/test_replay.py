@@ -19,7 +19,7 @@ from escrutinio.model import Definition
 from escrutinio.model.canonical import canonical_json
 from escrutinio.model.prepared import content_templates
 from escrutinio.publish.integrity import check_store
-from escrutinio.publish.replay import _content, _scalar
+from escrutinio.publish.replay import Replay, _content, _scalar
 from support import small_definition
 
 TEMPLATES = content_templates(small_definition())
@@ -48,6 +48,37 @@ def actas(draw: st.DrawFn) -> dict[str, Any]:
 @given(actas())
 def test_content_is_always_the_reference_encoding(acta: dict[str, Any]) -> None:
     assert _content(acta, TEMPLATES) == canonical_json(acta)
+
+
+int_count = st.integers(0, 10**6)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["content_hash", "a", "kind", "votes"]), int_count),
+    st.sampled_from(["u1", "content_hash", 'x","content_hash":"y']),
+    st.booleans(),
+)
+def test_content_cut_from_a_canonical_leaf_is_the_encoded_content(
+    votes: dict[str, int], unit: str, counting: bool
+) -> None:
+    acta: dict[str, Any] = {"blank": None, "contest": "gov-A", "null": 1, "source": "official"}
+    acta |= {"unit": unit, "voters": 9, "votes": votes}
+    content = canonical_json(acta)
+    leaf = {
+        "acta": acta,
+        "content_hash": hashlib.sha256(content).hexdigest(),
+        "counting": counting,
+        "kind": "acta",
+        "received_at": "2017-10-15T20:00:00Z",
+        "status": "new",
+        "version": 1,
+    }
+    body = canonical_json(leaf)
+    slow, fast = Replay(), Replay()
+    slow.apply(0, body)
+    fast.apply(0, body, canonical=True)
+    assert fast.actas[0].content_bytes == slow.actas[0].content_bytes == content
+    assert fast.actas[0].votes_json == slow.actas[0].votes_json
 
 
 @given(st.one_of(st.text(max_size=12), st.integers(-(10**9), 10**9), st.floats(0, 5)))

@@ -57,7 +57,7 @@ def test_edited_acta_counts_caught(pub: Pub) -> None:
     problems = check_store(pub.store)
     assert any("counts is" in p and "the log says" in p for p in problems), problems
     with pytest.raises(StoreError, match="integrity check failed"):
-        publish(pub.store, pub.out, pub.signer)
+        publish(pub.store, pub.out, pub.signer, full_check=True)
 
 
 def test_edited_counting_flag_caught(pub: Pub) -> None:
@@ -122,8 +122,12 @@ def test_forked_log_rejected_by_verifier_and_witness(pub: Pub, tmp_path: Path) -
     assert verify_publication(pub.out, pub.log_key, [pub.witness_key], 1, state).ok
     _forge(pub)
     # The operator also drops its old checkpoints and publishes the fork elsewhere.
+    # The integrity mark of the last publication names the old root: publish refuses.
+    with pytest.raises(StoreError, match="history was rewritten"):
+        publish(pub.store, tmp_path / "refused", pub.signer)
     _sql(pub, "DELETE FROM cosignatures")
     _sql(pub, "DELETE FROM checkpoints")
+    _sql(pub, "DELETE FROM meta WHERE key = 'integrity_checked'")
     assert check_store(pub.store) == []
     fork = tmp_path / "fork"
     publish(pub.store, fork, pub.signer)

@@ -18,6 +18,7 @@ from escrutinio.verify.notes import PublicKey
 from escrutinio.verify.record import AuditStep
 from escrutinio.verify.source import MAX_FILE_BYTES, Source
 from escrutinio.verify.steps import STEPS, Context, CouldNotRun, Failed, Step
+from escrutinio.verify.steps.archive import check_archive
 from escrutinio.verify.steps.bulletins import check_bulletins
 from escrutinio.verify.steps.checkpoint import check_checkpoint
 from escrutinio.verify.steps.closing import check_audits, check_coverage, check_fields
@@ -82,6 +83,7 @@ def test_steps_are_in_order_and_declare_fatality() -> None:
         ("audits", False),
         ("submissions", False),
         ("fields", False),
+        ("archive", False),
         ("coverage", False),
     ]
 
@@ -354,6 +356,21 @@ def test_fields_edited_fails(published: Published) -> None:
     need(ctx.files, "files").cache["fields.json"] = b"{}\n"
     with pytest.raises(Failed, match=re.escape("fields.json: line 1 differs")):
         check_fields(ctx)
+
+
+# archive
+
+
+def test_archive_absent_passes_with_a_note(published: Published) -> None:
+    ctx = run_before(context(published), "archive")
+    assert check_archive(ctx) == "no archive in this publication"
+
+
+def test_archive_with_a_bad_sum_line_fails(published: Published) -> None:
+    files = {**published.files, "archive/publication.tar.sha256": b"nonsense\n"}
+    ctx = run_before(context(published, files), "archive")
+    with pytest.raises(Failed, match="expected one line"):
+        check_archive(ctx)
 
 
 # coverage

@@ -284,6 +284,24 @@ def publish(
             "and put the verdicts page in the site under reports/claims/.",
         ),
     ] = None,
+    full_check: Annotated[
+        bool,
+        typer.Option(
+            "--full-check",
+            help="Check every stored row against the log and re-read every published file "
+            "(default: incremental from the last check that passed).",
+        ),
+    ] = False,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive", help="Also write archive/publication.tar of the whole publication."
+        ),
+    ] = False,
+    final: Annotated[
+        bool,
+        typer.Option("--final", help="The final publication: --full-check and --archive."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Sign a checkpoint and write the log, actas, definition, results, bulletins, the acta
@@ -297,7 +315,8 @@ def publish(
         if any(r.name == "claims" for r in included):
             raise fail("cannot include report: a --reports folder is already named 'claims'")
         included = (*included, claims_report(claims, db))
-    site = partial(publication_site, options=SiteOptions(reports=included))
+    archive = archive or final
+    site = partial(publication_site, options=SiteOptions(reports=included, archive=archive))
     signer = load_secret_key(key)
     extra = {}
     for path in witness_key or []:
@@ -312,6 +331,8 @@ def publish(
                 extra,
                 website=site,
                 images=ImageStore(image_folder(images, db)),
+                full_check=full_check or final,
+                archive=archive,
             )
         except (PublishError, OSError) as exc:
             raise fail(f"cannot publish to {out}: {exc}") from None
@@ -319,9 +340,12 @@ def publish(
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
         f"published log of size {report.size} to {out}: {len(report.written)} files written, "
-        f"{report.unchanged} unchanged, {len(report.removed)} removed",
+        f"{report.unchanged} unchanged, {len(report.removed)} removed; store check: "
+        f"{report.check}",
         highlight=False,
     )
+    if report.archive_sha256 is not None:
+        console.print(f"archive/publication.tar sha256 {report.archive_sha256}", highlight=False)
 
 
 def _print_report(report: Report) -> None:

@@ -6,14 +6,26 @@ and image reference row equals its leaf (with counting flags replayed from the l
 the stored definition and its stored fingerprint (``meta.definition_fingerprint``) have the
 fingerprint of the definition leaf, and that the tree matches every signed checkpoint.
 A direct ``UPDATE`` of a row is caught here even before anything is published.
+
+The check can also run **incrementally** from an `IntegrityMark` (the log size and root of
+the last check that passed, kept in the store): every leaf hash is still recomputed from its
+body and the tree is still compared with the mark's root and every signed checkpoint (so no
+entry of the log can change unnoticed), the definition, bulletin and adjudication rows are
+still compared in full, the acta rows are counted (rows, counting rows) and compared with the
+replayed log, but only the entries after the mark are re-encoded and only the acta rows of
+those entries (and every version of the slots they touch) are compared field by field. A
+direct ``UPDATE`` of an older acta row that keeps the row and counting counts is caught by
+the next full check (``escrutinio log check``, ``publish --full-check`` or ``--final``), not
+by an incremental one (docs/security.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, func, select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
@@ -27,12 +39,17 @@ from escrutinio.store import schema as t
 from escrutinio.store.bulk import fetch_raw
 from escrutinio.store.checkpoints import checkpoints
 from escrutinio.store.intake_rows import ACTA_COLUMNS
+from escrutinio.store.integrity_marks import IntegrityMark
 from escrutinio.store.store import Store, StoreError
 
 MAX_PROBLEMS = 50
 
 
-def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list[str]) -> None:
+def _check_entries(
+    store: Store, state: Replay, tree: MerkleTree, problems: list[str], since: int = 0
+) -> None:
+    """Every entry's leaf hash against its body; entries from ``since`` on also for canonical
+    bytes, content hash and kind column."""
     for entry in store_log.log_entries(store):
         if entry.idx != state.size:
             problems.append(f"log_entries: index {state.size} is missing (next is {entry.idx})")
@@ -41,10 +58,13 @@ def _check_entries(store: Store, state: Replay, tree: MerkleTree, problems: list
         if digest != entry.leaf_hash:
             problems.append(f"log_entries[{entry.idx}]: leaf_hash does not match its body")
         try:
-            leaf = state.apply(entry.idx, entry.body)
+            leaf = state.apply(entry.idx, entry.body, canonical=entry.idx < since)
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(f"log_entries[{entry.idx}]: malformed leaf body ({exc})")
             return
+        if entry.idx < since:  # re-encoded by the check that wrote the mark
+            tree.append(digest)
+            continue
         if leaf.get("kind") == ACTA:
             content = state.actas[-1].content_bytes
             canonical = acta_leaf_bytes(content, leaf)
@@ -74,15 +94,57 @@ def _logged_counts(rec: ActaRecord, options: list[str] | None) -> bytes | None:
 _unpacked = unpack_counts
 
 
-def _check_actas(store: Store, state: Replay, problems: list[str]) -> None:
+def _touched(state: Replay, since: int) -> list[int]:
+    """Log indexes of the acta versions before ``since`` whose slot an entry from ``since``
+    on touches (a new version or an adjudication can change their status or counting)."""
+    slots = {(a.unit, a.contest, a.source) for a in state.actas if a.log_index >= since}
+    slots.update(
+        (leaf["unit"], leaf["contest"], leaf["source"])
+        for idx, leaf in state.adjudications
+        if idx >= since
+    )
+    return sorted(
+        state.actas[pos].log_index
+        for slot in slots
+        for pos in state.slots.get(slot, [])
+        if state.actas[pos].log_index < since
+    )
+
+
+def _acta_rows(store: Store, since: int, touched: list[int]) -> list[tuple[Any, ...]]:
+    """The acta version rows of log indexes ``since`` and above, and of ``touched``."""
+    columns = f"SELECT {', '.join(ACTA_FIELDS)}, log_idx FROM acta_versions"
+    with store.engine.connect() as conn:
+        if not since:
+            return fetch_raw(conn, columns)
+        rows = fetch_raw(conn, f"{columns} WHERE log_idx >= {int(since)}")
+        for i in range(0, len(touched), 500):
+            marks = ", ".join(str(int(x)) for x in touched[i : i + 500])
+            rows += fetch_raw(conn, f"{columns} WHERE log_idx IN ({marks})")
+    return rows
+
+
+def _check_acta_totals(store: Store, state: Replay, problems: list[str]) -> None:
+    """Cheap guards over every acta row: how many rows, how many counting."""
+    v = t.acta_versions.c
+    with store.engine.connect() as conn:
+        rows, counting = conn.execute(
+            select(func.count(), func.coalesce(func.sum(cast(v.counting, Integer)), 0))
+        ).one()
+    logged = sum(1 for a in state.actas if a.counting)
+    if int(rows) != len(state.actas):
+        problems.append(f"acta_versions has {rows} rows but the log has {len(state.actas)} actas")
+    elif int(counting) != logged:
+        problems.append(
+            f"acta_versions has {counting} counting rows but the log's replay has {logged}"
+        )
+
+
+def _check_actas(store: Store, state: Replay, problems: list[str], since: int = 0) -> None:
     definition = store_definitions.read_definition(store)
     by_index = {rec.log_index: rec for rec in state.actas}
     options = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
-    with store.engine.connect() as conn:
-        rows = fetch_raw(
-            conn,
-            f"SELECT {', '.join(ACTA_FIELDS)}, log_idx FROM acta_versions",
-        )
+    rows = _acta_rows(store, since, _touched(state, since) if since else [])
     for row in rows:
         idx = int(row[10])
         rec = by_index.get(idx)
@@ -114,10 +176,7 @@ def _check_actas(store: Store, state: Replay, problems: list[str]) -> None:
             if name == "counts":
                 shown = (_unpacked(blob), None if expected is None else _unpacked(expected))
             problems.append(f"{where}: {name} is {shown[0]!r} but the log says {shown[1]!r}")
-    if len(rows) != len(state.actas):
-        problems.append(
-            f"acta_versions has {len(rows)} rows but the log has {len(state.actas)} actas"
-        )
+    _check_acta_totals(store, state, problems)
 
 
 def _check_others(store: Store, state: Replay, problems: list[str]) -> None:
@@ -307,8 +366,11 @@ def check_store(store: Store) -> list[str]:
     return check_store_state(store)[0]
 
 
-def check_store_state(store: Store) -> tuple[list[str], Replay, MerkleTree]:
-    """`check_store` plus the replayed log and its tree (reused by `publish`)."""
+def check_store_state(
+    store: Store, mark: IntegrityMark | None = None
+) -> tuple[list[str], Replay, MerkleTree]:
+    """`check_store` plus the replayed log and its tree (reused by `publish`); incremental
+    from ``mark`` when given (see the module's docstring for what it leaves out)."""
     problems: list[str] = []
     try:
         templates = (
@@ -321,7 +383,16 @@ def check_store_state(store: Store) -> tuple[list[str], Replay, MerkleTree]:
         return problems, Replay(), MerkleTree()
     state = Replay(templates=templates)
     tree = MerkleTree()
-    _check_entries(store, state, tree, problems)
+    since = 0 if mark is None else mark.size
+    _check_entries(store, state, tree, problems, since)
+    if mark is not None and not problems:
+        if mark.size > tree.size:
+            problems.append(f"integrity mark of size {mark.size}: the log has {tree.size}")
+        elif tree.root(mark.size) != mark.root:
+            problems.append(
+                f"integrity mark of size {mark.size}: the log's root differs from the root "
+                "the last check passed (history was rewritten)"
+            )
     for cp in checkpoints(store):
         if cp.size > tree.size:
             problems.append(f"checkpoint of size {cp.size}: the log has only {tree.size} entries")
@@ -331,7 +402,7 @@ def check_store_state(store: Store) -> tuple[list[str], Replay, MerkleTree]:
                 "(history was rewritten)"
             )
     if not problems:
-        _check_actas(store, state, problems)
+        _check_actas(store, state, problems, since)
         _check_others(store, state, problems)
     return problems[:MAX_PROBLEMS], state, tree
 

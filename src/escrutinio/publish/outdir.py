@@ -62,6 +62,22 @@ def read_regular(out: Path, rel: str, limit: int | None = None) -> bytes | None:
         return fh.read()
 
 
+def regular_stat(out: Path, rel: str) -> tuple[int, int] | None:
+    """The size and modification time (ns) of the regular file ``rel`` inside ``out``; None
+    when it is missing or is not a regular file (links are not followed)."""
+    try:
+        folder = _folder(out, confined(rel), create=False)
+    except PublishError:
+        return None
+    if folder is None:
+        return None
+    try:
+        info = os.lstat(folder / rel.rsplit("/", 1)[-1])
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
+
+
 def write_file(out: Path, rel: str, data: bytes) -> None:
     """Write ``data`` to ``rel`` inside ``out`` atomically (temporary file, then rename)."""
     folder = _folder(out, confined(rel), create=True)

@@ -25,6 +25,8 @@ from escrutinio.tally import ContestCounts
 
 PLAIN_TEXT = re.compile(r"[A-Za-z0-9 ._:+/\-]*")  # JSON strings that need no escaping
 VOTES_KEY = b',"votes":{'
+ACTA_PREFIX = b'{"acta":'
+CONTENT_HASH_KEY = b',"content_hash":'  # the last one in an acta leaf is the top-level key
 CONTENT_KEYS = 7  # blank, contest, null, source, unit, voters, votes
 
 Slot = tuple[str, str, str]
@@ -101,8 +103,12 @@ class Replay:
     size: int = 0
     templates: dict[str, ContentTemplate] = field(default_factory=dict)
 
-    def apply(self, index: int, body: bytes) -> dict[str, Any]:
-        """Apply the leaf at ``index`` (its canonical JSON body); returns the parsed leaf."""
+    def apply(self, index: int, body: bytes, canonical: bool = False) -> dict[str, Any]:
+        """Apply the leaf at ``index`` (its canonical JSON body); returns the parsed leaf.
+
+        ``canonical``: the body is known to be the canonical bytes of its leaf (an entry an
+        earlier integrity check re-encoded, whose hash is still in the signed tree), so an
+        acta's content is cut out of it instead of being re-encoded."""
         if index != self.size:
             raise ValueError(f"leaf {index} applied out of order (expected {self.size})")
         leaf: dict[str, Any] = json.loads(body)
@@ -124,7 +130,11 @@ class Replay:
                 int(a["voters"]),
                 {k: int(v) for k, v in a["votes"].items()},
             )
-            content = _content(a, self.templates)
+            content = (
+                body[len(ACTA_PREFIX) : body.rindex(CONTENT_HASH_KEY)]
+                if canonical and body.startswith(ACTA_PREFIX)
+                else _content(a, self.templates)
+            )
             record.content_bytes = content
             record.votes_json = content[content.index(VOTES_KEY) + len(VOTES_KEY) - 1 : -1].decode()
             self.slots.setdefault((record.unit, record.contest, record.source), []).append(

@@ -6,8 +6,10 @@ C2SP tlog-checkpoint signed with the log key and the cosignatures collected from
 from the same log leaves, ``manifest.json`` lists the SHA-256 of every file and
 ``manifest.note`` (a signed note by the log key) binds the manifest's SHA-256 to the
 checkpoint's size and root. A re-publication compares every file on disk with what it should
-hold (entry bundles by their leaf hashes) and rewrites only those that differ, and removes
+hold (entry bundles by their leaf hashes; after an incremental store check, files older than
+the old manifest by the hash it lists) and rewrites only those that differ, and removes
 regular files the old manifest listed and the new one does not (superseded partial tiles).
+``archive`` also writes the whole publication as one tar (`escrutinio.publish.archive`).
 With ``website`` the results site (`escrutinio.website`, see docs/site.md) is written with
 the data files, before the checkpoint, and listed in the manifest like them.
 """
@@ -43,10 +45,12 @@ from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.paths import path_problem
 from escrutinio.publish import formats
+from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256, write_archive
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
     read_regular,
+    regular_stat,
     remove_regular,
     write_file,
 )
@@ -62,6 +66,7 @@ from escrutinio.store.checkpoints import (
     sign_checkpoint_now,
 )
 from escrutinio.store.definitions import read_definition
+from escrutinio.store.integrity_marks import IntegrityMark, read_mark, write_mark
 from escrutinio.store.store import Store, StoreError
 
 MANIFEST = "manifest.json"
@@ -98,6 +103,8 @@ class PublishReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    check: str = "full"
+    archive_sha256: str | None = None
 
 
 def _sha(data: bytes) -> str:
@@ -113,32 +120,60 @@ def manifest_note_text(origin: str, size: int, root_b64: str, manifest: bytes) -
     )
 
 
-def _old_stale_paths(out: Path, origin: str, report: PublishReport) -> list[str]:
-    """The confined paths listed by the old ``manifest.json`` (candidates for removal).
+def _old_manifest(out: Path, origin: str, report: PublishReport) -> dict[str, str]:
+    """The confined paths listed by the old ``manifest.json`` (candidates for removal) with
+    the SHA-256 it gives them (a string, possibly not a valid hash).
 
-    The old manifest is never trusted for hashes; entries that are not confined relative
-    paths are ignored with a warning and never touched."""
+    Entries that are not confined relative paths are ignored with a warning and never
+    touched."""
     raw = read_regular(out, MANIFEST, MAX_MANIFEST_BYTES)
     if raw is None:
-        return []
+        return {}
     try:
         doc = json.loads(raw)
     except (ValueError, RecursionError):
         report.warnings.append(f"{MANIFEST} (old): not valid JSON; ignored")
-        return []
+        return {}
     if not isinstance(doc, dict) or doc.get("origin") != origin:
-        return []
+        return {}
     files = doc.get("files")
     if not isinstance(files, dict):
-        return []
-    paths: list[str] = []
-    for rel in files:
+        return {}
+    paths: dict[str, str] = {}
+    for rel, digest in files.items():
         problem = path_problem(rel)
         if problem is not None:
             report.warnings.append(f"{MANIFEST} (old): entry ignored, never touched: {problem}")
         elif rel not in (MANIFEST, MANIFEST_NOTE):
-            paths.append(rel)
+            paths[rel] = digest if isinstance(digest, str) else ""
     return paths
+
+
+@dataclass
+class _Disk:
+    """What the folder holds. A full check compares the bytes on disk; an incremental
+    re-publish (``trusted``) takes the old manifest's hash for a regular file of the right
+    size last modified before the old manifest was written, and reads the others."""
+
+    out: Path
+    old: dict[str, str]
+    trusted: bool
+
+    def __post_init__(self) -> None:
+        manifest = regular_stat(self.out, MANIFEST)
+        self.before = manifest[1] if manifest is not None else 0
+        self.trusted = self.trusted and manifest is not None
+
+    def kept(self, rel: str, size: int | None = None) -> bool:
+        """True when ``rel`` is a regular file older than the old manifest (of ``size``)."""
+        found = regular_stat(self.out, rel)
+        return found is not None and found[1] < self.before and size in (None, found[0])
+
+    def same(self, rel: str, data: bytes, digest: str) -> bool:
+        """True when the file ``rel`` already holds ``data`` (SHA-256 ``digest``)."""
+        if self.trusted and self.old.get(rel) == digest and self.kept(rel, len(data)):
+            return True
+        return read_regular(self.out, rel) == data
 
 
 def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads.SnapshotDoc:
@@ -237,28 +272,38 @@ def _bundle_ok(data: bytes | None, tree: MerkleTree, tile: Tile) -> bool:
 
 
 def _write_tiles(
-    store: Store, target: Path, tree: MerkleTree, report: PublishReport
+    store: Store, target: Path, tree: MerkleTree, report: PublishReport, disk: _Disk
 ) -> dict[str, str]:
-    """Write every tile whose bytes on disk differ from the log's; their SHA-256 by path."""
+    """Write every tile whose bytes on disk differ from the log's; their SHA-256 by path.
+    (Incremental: a full entry bundle the old manifest lists with a file of the right size
+    is kept unread; its entries' hashes are the tree's, which the integrity check compared
+    with the signed checkpoints.)"""
     hashes: dict[str, str] = {}
     stale: list[Tile] = []
     for tile in tiles_for_size(tree.size):
-        on_disk = read_regular(target, tile.path())
-        if tile.level == ENTRIES:
-            if _bundle_ok(on_disk, tree, tile):
-                assert on_disk is not None
-                hashes[tile.path()] = _sha(on_disk)
+        if tile.level == ENTRIES and disk.trusted and tile.width == TILE_WIDTH:
+            known = disk.old.get(tile.path())
+            if known and disk.kept(tile.path()):
+                hashes[tile.path()] = known
+                report.unchanged += 1
+                continue
+        if tile.level != ENTRIES:
+            data = tile_bytes(tree, tile)
+            digest = _sha(data)
+            hashes[tile.path()] = digest
+            if disk.same(tile.path(), data, digest):
                 report.unchanged += 1
             else:
-                stale.append(tile)
+                write_file(target, tile.path(), data)
+                report.written.append(tile.path())
             continue
-        data = tile_bytes(tree, tile)
-        hashes[tile.path()] = _sha(data)
-        if on_disk == data:
+        on_disk = read_regular(target, tile.path())
+        if _bundle_ok(on_disk, tree, tile):
+            assert on_disk is not None
+            hashes[tile.path()] = _sha(on_disk)
             report.unchanged += 1
         else:
-            write_file(target, tile.path(), data)
-            report.written.append(tile.path())
+            stale.append(tile)
     runs: list[list[Tile]] = []
     for tile in stale:  # consecutive bundles are read from the store in one pass
         if runs and runs[-1][-1].index + 1 == tile.index:
@@ -286,6 +331,8 @@ def publish(
     *,
     website: SiteWriter | None = None,
     images: ImageStore | None = None,
+    full_check: bool = False,
+    archive: bool = False,
 ) -> PublishReport:
     """Check the store, sign a checkpoint of the current log and (re)write the directory.
 
@@ -297,12 +344,19 @@ def publish(
     results site; ``escrutinio publish`` always passes it) are written and listed too.
     Images attached to actas are copied from ``images`` to ``images/<sha256>`` (each
     re-checked against its hash), with ``images.csv`` and ``qr-checks.csv``.
+
+    The store integrity check is incremental from the last check that passed
+    (`escrutinio.publish.integrity`) unless ``full_check`` or there is none yet. With
+    ``archive`` the whole publication is also written as ``archive/publication.tar``
+    (`escrutinio.publish.archive`).
     Raises `StoreError` when the store integrity check fails and `PublishError` when
     ``out`` cannot be written safely.
     """
-    problems, checked, checked_tree = check_store_state(store)
+    mark = None if full_check else read_mark(store)
+    problems, checked, checked_tree = check_store_state(store, mark)
     if problems:
         raise StoreError("store integrity check failed: " + "; ".join(problems[:5]))
+    write_mark(store, IntegrityMark(checked.size, checked_tree.root(checked.size)))
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     sign_checkpoint_now(store, signer)
@@ -311,7 +365,10 @@ def publish(
         raise StoreError("no checkpoint could be signed")
     size = stored.size
     report = PublishReport(target, size)
-    old_paths = _old_stale_paths(target, signer.name, report)
+    if mark is not None:
+        report.check = f"incremental from log size {mark.size}"
+    old_paths = _old_manifest(target, signer.name, report)
+    disk = _Disk(target, old_paths, trusted=mark is not None)
     if checked.size == size:
         tree, state = checked_tree, checked
     else:  # the log grew between the check and the checkpoint
@@ -321,7 +378,7 @@ def publish(
             state.apply(entry.idx, entry.body)
     if tree.root(size) != stored.root_hash:
         raise StoreError("the log no longer matches its latest signed checkpoint")
-    hashes = _write_tiles(store, target, tree, report)
+    hashes = _write_tiles(store, target, tree, report, disk)
     keys = {c.witness: c.witness_key for c in cosignatures(store)}
     keys.update(witness_keys or {})
     files = _data_files(store, state, cosigned_note(store, stored), keys)
@@ -340,8 +397,8 @@ def publish(
         else ()
     )
     for path, data in chain(ordered[:-1], pages, ordered[-1:]):
-        hashes[path] = _sha(data)
-        if read_regular(target, path) == data:
+        digest = hashes[path] = _sha(data)
+        if disk.same(path, data, digest):
             report.unchanged += 1
             continue
         write_file(target, path, data)
@@ -363,4 +420,10 @@ def publish(
     for path in sorted(set(old_paths) - set(hashes)):
         if remove_regular(target, path):
             report.removed.append(path)
+    if archive:
+        report.archive_sha256 = write_archive(target, [*hashes, MANIFEST, MANIFEST_NOTE])
+    else:  # an archive of an older publication would no longer match it
+        for path in (ARCHIVE, ARCHIVE_SHA256):
+            if remove_regular(target, path):
+                report.removed.append(path)
     return report

@@ -1,46 +1,19 @@
 """Plain SVG choropleth maps from GeoJSON (no GIS libraries).
 
-Polygons (RFC 7946 GeoJSON) are drawn with an equirectangular projection: x = (λ − λ₀)·cos φ₀,
-y = −φ, with φ₀ the latitude of the map's centre, scaled to the requested width. Regions are
-joined to values by a normalised name (upper case, accents removed, Ñ folded to N).
+The geometry (equirectangular projection, name normalisation, the packaged states) is
+`escrutinio.geometry`, shared with the results website. Regions are joined to values by a
+normalised name.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from html import escape
-from importlib import resources
 from typing import Any
 
-from escrutinio.model.names import fold_latin_accents
+from escrutinio.geometry import Projection, load_states, normalize_name, polygons
 
-Ring = list[tuple[float, float]]
-
-
-def normalize_name(name: str) -> str:
-    """Upper case, Latin accents removed (Ñ → N; marks of other scripts kept, see
-    :func:`escrutinio.model.names.fold_latin_accents`), inner spaces collapsed."""
-    plain = fold_latin_accents(unicodedata.normalize("NFKC", name))
-    return " ".join(plain.upper().split())
-
-
-def load_states() -> dict[str, Any]:
-    """The packaged GeoJSON of Venezuela's states (see ``escrutinio/data/README.md``)."""
-    text = resources.files("escrutinio").joinpath("data/states.geojson").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-def _polygons(geometry: Mapping[str, Any]) -> Iterator[list[Ring]]:
-    """Polygons (lists of rings) of a Polygon or MultiPolygon geometry."""
-    if geometry["type"] == "Polygon":
-        yield [[(float(x), float(y)) for x, y in ring] for ring in geometry["coordinates"]]
-    elif geometry["type"] == "MultiPolygon":
-        for poly in geometry["coordinates"]:
-            yield [[(float(x), float(y)) for x, y in ring] for ring in poly]
+__all__ = ["choropleth_svg", "load_states", "normalize_name"]
 
 
 def _color(value: float, vmax: float, diverging: bool) -> str:
@@ -65,14 +38,8 @@ def choropleth_svg(
 ) -> str:
     """SVG map with each feature filled by ``values[normalised name]`` (grey when absent)."""
     features = list(geojson["features"])
-    all_points = [
-        pt for f in features for poly in _polygons(f["geometry"]) for ring in poly for pt in ring
-    ]
-    lon0, lon1 = min(p[0] for p in all_points), max(p[0] for p in all_points)
-    lat0, lat1 = min(p[1] for p in all_points), max(p[1] for p in all_points)
-    kx = math.cos(math.radians((lat0 + lat1) / 2))
-    scale = width / ((lon1 - lon0) * kx)
-    height = math.ceil((lat1 - lat0) * scale)
+    proj = Projection.fit(features, width)
+    height = proj.height
     norm_values = {normalize_name(k): v for k, v in values.items()}
     vmax = max((abs(v) for v in norm_values.values()), default=0.0)
     parts = [
@@ -87,11 +54,9 @@ def choropleth_svg(
         value = norm_values.get(name)
         fill = "#dddddd" if value is None else _color(value, vmax, diverging)
         path = []
-        for poly in _polygons(feature["geometry"]):
+        for poly in polygons(feature["geometry"]):
             for ring in poly:
-                coords = " L".join(
-                    f"{(x - lon0) * kx * scale:.1f},{(lat1 - y) * scale:.1f}" for x, y in ring
-                )
+                coords = " L".join(f"{x:.1f},{y:.1f}" for x, y in proj.ring(ring))
                 path.append(f"M{coords}Z")
         label = escape(name if value is None else f"{name}: {value:g}")
         parts.append(

@@ -26,6 +26,7 @@ import numpy as np
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.fields import FIELDS
+from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256
 from escrutinio.tally import ContestResult
 from escrutinio.website import views
 from escrutinio.website.bundle import Bundle
@@ -49,6 +50,12 @@ TABLE_PAGE_LIMIT = 100_000
 REGION_PAGE_LIMIT = 100_000
 """Most region pages: levels are paged from the broadest while their total stays under it."""
 ASSETS = ("style.css", "verify.js", "live.js", "table.js")
+ARCHIVE_FILES = (ARCHIVE, ARCHIVE_SHA256)
+"""Written by ``publish --archive`` (`escrutinio.publish.archive`), outside the manifest."""
+BULLETIN_PAGES = frozenset({"home", "race", "bulletins"})
+"""Page kinds that carry the latest bulletin's number (``data-bulletin``); the others (region,
+table, audits, data) change only with their own content, so a re-publication rewrites only
+the region and table pages whose numbers changed (live.js follows them by the checkpoint)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class SiteOptions:
     region_page_limit: int = REGION_PAGE_LIMIT
     reports: tuple[Report, ...] = ()
     """Report folders to include under ``reports/`` and link from the data page."""
+    archive: bool = False
+    """Link the whole-publication archive (``publish --archive``) from the data page."""
 
 
 def _env() -> jinja2.Environment:
@@ -177,7 +186,7 @@ class Site:
             r=place.r,
             switch_href=place.switch(self.prefix[lang.other.code]),
             election_name=self.definition.info.name,
-            bulletin_number=self.bulletin_number,
+            bulletin_number=self.bulletin_number if kind in BULLETIN_PAGES else None,
             page_kind=kind,
             **ctx,
         )
@@ -534,6 +543,7 @@ class Site:
                 (text, place.r(path)) for r in self.options.reports for text, path in r.links()
             ],
             witness_keys=list(self.bundle.checkpoint.witnesses),
+            archive=[(n, place.r(n)) for n in ARCHIVE_FILES if self.options.archive],
         )
 
 

@@ -206,6 +206,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Reconciliation and forensic analysis reports included in this publication; "
         "their files are listed in the manifest like every other file.",
     },
+    "archive": {"es": "Archivo completo", "en": "Whole archive"},
+    "archive_about": {
+        "es": "Toda la publicación en un archivo tar (con el manifiesto, que da el SHA-256 "
+        "de cada archivo) y su SHA-256: descárguelo, compruébelo con sha256sum -c, "
+        "extráigalo y verifíquelo sin conexión con escrutinio verify.",
+        "en": "The whole publication in one tar file (with the manifest, which gives the "
+        "SHA-256 of every file) and its SHA-256: download it, check it with sha256sum -c, "
+        "extract it and verify it offline with escrutinio verify.",
+    },
     "file": {"es": "Archivo", "en": "File"},
     "description": {"es": "Descripción", "en": "Description"},
     "field_dictionary": {"es": "Diccionario de campos", "en": "Field dictionary"},

@@ -1,8 +1,7 @@
 """Inline SVG for the site: the map of top-level regions and the small bulletin chart.
 
-The map uses the packaged GeoJSON of Venezuela's states (``escrutinio/data/states.geojson``,
-the reconciliation maps' file; read here, not through `escrutinio.reconcile`, whose import
-would load SciPy into every CLI start) and normalises names as those maps do. A region is
+The map uses the packaged GeoJSON of Venezuela's states and the projection and name
+normalisation of `escrutinio.geometry` (shared with the reconciliation maps). A region is
 matched to a map feature by its id equal to the feature's ``ADM1_PCODE`` (the definition
 uses the same P-codes), else by normalised name. Paths are projected once (equirectangular,
 as the reconciliation maps), rounded to 0.1 px and thinned (points closer than 0.8 px to the
@@ -13,46 +12,17 @@ pending races are hatched.
 
 from __future__ import annotations
 
-import json
-import math
-import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from importlib import resources
-from typing import Any
+
+from escrutinio.geometry import Projection, load_states, normalize_name, polygons, thin
 
 MAP_WIDTH = 600
 PALETTE = ("#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#8c6d31")
 NO_DATA = "#e3e3e3"
 OTHER = "#9a9a9a"
-
-
-Ring = list[tuple[float, float]]
-
-
-def normalize_name(name: str) -> str:
-    """Upper case, accents removed (Ñ → N), inner spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.upper().split())
-
-
-def load_states() -> dict[str, Any]:
-    """The packaged GeoJSON of Venezuela's states (see ``escrutinio/data/README.md``)."""
-    text = resources.files("escrutinio").joinpath("data/states.geojson").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-def _polygons(geometry: Mapping[str, object]) -> Iterator[list[Ring]]:
-    """Polygons (lists of rings) of a GeoJSON Polygon or MultiPolygon geometry."""
-    coords = geometry["coordinates"]
-    assert isinstance(coords, list)
-    polys = [coords] if geometry["type"] == "Polygon" else coords
-    for poly in polys:
-        yield [[(float(x), float(y)) for x, y in ring] for ring in poly]
 
 
 @dataclass(frozen=True)
@@ -80,26 +50,17 @@ class MapEntry:
 @lru_cache(maxsize=1)
 def features() -> tuple[tuple[Feature, ...], int]:
     """The packaged states projected to ``MAP_WIDTH`` pixels, and the map height."""
-    geo = load_states()
-    feats = list(geo["features"])
-    pts = [p for f in feats for poly in _polygons(f["geometry"]) for ring in poly for p in ring]
-    lon0, lon1 = min(p[0] for p in pts), max(p[0] for p in pts)
-    lat0, lat1 = min(p[1] for p in pts), max(p[1] for p in pts)
-    kx = math.cos(math.radians((lat0 + lat1) / 2))
-    scale = MAP_WIDTH / ((lon1 - lon0) * kx)
-    height = math.ceil((lat1 - lat0) * scale)
+    feats = list(load_states()["features"])
+    proj = Projection.fit(feats, MAP_WIDTH)
+    height = proj.height
     out: list[Feature] = []
     for f in feats:
         props = f["properties"]
         parts: list[str] = []
         best_area, cx, cy = -1.0, 0.0, 0.0
-        for poly in _polygons(f["geometry"]):
+        for poly in polygons(f["geometry"]):
             for ring_no, ring in enumerate(poly):
-                xy = [((x - lon0) * kx * scale, (lat1 - y) * scale) for x, y in ring]
-                kept = [xy[0]]
-                for p in xy[1:]:
-                    if abs(p[0] - kept[-1][0]) + abs(p[1] - kept[-1][1]) >= 0.8:
-                        kept.append(p)
+                kept = thin(proj.ring(ring), 0.8)
                 if len(kept) < 3:
                     continue
                 parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in kept) + "Z")

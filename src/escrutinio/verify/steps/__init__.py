@@ -7,6 +7,7 @@ failure is recorded and the run goes on (and fails at the end).
 
 from __future__ import annotations
 
+from escrutinio.verify.steps.archive import check_archive
 from escrutinio.verify.steps.bulletins import check_bulletins
 from escrutinio.verify.steps.checkpoint import check_checkpoint
 from escrutinio.verify.steps.closing import (
@@ -40,6 +41,7 @@ STEPS: tuple[Step, ...] = (
     Step("audits", check_audits, fatal=False),
     Step("submissions", check_submissions, fatal=False),
     Step("fields", check_fields, fatal=False),
+    Step("archive", check_archive, fatal=False),
     Step("coverage", check_coverage, fatal=False),
 )
 """Every step, in order."""
