@@ -49,6 +49,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("tally", 1, pure=True),
     Component("audit.stats", 1, pure=True),
     Component("store", 2, pure=False),
+    Component("interop.nist", 2, pure=True),
     Component("reads", 4, pure=False),
     Component("publish", 4, pure=False),
     Component("audit", 4, pure=False),  # the package root: its errors
@@ -56,6 +57,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("audit.files", 4, pure=False),
     Component("reconcile", 4, pure=True),
     Component("forensics", 4, pure=True),
+    Component("interop", 4, pure=False),
     Component("verify", 5, pure=False, may_import=frozenset({"model", "tally"})),
     Component("website", 5, pure=False),
     Component("witness", 6, pure=False),

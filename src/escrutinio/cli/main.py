@@ -8,6 +8,7 @@ from escrutinio.cli.audit import register as register_audit
 from escrutinio.cli.common import guard_commands
 from escrutinio.cli.examine import register as register_examine
 from escrutinio.cli.intake import register as register_intake
+from escrutinio.cli.interop import register as register_interop
 from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
 from escrutinio.cli.serve import register as register_serve
@@ -26,6 +27,7 @@ for register in (
     register_audit,
     register_examine,
     register_serve,
+    register_interop,
 ):
     register(app)
 guard_commands(app)
