@@ -15,6 +15,7 @@ from escrutinio.interop.nist.report import RaceState, ReportInput, write_report
 from escrutinio.interop.nist.to_native import convert_report
 from escrutinio.model.definition import Definition
 from escrutinio.model.definition_build import build_definition
+from escrutinio.model.definition_input import RegionRow, UnitRow
 from escrutinio.tally import ContestCounts
 from nist_kit import json_errors, xsd_errors
 from support import small_definition
@@ -95,3 +96,39 @@ def test_small_reports_validate_against_nists_schemas(tmp_path: Path) -> None:
     js.write_bytes(_report(definition, counts, "json"))
     assert xsd_errors(xml) == []
     assert json_errors(js) == []
+
+
+def test_a_contest_scoped_below_the_level_asked_keeps_its_district(tmp_path: Path) -> None:
+    base = small_definition()
+    meta = base.meta.model_copy(
+        update={
+            "contests": [
+                base.meta.contests[0].model_copy(update={"scope": "A1"}),
+                base.meta.contests[1],
+            ]
+        }
+    )
+    regions = [
+        RegionRow(r["id"], r["name"], r["level"], r["parent"]) for r in base.region_documents
+    ]
+    units = [
+        UnitRow(uid, base.regions.ids[r], reg)
+        for uid, r, reg in zip(
+            base.units.ids, base.units.region.tolist(), base.units.registered.tolist(), strict=True
+        )
+    ]
+    definition = build_definition(meta, regions, units)
+    counts = _counts(definition, 3, 1.0)
+    races = {cid: RaceState("final", False, "all counted", ()) for cid in counts}
+    buf = io.StringIO()
+    write_report(
+        ReportInput(
+            definition, counts, races, "2017-10-15T22:00:00Z", "unofficial-complete", "state"
+        ),
+        XmlEmitter(buf),
+    )
+    xml = tmp_path / "r.xml"
+    xml.write_text(buf.getvalue(), encoding="utf-8")
+    assert xsd_errors(xml) == []
+    assert 'ObjectId="ru-A1"' in buf.getvalue()
+    assert "<ElectionDistrictId>ru-A1</ElectionDistrictId>" in buf.getvalue()

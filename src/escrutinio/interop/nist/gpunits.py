@@ -75,9 +75,19 @@ class ContestRows:
 
 
 def levels_shown(definition: Definition, level: str | None) -> list[str]:
-    """Region levels written, from the broadest to ``level`` (all when ``level`` is None)."""
+    """Region levels written, from the broadest to ``level`` (all when ``level`` is None),
+    and at least down to the level of the narrowest contest scope (every contest's district
+    is a GpUnit of the report)."""
     levels = definition.region_levels
-    return levels if level is None else levels[: definition.level_index(level) + 1]
+    if level is None:
+        return levels
+    regions = definition.regions
+    scopes = [
+        int(regions.level[regions.index[c.scope]])
+        for c in definition.contests.values()
+        if c.scope is not None
+    ]
+    return levels[: max([definition.level_index(level), *scopes]) + 1]
 
 
 def contest_rows(
