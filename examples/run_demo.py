@@ -25,6 +25,26 @@ def run(*args: str, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> None:
         sys.exit(f"demo step failed with exit status {code}: escrutinio {shlex.join(args)}")
 
 
+def validate_nist(xml: Path, js: Path) -> None:
+    """Check the NIST exports against NIST's XSD and JSON Schema (shipped with escrutinio)."""
+    import json
+
+    import jsonschema
+    from lxml import etree
+
+    data = HERE.parent / "src" / "escrutinio" / "data" / "nist"
+    schema = etree.XMLSchema(etree.parse(str(data / "NIST_V2_election_results_reporting.xsd")))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    if not schema.validate(etree.parse(str(xml), parser)):
+        sys.exit(f"{xml}: not valid against NIST's XSD: {schema.error_log.last_error}")
+    print(f"{xml.name}: valid against NIST's XSD (NIST_V2_election_results_reporting.xsd)")
+    json_schema = json.loads((data / "NIST_V2_election_results_reporting.json").read_text())
+    errors = list(jsonschema.Draft4Validator(json_schema).iter_errors(json.loads(js.read_text())))
+    if errors:
+        sys.exit(f"{js}: not valid against NIST's JSON Schema: {errors[0].message}")
+    print(f"{js.name}: valid against NIST's JSON Schema (NIST_V2_election_results_reporting.json)")
+
+
 def banner(text: str) -> None:
     """Print a section title."""
     print(f"\n{'=' * 78}\n{text}\n{'=' * 78}", flush=True)
@@ -250,6 +270,25 @@ def main() -> None:
     site24 = out / "published-2024"
     run("publish", str(site24), "--key", f"{key24}.skey", env=env24)
     run("verify", str(site24), "--log-key", f"{key24}.vkey", env=env)
+
+    banner("3. The 2017 results in the NIST SP 1500-100 v2 format (docs/interop.md)")
+    nist_xml, nist_json = out / "nist-2017.xml", out / "nist-2017.json"
+    run("export", "nist", "--out", str(nist_xml), env=env17)
+    print("(the JSON export stops at the municipality level: validating every table's JSON")
+    print(" with the Python jsonschema package takes minutes)")
+    run(
+        "export",
+        "nist",
+        "--format",
+        "json",
+        "--level",
+        "municipality",
+        "--out",
+        str(nist_json),
+        env=env17,
+    )
+    validate_nist(nist_xml, nist_json)
+    run("convert", "--from", "nist", str(nist_xml), "--out", str(out / "from-nist-2017"), env=env)
 
     print(f"\nDemo finished. Databases and files are in {out}")
     print(

@@ -55,6 +55,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("claims", 2, pure=True),
     Component("store", 2, pure=False),
     Component("images", 3, pure=False),
+    Component("interop.nist", 2, pure=True),
     Component("reads", 4, pure=False),
     Component("publish", 4, pure=False),
     Component("audit", 4, pure=False),  # the package root: its errors
@@ -62,6 +63,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("audit.files", 4, pure=False),
     Component("reconcile", 4, pure=True),
     Component("forensics", 4, pure=True),
+    Component("interop", 4, pure=False),
     Component("verify", 5, pure=False, may_import=frozenset({"model", "tally"})),
     Component("website", 5, pure=False),
     Component("witness", 6, pure=False),

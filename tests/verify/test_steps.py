@@ -252,7 +252,21 @@ def test_definition_with_other_units_fails(published: Published) -> None:
 def test_actas_match_their_leaves(published: Published) -> None:
     ctx = run_before(context(published), "actas")
     height = need(ctx.record, "record").actas.height
-    assert check_actas(ctx) == f"{height} acta versions match their leaves"
+    assert check_actas(ctx) == (
+        f"{height} acta versions match their leaves (csv, parquet, prep csv)"
+    )
+
+
+def test_actas_prep_csv_edited_fails(published: Published) -> None:
+    ctx = run_before(context(published), "actas")
+    files = need(ctx.files, "files")
+    prep = files.get("actas_prep.csv")
+    header, first, *rest = prep.split(b"\n")
+    cells = first.split(b",")
+    cells[1] = b"0" * 64  # another leaf hash
+    files.cache["actas_prep.csv"] = b"\n".join([header, b",".join(cells), *rest])
+    with pytest.raises(Failed, match=r"actas_prep.csv: line \d+ differs"):
+        check_actas(ctx)
 
 
 def test_actas_csv_edited_fails(published: Published) -> None:

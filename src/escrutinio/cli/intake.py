@@ -30,6 +30,7 @@ from escrutinio.cli.common import (
     open_store,
     write_out,
 )
+from escrutinio.interop.nist_convert import convert_nist
 from escrutinio.io.acta_chunks import file_chunks
 from escrutinio.io.actas_files import count_lines
 from escrutinio.io.definition_files import load_definition
@@ -246,11 +247,38 @@ def adjudicate(
 
 
 def convert(
-    mapping: Annotated[Path, typer.Argument(help="Column-mapping file (.yaml).")],
-    source_csv: Annotated[Path, typer.Argument(help="The foreign CSV to convert.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="MAPPING.yaml FOREIGN.csv (a column mapping and its spreadsheet), or with "
+            "--from nist one ERR v2 report (XML or JSON)."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the native files.")],
+    from_: Annotated[
+        str, typer.Option("--from", help="Input kind: mapping (default) or nist.")
+    ] = "mapping",
 ) -> None:
-    """Convert a foreign results CSV into election.yaml, regions/units and actas CSV files."""
+    """Convert foreign results into election.yaml, regions/units and actas CSV files: a
+    spreadsheet through a column mapping, or a NIST SP 1500-100 v2 report."""
+    if from_ == "nist":
+        if len(files) != 1:
+            raise fail("convert --from nist takes one report file (XML or JSON)")
+        try:
+            done = convert_nist(files[0], out)
+        except InputError as exc:
+            raise fail(str(exc)) from None
+        console.print(
+            f"{out}: {done.contests} contests, {done.regions:,} regions, {done.units:,} "
+            f"units, {done.actas:,} actas from {files[0]}",
+            highlight=False,
+        )
+        return
+    if from_ != "mapping":
+        raise fail(f"--from: expected mapping or nist, got '{from_}'")
+    if len(files) != 2:
+        raise fail("convert takes MAPPING.yaml FOREIGN.csv (or --from nist REPORT)")
+    mapping, source_csv = files
     try:
         report = convert_mapped(mapping, source_csv, out)
     except InputError as exc:

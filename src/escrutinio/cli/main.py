@@ -10,6 +10,7 @@ from escrutinio.cli.common import guard_commands
 from escrutinio.cli.examine import register as register_examine
 from escrutinio.cli.images import register as register_images
 from escrutinio.cli.intake import register as register_intake
+from escrutinio.cli.interop import register as register_interop
 from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
 from escrutinio.cli.senders import register as register_senders
@@ -32,6 +33,7 @@ for register in (
     register_claims,
     register_serve,
     register_senders,
+    register_interop,
 ):
     register(app)
 guard_commands(app)

@@ -52,6 +52,25 @@ FIELDS: dict[str, dict[str, str]] = {
         "registered_at / log_index": "When the sender was registered and its leaf's index.",
         "revoked_at / revocation_reason / revocation_index": "Its revocation, or null.",
     },
+    "actas_prep.csv": {
+        "leaf_index": "Index of the acta version's leaf in the log.",
+        "leaf_hash": "RFC 9162 leaf hash of that leaf (hex SHA-256 of 0x00 and the entry).",
+        "content_hash": "SHA-256 of the canonical JSON of the acta content.",
+        "unit": "Polling unit id.",
+        "contest": "Contest id.",
+        "source": "Who reported the acta (official body, a party, ...).",
+        "sender": "Who sent it through the submission API (empty for actas imported from files).",
+        "version": "Version number of this (unit, contest, source) slot, from 1.",
+        "status": "accepted (first version) or conflicting (a later, different version).",
+        "counting": "true if this version counts now (after adjudications).",
+        "received_at": "When the version was received (ISO 8601 UTC); the store keeps no "
+        "separate storage time: the leaf index orders storage.",
+        "null": "Null votes.",
+        "blank": "Blank votes (empty when the acta has no blank field).",
+        "voters": "Voters who cast a ballot.",
+        "<option id>": "Votes for that ballot option, one column per option of every "
+        "contest in definition order (empty when the option is not on the acta's contest).",
+    },
     "definition/election.json": {
         "(file)": "Election metadata (contests, candidates, parties, alliances), canonical JSON."
     },

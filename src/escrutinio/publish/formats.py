@@ -36,6 +36,23 @@ ACTA_COLUMNS = (
     "voters",
     "votes",
 )
+PREP_FIXED_COLUMNS = (
+    "leaf_index",
+    "leaf_hash",
+    "content_hash",
+    "unit",
+    "contest",
+    "source",
+    "sender",
+    "version",
+    "status",
+    "counting",
+    "received_at",
+    "null",
+    "blank",
+    "voters",
+)
+"""The first columns of actas_prep.csv; one column per ballot option follows."""
 RESULT_COLUMNS = ("contest_id", "candidate_id", "name", "alliance", "votes", "pct", "winner")
 BULLETIN_COLUMNS = ("number", "created_at", "source", "sha256", "log_index")
 IMAGE_COLUMNS = (
@@ -102,6 +119,46 @@ def acta_row(rec: ActaRecord) -> list[str]:
 def actas_csv(actas: Iterable[ActaRecord]) -> bytes:
     """actas.csv: every acta version in log order."""
     return _csv(ACTA_COLUMNS, (acta_row(r) for r in actas))
+
+
+def prep_option_columns(definition: Definition) -> list[str]:
+    """The option columns of actas_prep.csv: every ballot option id of every contest, in
+    definition order, each once (a row fills only its own contest's options)."""
+    return list(dict.fromkeys(o.id for c in definition.contests.values() for o in c.options))
+
+
+def actas_prep_csv(
+    definition: Definition, actas: Iterable[ActaRecord], leaf_hashes: bytes
+) -> bytes:
+    """actas_prep.csv: one row per acta version in log order, in the style of the per-acta
+    files of Mexico's PREP (Programa de Resultados Electorales Preliminares): where it came
+    from, its leaf in the log (index and RFC 9162 leaf hash, ``leaf_hashes`` being the
+    concatenated 32-byte hashes of every leaf), its content hash and its counts, one column
+    per ballot option. ``sender`` stays empty for actas imported from files."""
+    options = prep_option_columns(definition)
+    rows = []
+    for rec in actas:
+        at = rec.log_index * 32
+        rows.append(
+            [
+                str(rec.log_index),
+                leaf_hashes[at : at + 32].hex(),
+                rec.content_hash,
+                rec.unit,
+                rec.contest,
+                rec.source,
+                "",
+                str(rec.version),
+                rec.status,
+                _cell(rec.counting),
+                rec.received_at,
+                str(rec.null),
+                _cell(rec.blank),
+                str(rec.voters),
+                *(_cell(rec.votes.get(o)) for o in options),
+            ]
+        )
+    return _csv((*PREP_FIXED_COLUMNS, *options), rows)
 
 
 def actas_frame(actas: Sequence[ActaRecord]) -> pl.DataFrame:

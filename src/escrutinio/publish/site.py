@@ -184,11 +184,15 @@ def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads
 
 
 def _data_files(
-    store: Store, state: Replay, note: str, witness_keys: dict[str, str]
+    store: Store, state: Replay, tree: MerkleTree, note: str, witness_keys: dict[str, str]
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {"checkpoint": note.encode("utf-8")}
-    files.update(formats.definition_files(store_definitions.read_definition(store)))
+    definition = store_definitions.read_definition(store)
+    files.update(formats.definition_files(definition))
     files["actas.csv"] = formats.actas_csv(state.actas)
+    files["actas_prep.csv"] = formats.actas_prep_csv(
+        definition, state.actas, tree.level_bytes(0, 0, state.size)
+    )
     files["actas.parquet"] = formats.actas_parquet(state.actas)
     snap = snapshot_at(store, state)
     files["results/results.json"] = canonical_json_fast(snap)
@@ -381,7 +385,7 @@ def publish(
     hashes = _write_tiles(store, target, tree, report, disk)
     keys = {c.witness: c.witness_key for c in cosignatures(store)}
     keys.update(witness_keys or {})
-    files = _data_files(store, state, cosigned_note(store, stored), keys)
+    files = _data_files(store, state, tree, cosigned_note(store, stored), keys)
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
     _write_images(images, _image_files(store, state, files), target, hashes, report)
     ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last

@@ -8,7 +8,8 @@ Polars. ``actas.parquet`` is compared column by column with the acta versions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
@@ -83,6 +84,56 @@ def actas_csv(actas: pl.DataFrame) -> bytes:
     ]
     body: str = actas.select(pl.concat_str(cells, separator=",").str.join("\n")).item()
     return (head + body + "\n").encode("utf-8")
+
+
+PREP_HEADER = (
+    "leaf_index",
+    "leaf_hash",
+    "content_hash",
+    "unit",
+    "contest",
+    "source",
+    "sender",
+    "version",
+    "status",
+    "counting",
+    "received_at",
+    "null",
+    "blank",
+    "voters",
+)
+
+
+def actas_prep_csv(
+    actas: pl.DataFrame, option_ids: Sequence[str], leaf_hashes: Sequence[str]
+) -> bytes:
+    """The expected actas_prep.csv: each acta version's leaf (index, RFC 9162 leaf hash of
+    its entry, ``leaf_hashes`` in row order), content hash, origin and counts, one column
+    per ballot option."""
+    rows = []
+    for r, leaf_hash in zip(actas.iter_rows(named=True), leaf_hashes, strict=True):
+        index = r["log_index"]
+        votes = json.loads(r["votes"])
+        rows.append(
+            [
+                str(index),
+                leaf_hash,
+                r["content_hash"],
+                r["unit"],
+                r["contest"],
+                r["source"],
+                "",
+                str(r["version"]),
+                r["status"],
+                _text(r["counting"]),
+                r["received_at"],
+                str(r["null"]),
+                _text(r["blank"]),
+                str(r["voters"]),
+                *(_text(votes.get(o)) for o in option_ids),
+            ]
+        )
+    return render_csv((*PREP_HEADER, *option_ids), rows)
 
 
 def actas_frame_matches(frame: pl.DataFrame, actas: pl.DataFrame) -> int | None:

@@ -129,9 +129,11 @@ def check_checkpoint(ctx: Context) -> str:
     root = base64.b64encode(body.root).decode("ascii")
     if (ctx.manifest.get("size"), ctx.manifest.get("root_hash")) != (body.size, root):
         raise Failed("manifest.json: size or root_hash differs from the signed checkpoint")
-    published = files.get("keys/log.vkey").decode("ascii", "replace").strip()
-    if published != ctx.log_key.key_string():
-        raise Failed("keys/log.vkey: the published log key is not the trusted key")
+    published = files.get("keys/log.vkey")
+    if published != (ctx.log_key.key_string() + "\n").encode("ascii"):
+        raise Failed(
+            "keys/log.vkey: not the trusted log key as published (the key line and a newline)"
+        )
     published_witnesses = published_witness_keys(files, ctx.witnesses)
     check_every_signature(note, [ctx.log_key, *ctx.witnesses, *published_witnesses])
     known = known_witnesses(ctx.witnesses, published_witnesses)

@@ -51,8 +51,9 @@ def check_definition(ctx: Context) -> str:
 
 
 def check_actas(ctx: Context) -> str:
-    """actas.csv byte for byte and actas.parquet column by column equal the acta leaves.
-    Needs ``ctx.files`` and ``ctx.record``. Not fatal."""
+    """actas.csv and actas_prep.csv byte for byte and actas.parquet column by column equal
+    the acta leaves. Needs ``ctx.files``, ``ctx.record``, ``ctx.acta_leaf_hashes`` and
+    ``ctx.snapshots``. Not fatal."""
     files = need(ctx.files, "manifest")
     record = need(ctx.record, "record")
     compare_bytes("actas.csv", files.get("actas.csv"), expected.actas_csv(record.actas))
@@ -70,7 +71,17 @@ def check_actas(ctx: Context) -> str:
         raise Failed(f"actas.parquet: not the expected Parquet table ({first_line(exc)})") from exc
     if bad is not None:
         raise Failed(f"actas.parquet: differs from the acta leaves (row {bad})")
-    return f"{record.actas.height} acta versions match their leaves"
+    definition = need(ctx.snapshots, "snapshots").definition
+    options = list(dict.fromkeys(o.id for c in definition.contests.values() for o in c.options))
+    compare_bytes(
+        "actas_prep.csv",
+        files.get("actas_prep.csv"),
+        expected.actas_prep_csv(
+            record.actas, options, need(ctx.acta_leaf_hashes, "acta leaf hashes")
+        ),
+    )
+    files.cache.pop("actas_prep.csv", None)
+    return f"{record.actas.height} acta versions match their leaves (csv, parquet, prep csv)"
 
 
 def check_results(ctx: Context) -> str:

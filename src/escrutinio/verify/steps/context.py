@@ -80,6 +80,7 @@ class Context:
     tree: Tree | None = None
     entries: list[bytes] | None = None
     record: Record | None = None
+    acta_leaf_hashes: list[str] | None = None  # RFC 9162 leaf hash of each acta row, hex
     snapshots: Snapshots | None = None
     uncovered: list[str] = field(default_factory=list)
 

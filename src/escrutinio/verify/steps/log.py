@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from escrutinio.verify.merkle import hash_leaf
 from escrutinio.verify.notes import CheckpointBody
 from escrutinio.verify.record import read_record
 from escrutinio.verify.steps.context import Context, CouldNotRun, Failed, first_line, need
@@ -94,8 +95,12 @@ def check_history(ctx: Context) -> str:
 def read_leaves(ctx: Context) -> str:
     """Read every log entry into ``ctx.record`` (and drop the raw entries); the log must
     hold a definition leaf. Needs ``ctx.entries``. Fatal."""
-    ctx.record = record = read_record(need(ctx.entries, "entries"))
-    ctx.entries = None  # the record holds what later checks need
+    entries = need(ctx.entries, "entries")
+    ctx.record = record = read_record(entries)
+    ctx.acta_leaf_hashes = [
+        hash_leaf(entries[i]).hex() for i in record.actas["log_index"].to_list()
+    ]
+    ctx.entries = None  # the record (and the acta leaf hashes) hold what later checks need
     if record.definition is None:
         raise Failed("log: no definition leaf")
     return f"{record.actas.height} acta versions, {len(record.bulletins)} bulletins"

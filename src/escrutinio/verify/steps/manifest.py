@@ -22,6 +22,7 @@ REQUIRED = (
     "checkpoint",
     "keys/log.vkey",
     "actas.csv",
+    "actas_prep.csv",
     "actas.parquet",
     "definition/election.json",
     "definition/regions.csv",
