@@ -88,8 +88,13 @@ def ballot_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
     if min(a.diluted_margin for a in asr) <= 0:
         return None
     stops = np.max([ballot_assertion_stops(state, a, SEED) for a in asr], axis=0)
-    stops = np.where(np.isfinite(stops), stops, total_ballots(state))
-    return finishing_sizes(stops, TARGETS)
+    n_all = total_ballots(state)
+    stops = np.where(np.isfinite(stops), stops, np.inf)
+    out = []
+    for n in finishing_sizes(stops, TARGETS):  # draws in the contest's batches → manifest
+        drawn = math.ceil(method.manifest_draws(state, cid, n)) if n >= 0 else n_all
+        out.append(-1 if drawn >= n_all else drawn)
+    return out
 
 
 def table_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
