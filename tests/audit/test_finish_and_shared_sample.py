@@ -93,7 +93,7 @@ def test_table_comparison_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def two_contest_state(method: str) -> wf.AuditState:
     """Contest c1 on tables t000–t014, c2 on t015–t029: one manifest of 6,000 ballots."""
-    state = make_state(method, "alpha", margin=0.2)
+    state: wf.AuditState = make_state(method, "alpha", margin=0.2)
     rc = state.reported["c1"]
     half = len(rc.units) // 2
     c1 = replace(rc, units=rc.units[:half], counts=rc.counts[:half], ballots=rc.ballots[:half])

@@ -82,7 +82,7 @@ def test_p_value_is_at_least_each_strata_share_of_the_null() -> None:
 
 def hybrid_state(cvr_tables: int = 10) -> wf.AuditState:
     """30 tables of 200 ballots (W 117 – L 79 – 4 blank); CVRs for the first tables."""
-    state = make_state("ballot-comparison", "alpha", margin=0.2)
+    state: wf.AuditState = make_state("ballot-comparison", "alpha", margin=0.2)
     state.method, state.test = "hybrid", "suite"
     keep = {f"t{i:03d}" for i in range(cvr_tables)}
     state.cvrs = {b: v for b, v in state.cvrs.items() if b.rpartition(":")[0] in keep}
