@@ -14,13 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chi2
 
+from escrutinio.audit.stats.alpha import alpha_pvalues
 from escrutinio.audit.stats.manifest_sampling import sample_manifest
 from escrutinio.audit.stats.martingale import FloatArray
 from escrutinio.audit.stats.suite import (
     Stratum,
+    alpha_pvalues_over_nulls,
     comparison_stratum_pvalue,
     even_spread,
     fisher_combined,
+    fisher_combined_many,
     polling_stratum_pvalue,
     stratified_pvalue,
 )
@@ -133,3 +136,19 @@ def test_a_phantom_counts_against_the_winner() -> None:
     cvr_draw = next(b for b in wf.draws(state) if b < "t010" and truth(rc, b)[2] == 1)
     del state.cvrs[cvr_draw]  # an L ballot whose CVR is missing: a phantom, read as L
     assert wf.status(state).contests[0].risk > clean
+
+
+@pytest.mark.parametrize("population", [None, 5_000])
+def test_grid_of_nulls_equals_alpha_one_null_at_a_time(population: int | None) -> None:
+    x = even_spread(300, [0.5, 0.3, 0.2], [1.0, 0.0, 0.5])
+    nulls = np.array([0.3, 0.45, 0.5, 0.55])
+    eta0 = np.maximum(0.6, nulls + 1e-6)
+    grid = alpha_pvalues_over_nulls(x, nulls, upper=1.0, eta0=eta0, population=population, d=100.0)
+    for k, t in enumerate(nulls):
+        one = alpha_pvalues(x, upper=1.0, eta0=eta0[k], null_mean=t, population=population)
+        assert grid[k] == pytest.approx(float(one[-1]), rel=1e-9)
+    p1, p2 = np.array([0.1, 1.0, 0.0]), np.array([0.2, 1.0, 0.5])
+    combined = fisher_combined_many(p1, p2)
+    assert combined.tolist() == pytest.approx(
+        [fisher_combined(a, b) for a, b in zip(p1, p2, strict=True)]
+    )
