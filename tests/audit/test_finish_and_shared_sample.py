@@ -130,3 +130,14 @@ def test_one_sample_for_contests_on_different_tables(method: str) -> None:
     assert sum(c.drawn for c in done.contests) == len(wf.draws(state))  # each draw counts once
     # a ballot is read only in its own table's contest
     assert all((b < "t015") == (c == "c1") for b, c in state.counts)
+
+
+def test_table_audits_share_the_draw_order_of_shared_tables() -> None:
+    rc = reported(tables=60, margin=0.05)
+    sub = replace(
+        rc, contest="c2", units=rc.units[::2], counts=rc.counts[::2], ballots=rc.ballots[::2]
+    )
+    state = wf.AuditState("t", "table-comparison", 0.05, SEED, ("c1", "c2"), {"c1": rc, "c2": sub})
+    drawn = wf.draw(state, {"c1": 40, "c2": 10})
+    shared = [u for u in drawn["c1"] if u in set(sub.units)]
+    assert drawn["c2"] == shared[: len(drawn["c2"])]  # one ticket per table for every contest
