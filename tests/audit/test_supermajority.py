@@ -18,9 +18,11 @@ from scipy.stats import beta
 from escrutinio.audit.errors import AuditParameterError
 from escrutinio.audit.stats.simulated_sizes import discrete_sampler, simulated_stops
 from escrutinio.audit.stats.supermajority import (
+    batch_columns,
     comparison_bounds,
     parse_threshold,
     supermajority_assertion,
+    supermajority_batch_assorter,
     supermajority_overstatements,
 )
 from escrutinio.audit.workflow import rounds as wf
@@ -159,3 +161,29 @@ def test_wrong_outcome_rate_within_risk_limit(kind: str) -> None:
     )
     wrong = int(np.isfinite(stops).sum())
     assert clopper_pearson_lower(wrong, stops.size) <= risk
+
+
+def test_batch_assorter_of_a_supermajority() -> None:
+    # 3 tables: (A, B, blank) = (70, 20, 10), (60, 30, 10), (80, 10, 10); A has 210/270 valid
+    counts = np.array([[70, 20], [60, 30], [80, 10]])
+    ballots = np.array([100, 100, 100])
+    a = supermajority_assertion("c", counts.sum(axis=0), 2 / 3, 300)
+    b = supermajority_batch_assorter(a, counts, ballots)
+    rw, rl = batch_columns(a, counts)
+    # per table Σa = 0.75·w + 0.5·blank; w' − l' = 2Σa − n
+    sums = 0.75 * counts[:, 0] + 0.5 * 10
+    assert (rw - rl).tolist() == pytest.approx((2 * sums - 100).tolist())
+    clean = b.values(rw, rl, rw, rl)
+    assert clean == pytest.approx(np.full(3, b.no_error_value))
+    assert b.no_error_value > 0.5
+    # hand counts: every A vote of table 0 was a B vote; values stay in [0, upper]
+    aw, al = batch_columns(a, np.array([[0, 90], [60, 30], [80, 10]]))
+    x = b.values(rw, rl, aw, al)
+    assert x[0] < b.no_error_value and np.all(x >= 0) and np.all(x <= b.upper + 1e-12)
+    # the best case for the winner (every ballot for A) reaches the upper bound at most
+    bw, bl = batch_columns(a, np.array([[100, 0]] * 3))
+    assert np.all(b.values(rw, rl, bw, bl) <= b.upper + 1e-12)
+    # the batch assorter's mean is above 1/2 iff A's share of the valid votes is above 2/3
+    for hand, right in (([[60, 30]] * 3, False), ([[61, 29]] * 3, True)):
+        hw, hl = batch_columns(a, np.array(hand))
+        assert (float(b.values(rw, rl, hw, hl).mean()) > 0.5) == right

@@ -12,7 +12,8 @@ over all ballots of the assorter
 exceeds 1/2. The assorter is bounded by u = 1/(2f). A valid vote here is a vote for one of
 the contest's candidates (an overvote is not one). Polling tests a(b) directly with ALPHA;
 comparison tests B = (1 − ω/u)/(2 − v/u) with ω = a(CVR) − a(hand reading) and
-v = 2·mean(a_reported) − 1 (SHANGRLA §3.2).
+v = 2·mean(a_reported) − 1 (SHANGRLA §3.2). Tables (batches) use the batch comparison
+assorter on pseudo-votes (:func:`supermajority_batch_assorter`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from numpy.typing import ArrayLike
 
 from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_log_terms, comparison_eta0
 from escrutinio.audit.stats.assertions import Assertion, FloatArray, comparison_assorter
+from escrutinio.audit.stats.batch_assorter import BatchAssorter
 from escrutinio.audit.stats.simulated_sizes import discrete_sampler, simulated_stops
 
 
@@ -174,3 +176,32 @@ def supermajority_comparison_size(
         sims=1,
     )
     return float(min(stops[0], a.ballots))
+
+
+def batch_columns(
+    assertion: SupermajorityAssertion, candidate_counts: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Per batch, the pseudo-votes (w', l') = (w·(1 − f)/f, valid − w) whose difference
+    w/f − valid is twice the batch's assorter sum minus its ballots: the batch assorter of
+    :mod:`escrutinio.audit.stats.batch_assorter` takes them as winner and loser votes."""
+    c = np.asarray(candidate_counts, dtype=np.float64)
+    c = c.reshape(-1, c.shape[-1])
+    f = assertion.threshold
+    w = c[:, assertion.winner]
+    return w * (1 - f) / f, c.sum(axis=1) - w
+
+
+def supermajority_batch_assorter(
+    assertion: SupermajorityAssertion, candidate_counts: ArrayLike, ballots: ArrayLike
+) -> BatchAssorter:
+    """The batch comparison assorter of a supermajority assertion over tables with
+    reported ``candidate_counts[table, candidate]`` and ``ballots`` cast; the hand counts'
+    :func:`batch_columns` give its values. The upper bound uses a(b) ≤ u = 1/(2f)."""
+    rw, rl = batch_columns(assertion, candidate_counts)
+    nb = np.asarray(ballots, dtype=np.float64)
+    scale = nb.size / assertion.ballots
+    reported_sum = nb / 2 + (rw - rl) / 2  # Σ a(b) over each table's ballots
+    tau = float(np.max(reported_sum)) * scale
+    under = float(np.max(nb * assertion.upper - reported_sum)) * scale
+    v = assertion.diluted_margin
+    return BatchAssorter(assertion, int(nb.size), tau, (tau + under) / (2 * tau - v))
