@@ -5,6 +5,10 @@ s > f of the valid votes but the truth is exactly f (assorter mean 1/2, the wors
 Polling: ALPHA on the supermajority assorter, draws from the truth. Comparison: CVRs say s,
 and CVRs for the winner whose ballots are for another option (ω = u) or blank (ω = u − ½)
 bring the truth to f. Audits draw with replacement up to a cap, then a full hand count.
+Tables: 1,000 tables of 300 ballots (270 valid), actas giving W s; some tables' actas
+overstate W by 90 votes (of another option) so that the truth is f; tables drawn without
+replacement and tested with the batch assorter's ALPHA P-values until every table is
+counted.
 
 Hybrid: 6,000 ballots with CVRs and 4,000 without, reported 53 % W, 43 % L, 4 % blank in
 both strata (margin 10 %); the truth is a tie overall, the error put in the CVR stratum
@@ -29,9 +33,18 @@ import numpy as np
 from scipy.stats import beta
 
 from escrutinio.audit.stats.alpha import COMPARISON_D, comparison_eta0
-from escrutinio.audit.stats.simulated_sizes import discrete_sampler, simulated_stops
+from escrutinio.audit.stats.simulated_sizes import (
+    discrete_sampler,
+    permutation_stops,
+    simulated_stops,
+)
 from escrutinio.audit.stats.suite import Stratum, even_spread, stratified_pvalue
-from escrutinio.audit.stats.supermajority import comparison_bounds, supermajority_assertion
+from escrutinio.audit.stats.supermajority import (
+    batch_columns,
+    comparison_bounds,
+    supermajority_assertion,
+    supermajority_batch_assorter,
+)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "audits.md"
 START = "<!-- new-methods-wrong-outcome:start -->"
@@ -87,6 +100,36 @@ def supermajority_rows(sims: int) -> list[tuple[str, str, int, int]]:
             rows.append(
                 ("ALPHA comparison, supermajority", setting, int(np.isfinite(stops).sum()), sims)
             )
+    return rows
+
+
+def table_rows(sims: int) -> list[tuple[str, str, int, int]]:
+    """(method, setting, wrong confirmations, audits) of the table supermajority settings."""
+    rows = []
+    n_tab, per, valid = 1_000, 300, 270
+    for share in (0.70, 0.75):
+        w = round(valid * share)
+        counts = np.tile([w, valid - w], (n_tab, 1))
+        a = supermajority_assertion("c", counts.sum(axis=0), 2 / 3, n_tab * per)
+        b = supermajority_batch_assorter(a, counts, np.full(n_tab, per))
+        moved = round((w - valid * 2 / 3) * n_tab)  # W votes that were others' in truth
+        flipped = moved // 90 + (moved % 90 > 0)
+        hand = counts.copy()
+        hand[:flipped, 0] -= 90
+        hand[:flipped, 1] += 90
+        hand[flipped - 1, 0] += flipped * 90 - moved  # exactly two-thirds in all
+        hand[flipped - 1, 1] -= flipped * 90 - moved
+        rw, rl = batch_columns(a, counts)
+        aw, al = batch_columns(a, hand)
+        values = np.broadcast_to(b.values(rw, rl, aw, al), (sims, n_tab))
+        stops = permutation_stops(values, b.pvalues, RISK, seed=2020)
+        setting = (
+            f"1,000 tables, reported {share:.0%} of valid votes, {flipped} tables overstate W "
+            "by 90 votes: truth 2/3"
+        )
+        rows.append(
+            ("ALPHA batch comparison, supermajority", setting, int((stops < n_tab).sum()), sims)
+        )
     return rows
 
 
@@ -149,7 +192,7 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()
     t0 = time.time()
-    rows = supermajority_rows(args.sims) + hybrid_rows(args.sims)
+    rows = supermajority_rows(args.sims) + table_rows(args.sims) + hybrid_rows(args.sims)
     lines = [
         f"Risk limit {RISK:.0%}; {args.sims:,} simulated audits per row; 99% Clopper–Pearson "
         "interval for the fraction that confirmed the wrong outcome.",

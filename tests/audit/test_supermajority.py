@@ -28,7 +28,7 @@ from escrutinio.audit.stats.supermajority import (
 from escrutinio.audit.workflow import rounds as wf
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_ballot_audit import make_state, read_all
+from test_ballot_audit import SEED, make_state, read_all, reported
 
 
 def test_assorter_values_and_mean_by_hand() -> None:
@@ -110,7 +110,7 @@ def test_winner_below_threshold_and_other_methods_are_refused() -> None:
     state = make_state("ballot-polling", "alpha", margin=0.2)  # 117 of 196: 59.7 %
     state.threshold = 2 / 3
     assert "not more than the threshold" in wf.check_inputs(state)[0]
-    params = wf.AuditParameters("macro", 0.05, "1", ("c1",), threshold=2 / 3)
+    params = wf.AuditParameters("macro", 0.05, "1", ("c1",), threshold=2 / 3)  # no variant
     with pytest.raises(AuditParameterError) as err:
         wf.check_parameters(params, {"c1"})
     assert err.value.parameter == "threshold"
@@ -187,3 +187,52 @@ def test_batch_assorter_of_a_supermajority() -> None:
     for hand, right in (([[60, 30]] * 3, False), ([[61, 29]] * 3, True)):
         hw, hl = batch_columns(a, np.array(hand))
         assert (float(b.values(rw, rl, hw, hl).mean()) > 0.5) == right
+
+
+def table_state(margin: float) -> wf.AuditState:
+    """A table-comparison audit of 30 tables with a two-thirds threshold."""
+    rc = reported(tables=30, margin=margin)
+    state = wf.AuditState("t", "table-comparison", 0.05, SEED, ("c1",), {"c1": rc})
+    state.threshold = 2 / 3
+    return state
+
+
+def hand_count(state: wf.AuditState, flip: int = 0) -> None:
+    """Hand count every pending table as its acta, ``flip`` W votes read as L."""
+    rc = state.reported["c1"]
+    for u, c in state.missing():
+        row = rc.counts[rc.position[u]].copy()
+        row[0] -= flip
+        row[2] += flip
+        state.counts[(u, c)] = tuple(int(x) for x in row)
+
+
+def test_table_comparison_with_a_threshold() -> None:
+    state = table_state(0.6)  # W has 156 of 196 valid votes per table: 79.6 %
+    assert wf.check_inputs(state) == []
+    (est,) = wf.estimates(state)
+    assert "supermajority" in est.note and "P(finish in round 1)" in est.note
+    assert est.margin == pytest.approx((156 * 0.75 + 4 * 0.5) / 200 * 2 - 1)
+    for _ in range(6):
+        sizes = wf.next_round_sizes(state, wf.status(state))
+        if not sizes:
+            break
+        state.rounds.append(wf.draw(state, sizes))
+        hand_count(state)
+    assert wf.status(state).contests[0].confirmed
+    # the same tables with W's lead over the threshold gone (50 W votes per table are L's)
+    state.counts.clear()
+    hand_count(state, flip=50)
+    st_ = wf.status(state)
+    assert not st_.contests[0].confirmed and st_.contests[0].discrepancies
+    assert wf.check_parameters(
+        wf.AuditParameters("table-comparison", 0.05, "1", ("c1",), threshold=2 / 3), {"c1"}
+    ).threshold == pytest.approx(2 / 3)
+
+
+def test_table_threshold_full_count_decides() -> None:
+    state = table_state(0.6)
+    state.rounds.append(wf.draw(state, {"c1": 30}))
+    hand_count(state, flip=60)  # 96 of 196: below two-thirds
+    st_ = wf.status(state).contests[0]
+    assert st_.outcome_changed and not st_.confirmed and "OUTCOME CHANGED" in st_.note

@@ -345,8 +345,14 @@ def test_supermajority_comparison_workflow(db: str, tmp_path: Path) -> None:
     assert code != 0 and "not more than the threshold" in out, out
     code, out = cli(db, "create", "sm3", *args, *files, "--threshold", "3")
     assert code == 2 and "(--threshold)" in out, out
-    code, out = cli(db, "create", "sm4", "--contest", "gov-B", "--seed", "1", "--threshold", "0.6")
+    macro = ["--contest", "gov-B", "--seed", "1", "--method", "macro"]
+    code, out = cli(db, "create", "sm4", *macro, "--threshold", "0.6")
     assert code == 2 and "take no threshold" in out.replace("\n", " "), out
+    code, out = cli(db, "create", "sm5", "--contest", "gov-B", "--seed", "1", "--threshold", "2/3")
+    flat = " ".join(out.split())  # table-comparison with a threshold: its own margin
+    assert code == 0 and "more than 2/3 of the valid votes" in flat and "12.24%" in flat, out
+    code, out = cli(db, "report", "sm5", "--out", str(tmp_path / "rep5"))
+    assert code == 0, out
 
 
 def test_hybrid_workflow(db: str, tmp_path: Path) -> None:

@@ -180,6 +180,7 @@ def create(
         console.print(
             f"audit {name} {'created' if created else 'already exists'}: {method}, "
             f"risk limit {risk_limit:g}, {len(contests)} contests, seed {seed.strip()}"
+            + (f", winner needs more than {threshold} of the valid votes" if threshold else "")
         )
         table = Table(title="Expected work before drawing (no discrepancies assumed)")
         unit = "batches" if _ballot_level(method) else "tables"

@@ -9,7 +9,8 @@ rounds; its comparison estimates are not simulated):
   :data:`BALLOT_ERROR_RATE`, drawn with replacement (ALPHA or Kaplan–Markov, as the audit);
 * table comparison: each table independently has an error with probability
   :data:`TABLE_ERROR_RATE`; an erroneous acta gave the winner 1 % of the table's ballots
-  (at least one) that the hand count gives to the loser; tables drawn without replacement
+  (at least one) that the hand count gives to the loser (a supermajority: to the strongest
+  other candidate); tables drawn without replacement
   and tested as the audit tests them (its batch assorters' P-values).
 
 The size for q is the q-quantile of the :data:`SIMS` simulated stopping sizes (every
@@ -33,11 +34,17 @@ from escrutinio.audit.stats.simulated_sizes import (
     permutation_stops,
     simulated_stops,
 )
-from escrutinio.audit.stats.supermajority import SupermajorityAssertion, comparison_bounds
+from escrutinio.audit.stats.supermajority import (
+    SupermajorityAssertion,
+    batch_columns,
+    comparison_bounds,
+)
 from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.ballots import BallotMethod, total_ballots
 from escrutinio.audit.workflow.registry import method_named
-from escrutinio.audit.workflow.state import AuditState, Estimate
+from escrutinio.audit.workflow.reported import ReportedContest
+from escrutinio.audit.workflow.state import AuditState, Estimate, IntArray
+from escrutinio.audit.workflow.supermajority_tables import assorter_of, supermajority_of
 
 TARGETS = (0.7, 0.8, 0.9)
 BALLOT_ERROR_RATE = 0.001
@@ -107,10 +114,7 @@ def table_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
     wrong = rng.random((SIMS, len(rc.units))) < TABLE_ERROR_RATE
     shift = np.maximum(1, np.round(TABLE_ERROR_SHARE * rc.ballots)).astype(np.int64)
     stops = np.zeros(SIMS)
-    for b in tb.assorters(rc):
-        rw, rl = cand[:, b.assertion.winner], cand[:, b.assertion.loser]
-        clean = b.values(rw, rl, rw, rl)
-        bad = b.values(rw, rl, rw - shift, rl + shift)
+    for b, clean, bad in table_values(state, rc, cand, shift):
         values = np.where(wrong, bad[None, :], clean[None, :])
 
         def pv(x: FloatArray, b: BatchAssorter = b) -> FloatArray:
@@ -118,6 +122,31 @@ def table_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
 
         stops = np.maximum(stops, permutation_stops(values, pv, state.risk_limit, seed=SEED))
     return finishing_sizes(stops, TARGETS)
+
+
+def table_values(
+    state: AuditState, rc: ReportedContest, cand: IntArray, shift: IntArray
+) -> list[tuple[BatchAssorter, FloatArray, FloatArray]]:
+    """Per batch assorter of the contest: each table's value when its hand count matches
+    and when ``shift`` votes the acta gave the winner belonged to the loser (with a
+    threshold: to the strongest other candidate)."""
+    out = []
+    if state.threshold is not None:
+        a = supermajority_of(state, rc)
+        if a.diluted_margin <= 0:
+            return []
+        b = assorter_of(state, rc)
+        other = int(np.argsort(-cand.sum(axis=0))[1]) if cand.shape[1] > 1 else a.winner
+        hand = cand.copy()
+        hand[:, a.winner] -= shift
+        hand[:, other] += shift
+        sw, sl = batch_columns(a, cand)
+        aw, al = batch_columns(a, hand)
+        return [(b, b.values(sw, sl, sw, sl), b.values(sw, sl, aw, al))]
+    for b in tb.assorters(rc):
+        rw, rl = cand[:, b.assertion.winner], cand[:, b.assertion.loser]
+        out.append((b, b.values(rw, rl, rw, rl), b.values(rw, rl, rw - shift, rl + shift)))
+    return out
 
 
 def finish_note(sizes: list[int], assumption: str) -> str:

@@ -38,6 +38,7 @@ from escrutinio.audit.workflow.state import (
     Estimate,
     HandCount,
 )
+from escrutinio.audit.workflow.supermajority_tables import variant
 
 __all__ = [
     "METHODS",
@@ -66,17 +67,19 @@ __all__ = [
 
 
 def method_of(state: AuditState) -> Method:
-    """The audit's method."""
-    return method_named(state.method)
+    """The audit's method (with a threshold: the method's supermajority variant, if any)."""
+    return variant(method_named(state.method), state.threshold)
 
 
 def check_parameters(params: AuditParameters, known_contests: Collection[str]) -> AuditParameters:
     """The parameters checked (method, risk limit, seed, contests, and what the method
     needs) with the method's defaults filled in; raises :class:`AuditParameterError`."""
-    method = method_named(params.method)
+    method = variant(method_named(params.method), params.threshold)
     check_common(params, known_contests)
     if params.threshold is not None and not getattr(method, "thresholds", False):
-        with_threshold = ", ".join(n for n, m in METHODS.items() if getattr(m, "thresholds", False))
+        with_threshold = ", ".join(
+            n for n, m in METHODS.items() if getattr(variant(m, 0.5), "thresholds", False)
+        )
         raise AuditParameterError(
             "threshold", f"{params.method} audits take no threshold (supported: {with_threshold})"
         )
