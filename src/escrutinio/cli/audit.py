@@ -139,7 +139,7 @@ def create(
         str | None,
         typer.Option(
             help="Share of the valid votes the winner needs, e.g. 2/3 (supermajority "
-            "assertion; ballot-polling and ballot-comparison, ALPHA test)."
+            "assertion; ballot-polling and ballot-comparison with ALPHA, table-comparison)."
         ),
     ] = None,
     test: Annotated[
