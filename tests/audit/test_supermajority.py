@@ -26,6 +26,9 @@ from escrutinio.audit.stats.supermajority import (
     supermajority_overstatements,
 )
 from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.method import Method
+from escrutinio.audit.workflow.registry import method_named
+from escrutinio.audit.workflow.supermajority_tables import VARIANTS, variant
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_ballot_audit import SEED, make_state, read_all, reported
@@ -236,3 +239,12 @@ def test_table_threshold_full_count_decides() -> None:
     hand_count(state, flip=60)  # 96 of 196: below two-thirds
     st_ = wf.status(state).contests[0]
     assert st_.outcome_changed and not st_.confirmed and "OUTCOME CHANGED" in st_.note
+
+
+def test_threshold_variants_fulfil_the_method_contract() -> None:
+    contract = [m for m in vars(Method) if not m.startswith("_")]
+    for name, method in VARIANTS.items():
+        assert method.name == name and getattr(method, "thresholds", False)
+        assert all(callable(getattr(method, m)) for m in contract)
+        assert variant(method_named(name), None) is method_named(name)
+        assert variant(method_named(name), 2 / 3) is method

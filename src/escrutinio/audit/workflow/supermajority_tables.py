@@ -1,10 +1,13 @@
 """``table-comparison --threshold F``: a supermajority audited table by table.
 
-The tables of the contest are drawn as by ``table-comparison`` (Rivest's consistent
-sampler, uniform without replacement); each table's hand count is compared with its acta
+The tables of each contest are drawn uniformly without replacement with Rivest's
+consistent sampler (arXiv:1808.10016), as ``table-comparison`` draws them on this branch;
+each table's hand count is compared with its acta
 through the batch comparison assorter of the supermajority assertion (SHANGRLA, Stark,
 FC 2020, §2.3; :func:`~escrutinio.audit.stats.supermajority.supermajority_batch_assorter`),
-tested with the batch assorter's own P-values. :func:`variant` gives this method for a
+tested with the batch assorter's own P-values (ALPHA). The method stands on its own (it
+shares only the table helpers of :mod:`escrutinio.audit.workflow.tables`), so a change of
+the plurality table test leaves it valid. :func:`variant` gives this method for a
 ``table-comparison`` audit with a threshold; the registry's methods are unchanged.
 """
 
@@ -16,6 +19,7 @@ import numpy as np
 
 from escrutinio.audit.stats.batch_assorter import BatchAssorter
 from escrutinio.audit.stats.sample_size import additional_draws, alpha_batch_sample_size
+from escrutinio.audit.stats.sampling import sample_ids
 from escrutinio.audit.stats.supermajority import (
     SupermajorityAssertion,
     batch_columns,
@@ -24,10 +28,14 @@ from escrutinio.audit.stats.supermajority import (
 )
 from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.ballots import threshold_problems
-from escrutinio.audit.workflow.method import AuditParameters, Method, no_ballot_inputs
+from escrutinio.audit.workflow.method import (
+    AuditParameters,
+    Method,
+    escalating_conclusion,
+    no_ballot_inputs,
+)
 from escrutinio.audit.workflow.reported import ReportedContest
-from escrutinio.audit.workflow.state import AuditState, ContestStatus, Estimate
-from escrutinio.audit.workflow.table_comparison import TableComparison, draws_at_mean
+from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
 
 
 def supermajority_of(state: AuditState, rc: ReportedContest) -> SupermajorityAssertion:
@@ -53,6 +61,22 @@ def expected_tables(state: AuditState, rc: ReportedContest) -> float:
     if supermajority_of(state, rc).diluted_margin <= 0:
         return math.inf
     return alpha_batch_sample_size([assorter_of(state, rc)], state.risk_limit).expected
+
+
+def draws_at_mean(b: BatchAssorter, mean: float, risk_limit: float) -> float:
+    """Tables the audit needs if every table showed the sample's mean assorter value
+    (∞ if that mean gives no evidence for the outcome or the tables run out)."""
+    if mean <= 0.5:
+        return math.inf
+    n = 16
+    while True:
+        n = min(n, b.n_batches)
+        hit = np.flatnonzero(b.pvalues(np.full(n, mean)) <= risk_limit)
+        if hit.size:
+            return float(hit[0] + 1)
+        if n >= b.n_batches:
+            return math.inf
+        n *= 4
 
 
 def full_count_status(state: AuditState, cid: str, st: ContestStatus) -> ContestStatus:
@@ -110,9 +134,10 @@ def contest_status(state: AuditState, cid: str) -> ContestStatus:
     return st
 
 
-class TableSupermajority(TableComparison):
+class TableSupermajority(tb.ActaMethod):
     """``table-comparison`` with a threshold (see the module's docstring)."""
 
+    name = "table-comparison"
     thresholds = True
 
     def check(self, params: AuditParameters) -> AuditParameters:
@@ -150,9 +175,32 @@ class TableSupermajority(TableComparison):
                 out[cid] = n_tab if not math.isfinite(n) else min(n_tab, math.ceil(n))
         return out
 
+    def draw(self, state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
+        """Each contest's next tables, continuing its consistent sample from the seed."""
+        out: dict[str, list[str]] = {}
+        for key, size in sizes.items():
+            if size > 0:
+                units = list(state.reported[key].units)
+                out[key] = sample_ids(units, state.seed, size, skip=len(state.drawn(key)))
+        return out
+
     def statuses(self, state: AuditState) -> list[ContestStatus]:
         """The supermajority's risk per contest."""
         return [contest_status(state, c) for c in state.contests]
+
+    def next_round_sizes(
+        self, state: AuditState, st: AuditStatus, size: int | None
+    ) -> dict[str, int]:
+        """The escalation of every contest not yet confirmed."""
+        out = {}
+        for c in st.contests:
+            if not c.confirmed and c.next_size:
+                out[c.contest] = c.next_size if size is None else min(size, c.tables - c.drawn)
+        return out
+
+    def conclusion(self, state: AuditState, contests: list[ContestStatus], pending: int) -> str:
+        """Confirmed, escalating, or a full hand count required."""
+        return escalating_conclusion(state, contests, pending)
 
 
 METHOD = TableSupermajority()
