@@ -16,6 +16,7 @@ LAZY = {  # SciPy's stats (and signal) are slow to import
     ("stats/hypergeometric.py", "scipy.stats"),
     ("stats/round_polling.py", "scipy.stats"),
     ("stats/round_polling.py", "scipy.signal"),
+    ("stats/suite.py", "scipy.stats"),
 }
 METHOD_MODULES = {
     "table-comparison": "table_comparison",
@@ -26,6 +27,7 @@ METHOD_MODULES = {
     "fixed-percentage": "fixed_percentage",
     "minerva": "minerva",
     "providence": "providence",
+    "hybrid": "hybrid",
 }
 
 

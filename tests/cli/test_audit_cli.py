@@ -300,3 +300,68 @@ def test_round_by_round_polling_workflow(db: str, tmp_path: Path, method: str) -
     assert code == 0, out
     doc = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
     assert doc["audit"]["method"] == method and doc["audit"]["test"] == method
+
+
+def write_cvrs(path: Path, batches: set[str]) -> Path:
+    """CVRs matching the paper ballots of ``batches``."""
+    lines = ["ballot_id,contest,option\n"]
+    for b, n in MANIFEST.items():
+        if b in batches:
+            for p in range(1, n + 1):
+                contest, opt = paper_marks(f"{b}:{p}")
+                lines.append(f"{b}:{p},{contest},{opt}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def run_rounds(db: str, name: str, tmp_path: Path) -> dict[str, Any]:
+    """Draw, read truthfully and record rounds until nothing more is to be drawn."""
+    ret, marks = tmp_path / "ret", tmp_path / "marks.csv"
+    status: dict[str, Any] = {"contests": [{"next_size": 1}]}
+    for _ in range(8):
+        if not any(c["next_size"] for c in status["contests"]):
+            break
+        assert cli(db, "draw", name)[0] == 0
+        assert cli(db, "retrieval", name, "--out", str(ret))[0] == 0
+        fill_marks(ret / "ballot_marks_template.csv", marks)
+        assert cli(db, "record", name, str(marks))[0] == 0
+        status = json.loads(cli(db, "status", name, "--format", "json")[1])
+    return status
+
+
+def test_supermajority_comparison_workflow(db: str, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "manifest.csv")
+    cvrs = write_cvrs(tmp_path / "cvrs.csv", set(MANIFEST))
+    args = ["--contest", "gov-B", "--method", "ballot-comparison", "--seed", "7"]
+    files = ["--manifest", str(manifest), "--cvrs", str(cvrs)]
+    code, out = cli(db, "create", "sm", *args, *files, "--threshold", "2/3")
+    flat = " ".join(out.replace("│", " ").split())
+    assert code == 0 and "P(finish in round 1)" in flat and "90%: 127" in flat, out
+    status = run_rounds(db, "sm", tmp_path)
+    assert status["conclusion"].startswith("confirmed"), status
+    # gov-B is on 490 ballots of u5 and u6: its population, not the 1,440 of the manifest
+    assert status["contests"][0]["tables"] == 490
+    code, out = cli(db, "create", "sm2", *args, *files, "--threshold", "4/5")
+    assert code != 0 and "not more than the threshold" in out, out
+    code, out = cli(db, "create", "sm3", *args, *files, "--threshold", "3")
+    assert code == 2 and "(--threshold)" in out, out
+    macro = ["--contest", "gov-B", "--seed", "1", "--method", "macro"]
+    code, out = cli(db, "create", "sm4", *macro, "--threshold", "0.6")
+    assert code == 2 and "take no threshold" in out.replace("\n", " "), out
+    code, out = cli(db, "create", "sm5", "--contest", "gov-B", "--seed", "1", "--threshold", "2/3")
+    flat = " ".join(out.split())  # table-comparison with a threshold: its own margin
+    assert code == 0 and "more than 2/3 of the valid votes" in flat and "12.24%" in flat, out
+    code, out = cli(db, "report", "sm5", "--out", str(tmp_path / "rep5"))
+    assert code == 0, out
+
+
+def test_hybrid_workflow(db: str, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "manifest.csv")
+    cvrs = write_cvrs(tmp_path / "cvrs.csv", {"u5"})  # u5 has CVRs, u6 does not
+    args = ["--contest", "gov-B", "--method", "hybrid", "--seed", "11"]
+    code, out = cli(db, "create", "hy", *args, "--manifest", str(manifest), "--cvrs", str(cvrs))
+    assert code == 0 and "strata:" in out, out  # the note names both strata
+    status = run_rounds(db, "hy", tmp_path)
+    assert status["conclusion"].startswith("confirmed"), status
+    code, out = cli(db, "report", "hy", "--out", str(tmp_path / "rep"))
+    assert code == 0, out

@@ -1,7 +1,7 @@
 """``escrutinio audit``: create, draw, retrieval, record, enter, status, report.
 
 Table methods audit polling tables against their actas; ballot methods (``ballot-polling``,
-``ballot-comparison``, ``minerva``, ``providence``) draw ballots from a ballot manifest
+``ballot-comparison``, ``minerva``, ``providence``, ``hybrid``) draw ballots from a ballot manifest
 (``--manifest``) and, for comparison, check them against cast vote records (``--cvrs``);
 file formats in :mod:`escrutinio.audit.files.handcounts` and
 :mod:`escrutinio.audit.files.ballot_files`. Parameter errors come from the audit package in
@@ -28,6 +28,7 @@ from escrutinio.audit.files.ballot_files import parse_ballot_readings, parse_man
 from escrutinio.audit.files.handcounts import MAX_COUNT, parse_hand_counts
 from escrutinio.audit.files.text import read_input
 from escrutinio.audit.stats.sampling import in_manifest
+from escrutinio.audit.stats.supermajority import parse_threshold
 from escrutinio.audit.workflow import persist as audit_persist
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.registry import METHODS
@@ -58,6 +59,7 @@ FLAGS = {
     "replacement": "--test",
     "manifest": "--manifest",
     "cvrs": "--cvrs",
+    "threshold": "--threshold",
 }
 """The flag of each audit parameter named by :class:`AuditParameterError`."""
 
@@ -115,7 +117,7 @@ def create(
         str,
         typer.Option(
             help="table-comparison, macro, full-hand-count, fixed-percentage, ballot-polling, "
-            "ballot-comparison, minerva or providence."
+            "ballot-comparison, minerva, providence or hybrid."
         ),
     ] = "table-comparison",
     risk_limit: Annotated[float, typer.Option("--risk-limit")] = 0.05,
@@ -128,7 +130,17 @@ def create(
     ] = None,
     cvrs: Annotated[
         Path | None,
-        typer.Option(help="Cast vote records CSV (ballot_id,contest,option): ballot-comparison."),
+        typer.Option(
+            help="Cast vote records CSV (ballot_id,contest,option): ballot-comparison; hybrid "
+            "(the tables with CVRs form the comparison stratum)."
+        ),
+    ] = None,
+    threshold: Annotated[
+        str | None,
+        typer.Option(
+            help="Share of the valid votes the winner needs, e.g. 2/3 (supermajority "
+            "assertion; ballot-polling and ballot-comparison with ALPHA, table-comparison)."
+        ),
     ] = None,
     test: Annotated[
         str | None,
@@ -150,6 +162,12 @@ def create(
     """Create an audit (snapshot of the reported actas) and show sample-size estimates."""
     if not seed.strip():
         raise fail("give the public random seed with --seed")
+    share = None
+    if threshold is not None:
+        try:
+            share = parse_threshold(threshold)
+        except ValueError as exc:
+            raise fail(f"{exc} (--threshold)") from None
     with open_store(db) as store, audit_errors():
         definition = store_definitions.read_definition(store)
         contests = list(definition.contests) if all_contests else list(contest or [])
@@ -165,11 +183,13 @@ def create(
             test=test,
             replacement=not without_replacement,
             pending=pending,
+            threshold=share,
             **ballot_args,
         )
         console.print(
             f"audit {name} {'created' if created else 'already exists'}: {method}, "
             f"risk limit {risk_limit:g}, {len(contests)} contests, seed {seed.strip()}"
+            + (f", winner needs more than {threshold} of the valid votes" if threshold else "")
         )
         table = Table(title="Expected work before drawing (no discrepancies assumed)")
         unit = "batches" if _ballot_level(method) else "tables"

@@ -5,7 +5,9 @@ Kaplan–Markov/Super-Simple P-value (Stark, EVT/WOTE 2010; with replacement).
 A ballot of the manifest without a CVR is a phantom and counts as a CVR for the reported
 winner of each assertion, the worst case (Bañuelos & Stark, "Limiting risk by turning
 manifest phantoms into evil zombies", 2012). Comparison margins come from the CVRs, whose
-winners must be the reported winners. Rounds as in :mod:`escrutinio.audit.workflow.ballots`.
+winners must be the reported winners. With a threshold, ALPHA tests the comparison assorter
+of the supermajority assertion (:mod:`escrutinio.audit.stats.supermajority`), a phantom
+counting as a CVR for the winner. Rounds as in :mod:`escrutinio.audit.workflow.ballots`.
 """
 
 from __future__ import annotations
@@ -26,11 +28,18 @@ from escrutinio.audit.stats.sample_size import (
     super_simple_sample_size_estimate,
 )
 from escrutinio.audit.stats.sampling import in_manifest
+from escrutinio.audit.stats.supermajority import (
+    SupermajorityAssertion,
+    comparison_log_terms,
+    supermajority_comparison_size,
+    supermajority_overstatements,
+)
 from escrutinio.audit.workflow.ballots import (
     BallotMethod,
     candidate_marks,
     manifest_problems,
     option_rows,
+    threshold_problems,
 )
 from escrutinio.audit.workflow.method import AuditParameters
 from escrutinio.audit.workflow.reported import ReportedContest
@@ -59,6 +68,7 @@ class BallotComparison(BallotMethod):
     tests: tuple[str, ...] = ("alpha", "kaplan-markov")
     with_replacement_only: tuple[str, ...] = ("kaplan-markov",)
     inputs: tuple[str, ...] = ("manifest", "cvrs")
+    thresholds = True
 
     def check(self, params: AuditParameters) -> AuditParameters:
         """The ballot methods' checks, and cast vote records."""
@@ -70,7 +80,7 @@ class BallotComparison(BallotMethod):
     def input_problems(self, state: AuditState) -> list[str]:
         """The manifest's problems, CVRs outside the manifest, CVR winners that differ from
         the reported winners."""
-        problems = manifest_problems(state)
+        problems = manifest_problems(state) + threshold_problems(state)
         outside = [b for b in state.cvrs if not in_manifest(state.manifest, b)]
         if outside:
             problems.append(f"{len(outside)} CVR ballot ids are not in the manifest: {outside[0]}")
@@ -92,6 +102,8 @@ class BallotComparison(BallotMethod):
 
     def expected(self, state: AuditState, asr: list[Assertion]) -> float:
         """Super-Simple's estimate, or ALPHA's expected size with no discrepancy."""
+        if isinstance(asr[0], SupermajorityAssertion):
+            return supermajority_comparison_size(asr[0], state.risk_limit, state.replacement)
         if state.test == "kaplan-markov":
             return super_simple_sample_size_estimate(asr, state.risk_limit).expected
         return alpha_comparison_sample_size(
@@ -121,6 +133,13 @@ class BallotComparison(BallotMethod):
         out: list[FloatArray] = []
         for a in asr:
             c = cvr.copy()
+            if isinstance(a, SupermajorityAssertion):
+                c[phantom] = 0
+                c[phantom, a.winner] = 1
+                omega_s = supermajority_overstatements(a, c, mvr)
+                pop = None if state.replacement else a.ballots
+                out.append(comparison_log_terms(a, omega_s, a.upper, pop))
+                continue
             c[phantom, a.winner] = 1
             c[phantom, a.loser] = 0
             omega = overstatements(a, c, mvr)
@@ -142,6 +161,9 @@ class BallotComparison(BallotMethod):
 
     def drift(self, state: AuditState, a: Assertion) -> float:
         """Super-Simple's drift, or ALPHA's log(1/α) over its expected size."""
+        if isinstance(a, SupermajorityAssertion):
+            size = supermajority_comparison_size(a, state.risk_limit, state.replacement)
+            return math.log(1 / state.risk_limit) / size if math.isfinite(size) else 0.0
         if state.test == "kaplan-markov":
             return super_simple_drift(a.diluted_margin)
         n = alpha_comparison_sample_size([a], state.risk_limit, replacement=state.replacement)

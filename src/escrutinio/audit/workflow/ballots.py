@@ -2,9 +2,14 @@
 
 Ballots are drawn with Rivest's consistent sampler (arXiv:1808.10016) over the ids
 ``batch:position`` of the manifest, so anyone can reproduce the sample from the seed; round
-r continues the same sequence. The population of every contest is the whole manifest
-(N ballots): a ballot that does not carry the contest counts as no vote, which only dilutes
-the margin (v = (w − l)/N).
+r continues the same sequence, one sample for every audited contest (sized for the contest
+that needs most draws). A contest's population is the ballots of the batches relevant to
+it (N_c: the polling tables where it is on the ballot, and every batch that is not a
+polling table of the election), and its risk is measured on the draws that fall in them: a
+uniform sample of the whole manifest, restricted to those batches, is a uniform sample of
+them (with replacement: i.i.d.; without: a uniformly random ordering), so the margin is not
+diluted by ballots that cannot carry the contest (v = (w − l)/N_c). Sizes found in the
+contest's draws are scaled by N/N_c to draws from the manifest.
 
 Only the longest prefix of the draws whose ballots are all read enters a test. When a round
 ends above the risk limit, the next round is sized from the reported shares at the current
@@ -27,6 +32,7 @@ from escrutinio.audit.stats.assertions import Assertion, plurality_assertions
 from escrutinio.audit.stats.manifest_sampling import sample_manifest
 from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
 from escrutinio.audit.stats.sample_size import additional_draws
+from escrutinio.audit.stats.supermajority import supermajority_assertion
 from escrutinio.audit.workflow.method import AuditParameters, escalating_conclusion
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import (
@@ -50,6 +56,25 @@ def ballot_contests(state: AuditState, ballot_id: str) -> list[str]:
     """Audited contests to read on a ballot: when its batch is a polling table, the audited
     contests of that table (maybe none); otherwise every audited contest."""
     return ballot_contest_lookup(state)(ballot_id)
+
+
+def relevant_batches(state: AuditState, cid: str) -> set[str]:
+    """Batches whose ballots can carry the contest: its polling tables and every batch
+    that is not a polling table of the election."""
+    units = set(state.reported[cid].units)
+    return {b for b in state.manifest if b in units or b not in state.table_batches}
+
+
+def relevant_draws(state: AuditState, cid: str, ballots: list[str]) -> list[str]:
+    """The ballots of ``ballots`` in batches relevant to the contest, in order."""
+    keep = relevant_batches(state, cid)
+    return [b for b in ballots if b.rpartition(":")[0] in keep]
+
+
+def contest_ballots(state: AuditState, cid: str) -> int:
+    """N_c: ballots of the batches relevant to the contest."""
+    keep = relevant_batches(state, cid)
+    return sum(n for b, n in state.manifest.items() if b in keep)
 
 
 def draws(state: AuditState) -> list[str]:
@@ -85,14 +110,35 @@ def option_rows(
 
 
 def manifest_problems(state: AuditState) -> list[str]:
-    """Contests with more ballots cast (in the tables and outside them) than the manifest
-    holds: a ballot of the reported totals that no draw can reach cannot be audited."""
+    """Contests with more ballots cast (in the tables and outside them) than the manifest's
+    batches relevant to them hold: a ballot of the reported totals that no draw can reach
+    cannot be audited."""
     problems = []
-    n = total_ballots(state)
     for cid in state.contests:
+        n = contest_ballots(state, cid)
         cast = state.reported[cid].ballots_cast
         if n < cast:
             problems.append(f"contest {cid}: the manifest has {n} ballots but {cast} were cast")
+    return problems
+
+
+def threshold_problems(state: AuditState) -> list[str]:
+    """Contests a supermajority audit cannot check: more than one seat, or a reported
+    winner below the threshold (the audit confirms a winner that reached it)."""
+    if state.threshold is None:
+        return []
+    problems = []
+    for cid in state.contests:
+        rc = state.reported[cid]
+        totals = rc.candidate_counts.sum(axis=0)
+        share = float(totals.max()) / max(int(totals.sum()), 1) if totals.size else 0.0
+        if rc.seats != 1:
+            problems.append(f"contest {cid}: a supermajority needs one seat, not {rc.seats}")
+        elif share <= state.threshold:
+            problems.append(
+                f"contest {cid}: the reported winner has {share:.2%} of the valid votes, "
+                f"not more than the threshold {state.threshold:.4g}"
+            )
     return problems
 
 
@@ -115,6 +161,8 @@ class BallotMethod(ABC):
     tests: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ("manifest",)
     with_replacement_only: tuple[str, ...] = ()  # tests valid only with replacement
+    relevant_only = True  # a contest's risk from the draws in its own batches (N_c)
+    thresholds = False  # whether the method audits supermajority assertions (ALPHA only)
 
     # ------------------------------------------------------------- hooks of each method
     @abstractmethod
@@ -141,13 +189,19 @@ class BallotMethod(ABC):
 
     def input_problems(self, state: AuditState) -> list[str]:
         """Why the manifest does not fit the reported results."""
-        return manifest_problems(state)
+        return manifest_problems(state) + threshold_problems(state)
 
     # -------------------------------------------------------------- the shared contract
     def check(self, params: AuditParameters) -> AuditParameters:
         """A test the method offers (default: its first), replacement as the test needs,
         a manifest with ballots; CVRs dropped unless the method takes them."""
         test = params.test or self.tests[0]
+        if params.threshold is not None:
+            test = params.test or "alpha"
+            if test != "alpha":
+                raise AuditParameterError(
+                    "test", f"a supermajority {self.name} audit uses the alpha test, not '{test}'"
+                )
         if test not in self.tests:
             raise AuditParameterError(
                 "test", f"{self.name} audits use the {' or '.join(self.tests)} test, not '{test}'"
@@ -164,13 +218,33 @@ class BallotMethod(ABC):
         return replace(params, test=test, cvrs=cvrs)
 
     def assertions(self, state: AuditState, cid: str) -> list[Assertion]:
-        """Winner–loser assertions over the manifest."""
+        """Winner–loser assertions over the manifest (with a threshold: the winner's
+        supermajority assertion)."""
         rc = state.reported[cid]
         totals = self.assertion_totals(state, cid)
-        return plurality_assertions(cid, totals, rc.seats, max(total_ballots(state), 1))
+        n = max(self.population(state, cid), 1)
+        if state.threshold is not None:
+            return [supermajority_assertion(cid, totals, state.threshold, n)]
+        return plurality_assertions(cid, totals, rc.seats, n)
+
+    def population(self, state: AuditState, cid: str) -> int:
+        """The contest's population: N_c, or N for a method that measures every contest
+        on the whole manifest."""
+        return contest_ballots(state, cid) if self.relevant_only else total_ballots(state)
+
+    def in_contest(self, state: AuditState, cid: str, ballots: list[str]) -> list[str]:
+        """The draws that count for the contest."""
+        return relevant_draws(state, cid, ballots) if self.relevant_only else ballots
+
+    def manifest_draws(self, state: AuditState, cid: str, n: float) -> float:
+        """Draws from the manifest expected to give ``n`` draws relevant to the contest."""
+        n_c = self.population(state, cid)
+        if n_c <= 0 or not math.isfinite(n):
+            return math.inf if n > 0 else 0.0
+        return n * total_ballots(state) / n_c
 
     def expected_ballots(self, state: AuditState, rc: ReportedContest) -> float:
-        """Expected ballots for one contest (0 uncontested, ∞ when it cannot stop)."""
+        """Expected draws relevant to one contest (0 uncontested, ∞ when it cannot stop)."""
         if len(rc.candidate_ids) <= rc.seats:
             return 0.0
         asr = self.assertions(state, rc.contest)
@@ -184,15 +258,14 @@ class BallotMethod(ABC):
         out = []
         for cid in state.contests:
             rc = state.reported[cid]
-            n = self.expected_ballots(state, rc)
+            n = self.manifest_draws(state, cid, self.expected_ballots(state, rc))
             note = "uncontested" if n == 0 else ""
             if n >= n_all:
                 n, note = float(n_all), "full hand count expected"
             asr = self.assertions(state, cid) if len(rc.candidate_ids) > rc.seats else []
             margin = min((a.diluted_margin for a in asr), default=1.0)
-            out.append(
-                Estimate(cid, n_all, margin, expected_batches(state, n), n, note or "ballots")
-            )
+            pop = self.population(state, cid)
+            out.append(Estimate(cid, pop, margin, expected_batches(state, n), n, note or "ballots"))
         return out
 
     def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
@@ -202,7 +275,10 @@ class BallotMethod(ABC):
         if size is not None:
             return {POOLED: min(size, n_all) if not state.replacement else size}
         worst = max(
-            (self.expected_ballots(state, state.reported[c]) for c in state.contests),
+            (
+                self.manifest_draws(state, c, self.expected_ballots(state, state.reported[c]))
+                for c in state.contests
+            ),
             default=0.0,
         )
         return {POOLED: n_all if not math.isfinite(worst) else min(n_all, math.ceil(worst))}
@@ -241,8 +317,12 @@ class BallotMethod(ABC):
         """Measured risk of one contest after the audited prefix ``sample``, and escalation."""
         rc = state.reported[cid]
         n_all = total_ballots(state)
-        drawn = draws(state)
-        st = ContestStatus(cid, n_all, len(drawn), len(sample), 1.0, False, [], unit="ballots")
+        every = draws(state)
+        drawn = self.in_contest(state, cid, every)
+        whole = len(sample) == len(every)
+        sample = self.in_contest(state, cid, sample)
+        pop = self.population(state, cid)
+        st = ContestStatus(cid, pop, len(drawn), len(sample), 1.0, False, [], unit="ballots")
         st.discrepancies = self.discrepancies(state, cid, sample)
         if len(rc.candidate_ids) <= rc.seats:
             st.risk, st.confirmed, st.note = 0.0, True, "uncontested"
@@ -251,9 +331,9 @@ class BallotMethod(ABC):
         pvals, current = self.pvalues(state, rc, asr, sample)
         st.risk = max(pvals)
         st.confirmed = st.risk <= state.risk_limit
-        if st.confirmed or not sample or len(sample) < len(drawn):
+        if st.confirmed or not sample or not whole:
             return st
-        extra = 0
+        extra = 0.0
         for a, p, now in zip(asr, pvals, current, strict=True):
             if p <= state.risk_limit:
                 continue
@@ -263,11 +343,11 @@ class BallotMethod(ABC):
                 extra = n_all
                 break
             extra = max(extra, additional_draws(p, state.risk_limit, drift))
-        extra = max(extra, 1)
-        if len(drawn) + extra >= n_all:
-            st.next_size, st.full_hand_count = max(n_all - len(drawn), 0), True
+        more = max(math.ceil(min(self.manifest_draws(state, cid, extra), n_all)), 1)
+        if len(every) + more >= n_all:
+            st.next_size, st.full_hand_count = max(n_all - len(every), 0), True
         else:
-            st.next_size = extra
+            st.next_size = more
         return st
 
     def statuses(self, state: AuditState) -> list[ContestStatus]:

@@ -22,7 +22,8 @@ class AuditParameters:
 
     ``manifest`` (batch → ballots) and ``cvrs`` (ballot → contest → 0/1 per option) are
     the ballot methods' inputs; ``test`` the risk-measuring test (empty: the method's
-    default); ``replacement`` False samples ballots without replacement.
+    default); ``replacement`` False samples ballots without replacement; ``threshold`` the
+    share of the valid votes the winner needs (supermajority; None: plurality).
     """
 
     method: str
@@ -34,6 +35,7 @@ class AuditParameters:
     cvrs: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None
     test: str = ""
     replacement: bool = True
+    threshold: float | None = None
 
 
 class Method(Protocol):
@@ -91,6 +93,8 @@ def check_common(params: AuditParameters, known_contests: Collection[str]) -> No
         raise AuditParameterError("risk_limit", "the risk limit must be between 0 and 1")
     if not params.seed.strip():
         raise AuditParameterError("seed", "the public random seed must not be empty")
+    if params.threshold is not None and not 0.5 <= params.threshold < 1:
+        raise AuditParameterError("threshold", "the threshold share must be in [1/2, 1)")
     unknown = [c for c in params.contests if c not in known_contests]
     if unknown or not params.contests:
         raise AuditParameterError(

@@ -128,13 +128,15 @@ def create_audit(
     test: str | None = None,
     replacement: bool = True,
     pending: bool = False,
+    threshold: float | None = None,
 ) -> tuple[AuditState, bool]:
     """Store a new audit with a snapshot of the counting actas; returns (state, created).
 
     Ballot-level methods need ``manifest`` (batch → ballots); ``ballot-comparison`` also
     ``cvrs`` (ballot → contest → 0/1 per option). ``test``: ``bravo`` or ``alpha`` for
     polling, ``alpha`` or ``kaplan-markov`` for comparison (defaults: ``bravo``, ``alpha``);
-    ``replacement`` False draws without replacement (ALPHA only). ``pending`` audits a
+    ``replacement`` False draws without replacement (ALPHA only); ``threshold`` the share of
+    the valid votes the winner needs (supermajority assertions). ``pending`` audits a
     contest some of whose tables have no counting acta yet, their registered electors
     counted as ballots against the reported winners (otherwise refused). Re-creating an
     audit with the same name and parameters returns the stored one.
@@ -151,12 +153,15 @@ def create_audit(
             cvrs=cvrs,
             test=test or "",
             replacement=replacement,
+            threshold=threshold,
         ),
         definition.contests,
     )
     spec: dict[str, Any] = {"contests": list(contests), "percent": percent}
     if pending:
         spec["pending"] = True
+    if params.threshold is not None:
+        spec["threshold"] = params.threshold
     ballot_blobs: tuple[bytes, bytes | None] | None = None
     if params.manifest is not None:
         tables = {b for b in params.manifest if b in definition.units.index}
@@ -183,6 +188,7 @@ def create_audit(
     probe.manifest = dict(params.manifest or {})
     probe.cvrs = {b: dict(per) for b, per in (params.cvrs or {}).items()}
     probe.table_batches = frozenset(b for b in probe.manifest if b in definition.units.index)
+    probe.threshold = params.threshold
     problems = method_of(probe).input_problems(probe)
     if problems:
         raise AuditError(
@@ -228,6 +234,7 @@ def load_audit(store: AuditStore, name: str) -> AuditState:
         counts=row.counts,
         test=spec.get("test", ""),
         replacement=bool(spec.get("replacement", True)),
+        threshold=spec.get("threshold"),
     )
     if row.manifest is not None:
         state.manifest = {str(r[0]): int(r[1]) for r in row.manifest}

@@ -9,6 +9,7 @@ from escrutinio.audit.workflow import (
     ballot_polling,
     fixed_percentage,
     full_hand_count,
+    hybrid,
     macro,
     minerva,
     providence,
@@ -27,6 +28,7 @@ METHODS: dict[str, Method] = {
         ballot_comparison.METHOD,
         minerva.METHOD,
         providence.METHOD,
+        hybrid.METHOD,
     )
 }
 

@@ -55,6 +55,7 @@ class RoundByRound(BallotMethod):
     """Minerva and Providence: the shared rounds (see the module's docstring)."""
 
     inputs: tuple[str, ...] = ("manifest",)
+    relevant_only = False  # pairs are tested on relevant ballots of the whole sample
 
     # --------------------------------------------------------- the method's own measure
     @abstractmethod

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
+from escrutinio.audit.errors import AuditParameterError
 from escrutinio.audit.stats.assertions import Assertion
 from escrutinio.audit.workflow.ballots import (
     BallotMethod,
@@ -24,6 +25,7 @@ from escrutinio.audit.workflow.ballots import (
     candidate_marks,
     draws,
 )
+from escrutinio.audit.workflow.finish_sizes import with_finish_sizes
 from escrutinio.audit.workflow.fixed_percentage import no_discrepancy_risk
 from escrutinio.audit.workflow.method import AuditParameters, Method, check_common
 from escrutinio.audit.workflow.registry import METHODS, method_named
@@ -36,6 +38,7 @@ from escrutinio.audit.workflow.state import (
     Estimate,
     HandCount,
 )
+from escrutinio.audit.workflow.supermajority_tables import variant
 
 __all__ = [
     "METHODS",
@@ -64,15 +67,22 @@ __all__ = [
 
 
 def method_of(state: AuditState) -> Method:
-    """The audit's method."""
-    return method_named(state.method)
+    """The audit's method (with a threshold: the method's supermajority variant, if any)."""
+    return variant(method_named(state.method), state.threshold)
 
 
 def check_parameters(params: AuditParameters, known_contests: Collection[str]) -> AuditParameters:
     """The parameters checked (method, risk limit, seed, contests, and what the method
     needs) with the method's defaults filled in; raises :class:`AuditParameterError`."""
-    method = method_named(params.method)
+    method = variant(method_named(params.method), params.threshold)
     check_common(params, known_contests)
+    if params.threshold is not None and not getattr(method, "thresholds", False):
+        with_threshold = ", ".join(
+            n for n, m in METHODS.items() if getattr(variant(m, 0.5), "thresholds", False)
+        )
+        raise AuditParameterError(
+            "threshold", f"{params.method} audits take no threshold (supported: {with_threshold})"
+        )
     return method.check(replace(params, contests=tuple(params.contests)))
 
 
@@ -92,8 +102,9 @@ def assertions(state: AuditState, cid: str) -> list[Assertion]:
 
 
 def estimates(state: AuditState) -> list[Estimate]:
-    """Per contest: expected tables and ballots to retrieve (or attained risk, fixed %)."""
-    return method_of(state).estimates(state)
+    """Per contest: expected tables and ballots to retrieve (or attained risk, fixed %);
+    comparison audits add their sizes for a 70/80/90 % chance of finishing in round 1."""
+    return with_finish_sizes(state, method_of(state).estimates(state))
 
 
 def first_round_sizes(state: AuditState, size: int | None = None) -> dict[str, int]:

@@ -67,7 +67,8 @@ class AuditState:
     (batch → ballots); ``counts[(ballot, contest)]`` is then the hand reading, 0/1 per
     option, and ``cvrs[ballot][contest]`` the CVR in the same form. ``test`` is ``bravo``,
     ``alpha`` or ``kaplan-markov``; ``table_batches`` are the manifest's batches that are
-    polling tables of the election.
+    polling tables of the election; ``threshold`` the share of the valid votes the winner
+    needs (supermajority assertions; None: plurality).
     """
 
     name: str
@@ -84,6 +85,7 @@ class AuditState:
     test: str = ""
     replacement: bool = True
     table_batches: frozenset[str] = frozenset()
+    threshold: float | None = None
 
     def drawn(self, contest: str) -> list[str]:
         """All tables drawn for a contest so far, in draw order (a pooled table sample: the
