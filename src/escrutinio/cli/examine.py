@@ -148,11 +148,14 @@ def _print_tests(table: Table) -> None:
     )
 
 
-def _column_list(value: str | None, option: str | None) -> tuple[str, ...]:
-    """Comma-separated column names; ``option`` names a required option (None: optional)."""
+def _column_list(
+    value: str | None, option: str | None, task: str = "analysing a file"
+) -> tuple[str, ...]:
+    """Comma-separated column names; ``option`` names a required option (None: optional)
+    that ``task`` (named in the error) needs."""
     cols = tuple(c.strip() for c in (value or "").split(",") if c.strip())
     if option is not None and not cols:
-        raise fail(f"analysing a file needs {option} (comma-separated column names)")
+        raise fail(f"{task} needs {option} (comma-separated column names)")
     return cols
 
 
@@ -356,7 +359,7 @@ def _reconcile_files(
     from escrutinio.reconcile import reconcile as reconcile_collections
     from escrutinio.reconcile import write_report as write_reconcile_report
 
-    count_cols = _column_list(counts, "--counts")
+    count_cols = _column_list(counts, "--counts", "comparing two files")
     region_cols = _column_list(regions, None)
     if unit is None and not region_cols:
         raise fail("give --unit (an id column) or --regions (columns to match within)")

@@ -29,7 +29,7 @@ from escrutinio.model.fields import FIELDS
 from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256
 from escrutinio.tally import ContestResult
 from escrutinio.website import views
-from escrutinio.website.bundle import Bundle
+from escrutinio.website.bundle import OPTIONAL_FILES, Bundle
 from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
 from escrutinio.website.images import IMAGES_CSV, QR_CHECKS_CSV
 from escrutinio.website.paths import Place, race_path, region_path, slug
@@ -515,9 +515,14 @@ class Site:
         )
 
     def _unlinked(self, name: str) -> bool:
-        """A file name of the field dictionary that is a pattern, or an image file of a
-        publication without images."""
-        return "<" in name or (name in (IMAGES_CSV, QR_CHECKS_CSV) and not self.bundle.images)
+        """A file name of the field dictionary that is a pattern, or a file this publication
+        does not hold (images of a publication without images, the sender registry of a log
+        without senders)."""
+        if "<" in name:
+            return True
+        if name in (IMAGES_CSV, QR_CHECKS_CSV):
+            return not self.bundle.images
+        return name in OPTIONAL_FILES and name not in self.bundle.present
 
     def data(self, lang: Lang) -> bytes:
         """The open-data page: every file with its field dictionary, how to verify."""

@@ -278,6 +278,10 @@ def _text(data: bytes, rel: str) -> str:
         raise BundleError(f"{rel}: not UTF-8 text") from None
 
 
+OPTIONAL_FILES = ("senders.json", IMAGES_CSV, QR_CHECKS_CSV)
+"""Files a publication holds only when it has something to put in them."""
+
+
 @dataclass
 class Bundle:
     """One publication in memory (see the module docstring)."""
@@ -292,6 +296,8 @@ class Bundle:
     root: Path | None = None
     images: dict[tuple[str, str], list[ImageDoc]] = field(default_factory=dict)
     """Images of each (unit, contest) with their latest QR status (`read_images`)."""
+    present: frozenset[str] = frozenset()
+    """Which of the files a publication holds only sometimes (:data:`OPTIONAL_FILES`) it has."""
     _adjudications: list[Adjudication] | None = field(default=None, repr=False)
     _audits: list[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
 
@@ -310,6 +316,9 @@ class Bundle:
         for rel in (IMAGES_CSV, QR_CHECKS_CSV):
             if (root / rel).is_file():
                 files[rel] = _read(root, rel)
+        for rel in OPTIONAL_FILES:
+            if rel not in files and (root / rel).is_file():
+                files[rel] = b""  # only its presence matters here
         if index is not None:
             files[BULLETIN_INDEX] = index
             for row in _bulletin_rows(index):
@@ -351,6 +360,7 @@ class Bundle:
             checkpoint=parse_checkpoint_note(_text(files[CHECKPOINT], CHECKPOINT)),
             root=root,
             images=read_images(files),
+            present=frozenset(rel for rel in OPTIONAL_FILES if rel in files),
         )
 
     # ---- counts and results -------------------------------------------------------------
