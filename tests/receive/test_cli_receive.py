@@ -4,6 +4,7 @@ revoke``, a real ``serve --accept-actas`` with two worker processes, ``publish``
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -212,3 +213,7 @@ def _two_workers(db: str, tmp_path: Path, definition: Definition) -> None:
     assert text.count("included") == 30
     code, text = run("verify", str(out), "--log-key", vkey)
     assert code == 0, text
+    # the per-acta CSV names the sender of every version stored through the API
+    with (out / "actas_prep.csv").open(encoding="utf-8", newline="") as f:
+        prep = list(csv.DictReader(f))
+    assert len(prep) == 30 and {r["sender"] for r in prep} == {"cne-a"}

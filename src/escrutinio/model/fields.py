@@ -59,7 +59,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "unit": "Polling unit id.",
         "contest": "Contest id.",
         "source": "Who reported the acta (official body, a party, ...).",
-        "sender": "Who sent it through the submission API (empty for actas imported from files).",
+        "sender": "The registered sender whose signed envelope stored this version through the "
+        "submission API (empty for actas imported from files).",
         "version": "Version number of this (unit, contest, source) slot, from 1.",
         "status": "accepted (first version) or conflicting (a later, different version).",
         "counting": "true if this version counts now (after adjudications).",

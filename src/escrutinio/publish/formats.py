@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -127,14 +127,29 @@ def prep_option_columns(definition: Definition) -> list[str]:
     return list(dict.fromkeys(o.id for c in definition.contests.values() for o in c.options))
 
 
+def prep_senders(envelopes: Iterable[tuple[int, dict[str, Any]]]) -> dict[int, str]:
+    """Who sent each acta version stored through the submission API: the sender of the
+    envelope leaf that stored it (outcome new or conflicting), by the version's log index."""
+    return {
+        int(leaf["acta_index"]): str(leaf["envelope"]["sender"])
+        for _, leaf in envelopes
+        if leaf.get("outcome") in ("new", "conflicting")
+    }
+
+
 def actas_prep_csv(
-    definition: Definition, actas: Iterable[ActaRecord], leaf_hashes: bytes
+    definition: Definition,
+    actas: Iterable[ActaRecord],
+    leaf_hashes: bytes,
+    senders: Mapping[int, str] | None = None,
 ) -> bytes:
     """actas_prep.csv: one row per acta version in log order, in the style of the per-acta
     files of Mexico's PREP (Programa de Resultados Electorales Preliminares): where it came
     from, its leaf in the log (index and RFC 9162 leaf hash, ``leaf_hashes`` being the
     concatenated 32-byte hashes of every leaf), its content hash and its counts, one column
-    per ballot option. ``sender`` stays empty for actas imported from files."""
+    per ballot option. ``sender`` (from ``senders``, see :func:`prep_senders`) stays empty
+    for actas imported from files."""
+    senders = senders or {}
     options = prep_option_columns(definition)
     rows = []
     for rec in actas:
@@ -147,7 +162,7 @@ def actas_prep_csv(
                 rec.unit,
                 rec.contest,
                 rec.source,
-                "",
+                senders.get(rec.log_index, ""),
                 str(rec.version),
                 rec.status,
                 _cell(rec.counting),

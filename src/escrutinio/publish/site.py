@@ -191,7 +191,10 @@ def _data_files(
     files.update(formats.definition_files(definition))
     files["actas.csv"] = formats.actas_csv(state.actas)
     files["actas_prep.csv"] = formats.actas_prep_csv(
-        definition, state.actas, tree.level_bytes(0, 0, state.size)
+        definition,
+        state.actas,
+        tree.level_bytes(0, 0, state.size),
+        formats.prep_senders(state.envelopes),
     )
     files["actas.parquet"] = formats.actas_parquet(state.actas)
     snap = snapshot_at(store, state)

@@ -9,7 +9,7 @@ Polars. ``actas.parquet`` is compared column by column with the acta versions.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -104,12 +104,30 @@ PREP_HEADER = (
 )
 
 
+def prep_senders(submissions: Sequence[tuple[int, dict[str, Any]]]) -> dict[int, str]:
+    """The sender of each acta version stored through the submission API, by the version's
+    log index: the sender of the envelope leaf that stored it (outcome new or conflicting)."""
+    out: dict[int, str] = {}
+    for _, leaf in submissions:
+        if leaf.get("kind") == "envelope" and leaf.get("outcome") in ("new", "conflicting"):
+            envelope = leaf.get("envelope")
+            sender = envelope.get("sender") if isinstance(envelope, dict) else None
+            index = leaf.get("acta_index")
+            if isinstance(sender, str) and isinstance(index, int):
+                out[index] = sender
+    return out
+
+
 def actas_prep_csv(
-    actas: pl.DataFrame, option_ids: Sequence[str], leaf_hashes: Sequence[str]
+    actas: pl.DataFrame,
+    option_ids: Sequence[str],
+    leaf_hashes: Sequence[str],
+    senders: Mapping[int, str] | None = None,
 ) -> bytes:
     """The expected actas_prep.csv: each acta version's leaf (index, RFC 9162 leaf hash of
-    its entry, ``leaf_hashes`` in row order), content hash, origin and counts, one column
-    per ballot option."""
+    its entry, ``leaf_hashes`` in row order), content hash, origin (``senders``: who sent
+    it through the submission API) and counts, one column per ballot option."""
+    senders = senders or {}
     rows = []
     for r, leaf_hash in zip(actas.iter_rows(named=True), leaf_hashes, strict=True):
         index = r["log_index"]
@@ -122,7 +140,7 @@ def actas_prep_csv(
                 r["unit"],
                 r["contest"],
                 r["source"],
-                "",
+                senders.get(index, ""),
                 str(r["version"]),
                 r["status"],
                 _text(r["counting"]),

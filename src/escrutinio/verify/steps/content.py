@@ -77,7 +77,10 @@ def check_actas(ctx: Context) -> str:
         "actas_prep.csv",
         files.get("actas_prep.csv"),
         expected.actas_prep_csv(
-            record.actas, options, need(ctx.acta_leaf_hashes, "acta leaf hashes")
+            record.actas,
+            options,
+            need(ctx.acta_leaf_hashes, "acta leaf hashes"),
+            expected.prep_senders(record.submissions),
         ),
     )
     files.cache.pop("actas_prep.csv", None)
