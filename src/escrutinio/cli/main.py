@@ -13,6 +13,7 @@ from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
 from escrutinio.cli.senders import register as register_senders
 from escrutinio.cli.serve import register as register_serve
+from escrutinio.cli.submit import register as register_submit
 
 app = typer.Typer(
     name="escrutinio",
@@ -30,6 +31,7 @@ for register in (
     register_images,
     register_serve,
     register_senders,
+    register_submit,
 ):
     register(app)
 guard_commands(app)
