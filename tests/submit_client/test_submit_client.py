@@ -182,3 +182,46 @@ def test_run_keeps_receipts_resumes_reports_and_qr_checks_api_images(
     checked = run_qr_checks(kit.store, kit.images, kit.definition)
     assert [c.check.status for c in checked] == ["mismatch"]
     assert check_store(kit.store) == []
+
+
+def test_an_image_changed_after_signing_is_not_sent(kit: Kit, tmp_path: Path) -> None:
+    images = tmp_path / "pages"
+    images.mkdir()
+    page = ActaPage("u1", "gov-A", VOTES, 3, None, 300)
+    (images / "u1_gov-A.png").write_bytes(render_acta(page, seed=2))
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(acta("u1")) + "\n", encoding="utf-8")
+    items = [i for i in read_outgoing([path], image_index(images)) if isinstance(i, Outgoing)]
+    journal = Journal.open(tmp_path / "j.jsonl")
+    planned = plan(items, kit.witness, journal)
+    (images / "u1_gov-A.png").write_bytes(render_acta(page, seed=3))
+    before = counts(kit.store)
+    summary = _submitter(kit, journal, tmp_path).run(planned)
+    assert [r.code for r in summary.rejected] == ["image_file"]
+    assert counts(kit.store) == before
+
+
+def test_cli_refuses_bad_options_cleanly(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from escrutinio.cli.main import app
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(acta("u1")) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["submit", str(path), "--server", "ftp://x", "--key", "k"])
+    assert result.exit_code == 2 and "--server" in result.output
+    result = runner.invoke(
+        app, ["submit", str(path), "--server", "http://127.0.0.1:9", "--key", str(tmp_path / "k")]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    missing = tmp_path / "none.csv"
+    key = tmp_path / "keys"
+    assert (
+        runner.invoke(app, ["keys", "generate", "--sender", "s", "--out", str(key)]).exit_code == 0
+    )
+    result = runner.invoke(
+        app,
+        ["submit", str(missing), "--server", "http://127.0.0.1:9", "--key", str(key / "s.skey")],
+    )
+    assert result.exit_code == 2 and "none.csv" in result.output

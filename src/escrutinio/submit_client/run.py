@@ -3,6 +3,7 @@ receipt in parallel, check each receipt, keep it, and count the outcomes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -36,12 +37,23 @@ class ImageFileError(ValueError):
 
 @dataclass(frozen=True)
 class Planned:
-    """One acta ready to send: its signed body, envelope hash and images."""
+    """One acta ready to send: its signed body, envelope hash and images (SHA-256, file,
+    media type; the bytes are read again when sent, so a batch never holds them all)."""
 
     item: Outgoing
     sha256: str
     body: bytes
-    images: list[tuple[str, bytes, str]]
+    images: list[tuple[str, Path, str]]
+
+    def image_bytes(self) -> list[tuple[str, bytes, str]]:
+        """The images' bytes, checked against the hashes signed."""
+        out = []
+        for sha256, path, media_type in self.images:
+            data = _read(path)
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise ImageFileError(f"{path}: changed since its envelope was signed")
+            out.append((sha256, data, media_type))
+        return out
 
 
 @dataclass(frozen=True)
@@ -69,16 +81,19 @@ class Summary:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _image(path: Path) -> tuple[str, bytes, str]:
+def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ImageFileError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _image(path: Path) -> ImageRef:
+    data = _read(path)
     media_type = sniff(data)
     if media_type is None:
         raise ImageFileError(f"{path}: not a JPEG, PNG or PDF file")
-    ref = ImageRef.of(data, media_type)
-    return ref.sha256, data, media_type
+    return ImageRef.of(data, media_type)
 
 
 def plan(items: list[Outgoing], signer: Ed25519Signer, journal: Journal) -> list[Planned]:
@@ -88,8 +103,8 @@ def plan(items: list[Outgoing], signer: Ed25519Signer, journal: Journal) -> list
     new: dict[str, dict[str, Any]] = {}
     out: list[Planned] = []
     for item in items:
-        images = [_image(p) for p in item.images]
-        refs = [ImageRef(sha, media, len(data)) for sha, data, media in images]
+        refs = [_image(p) for p in item.images]
+        images = [(r.sha256, p, r.media_type) for r, p in zip(refs, item.images, strict=True)]
         key = acta_key(item.acta, signer.name, key_id, [r.to_json() for r in refs])
         envelope = journal.envelopes.get(key) or new.get(key)
         if envelope is None:
@@ -146,7 +161,11 @@ class Submitter:
     def _one(self, client: httpx.Client, planned: Planned, summary: Summary) -> None:
         label, where = planned.item.label, f"{planned.item.file}:{planned.item.line}"
         try:
-            answer = send(client, self.policy, self.server, planned.body, planned.images)
+            answer = send(client, self.policy, self.server, planned.body, planned.image_bytes())
+        except ImageFileError as exc:
+            with summary._lock:
+                summary.rejected.append(Rejection(where, label, "image_file", None, str(exc)))
+            return
         except Unreachable as exc:
             with summary._lock:
                 summary.unsent.append(Rejection(where, label, "unreachable", None, str(exc)))
