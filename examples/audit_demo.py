@@ -89,6 +89,10 @@ def main(db_path: str, out_dir: str, log_key: str | None = None) -> None:
     for suffix in ("-wal", "-shm"):
         if Path(db_path + suffix).exists():
             shutil.copyfile(db_path + suffix, db + suffix)
+    source = Path(db_path)
+    images = source.with_name(f"{source.stem}-images")  # the acta photos of the copied store
+    if images.is_dir():
+        os.environ["ESCRUTINIO_IMAGES"] = str(images)
     name = "rla-2017"
     run(db, "audit", "create", name, "--all", "--method", "table-comparison",
         "--risk-limit", "0.05", "--seed", SEED)  # fmt: skip

@@ -6,11 +6,15 @@ Each step runs the `escrutinio` command exactly as a user would type it, and pri
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +54,114 @@ def banner(text: str) -> None:
     print(f"\n{'=' * 78}\n{text}\n{'=' * 78}", flush=True)
 
 
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def second_wave(
+    out: Path, data17: Path, keys: Path, log_key: Path, env: dict[str, str], env17: dict[str, str]
+) -> None:
+    """The second wave of 2017 through the submission API: three transmission centres and
+    two MUD witnesses (with photos of their actas) send signed envelopes to `serve`."""
+    print(
+        "\nSecond wave: the remaining actas, up to 17 October, arrive through the submission API\n"
+        "from three simulated transmission centres (each scoped to its states) and two MUD\n"
+        "witnesses (each scoped to two Bolívar tables), who also send photos of the paper actas."
+    )
+    python = str(BIN / "python")
+    subprocess.check_call([python, str(HERE / "venezuela-2017" / "transmission.py"), str(data17)])
+    api = data17 / "api"
+    senders = json.loads((api / "senders.json").read_text(encoding="utf-8"))
+    for sender in senders:
+        name = sender["name"]
+        run("keys", "generate", "--sender", name, "--out", str(keys), env=env)
+        scope = (
+            ("--regions", ",".join(sender["regions"]))
+            if "regions" in sender
+            else ("--units", ",".join(sender["units"]))
+        )
+        run(
+            "senders",
+            "add",
+            name,
+            "--key",
+            str(keys / f"{name}.vkey"),
+            "--source",
+            sender["source"],
+            *scope,
+            env=env17,
+        )
+    port = free_port()
+    serve = [
+        str(BIN / "escrutinio"),
+        "serve",
+        "--accept-actas",
+        "--receipt-key",
+        f"{log_key}.skey",
+        "--images",
+        str(out / "ve2017-images"),
+        "--port",
+        str(port),
+        "--rate",
+        "100",
+        "--burst",
+        "200",
+    ]
+    print(f"\n$ escrutinio {shlex.join(serve[1:])} &", flush=True)
+    server = subprocess.Popen(serve, env=env17)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("demo step failed: the submission server did not start")
+                time.sleep(0.2)
+        for sender in senders:
+            name = sender["name"]
+            images = ("--images", str(api / "images")) if "units" in sender else ()
+            run(
+                "submit",
+                str(api / sender["file"]),
+                "--server",
+                url,
+                "--key",
+                str(keys / f"{name}.skey"),
+                *images,
+                "--log-key",
+                f"{log_key}.vkey",
+                "--receipts",
+                str(out / "receipts" / name),
+                "--journal",
+                str(out / "receipts" / f"{name}.journal.jsonl"),
+                env=env,
+            )
+        print("\nA re-run after a lost connection sends nothing: the journal holds every receipt.")
+        name = senders[0]["name"]
+        run(
+            "submit",
+            str(api / senders[0]["file"]),
+            "--server",
+            url,
+            "--key",
+            str(keys / f"{name}.skey"),
+            "--receipts",
+            str(out / "receipts" / name),
+            "--journal",
+            str(out / "receipts" / f"{name}.journal.jsonl"),
+            env=env,
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+
+
 def main() -> None:
     """Run the demo into ``--out`` (wiped first)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -85,14 +197,7 @@ def main() -> None:
     )
     run("bulletin", env=env17)
     run("results", "--contest", "gov-VE07", "--contest", "gov-VE14", env=env17)
-    print("\nSecond wave: the remaining actas, up to 17 October.")
-    run(
-        "import",
-        str(data17 / "actas_wave2.csv"),
-        "--received-at",
-        "2017-10-17T20:00:00-04:00",
-        env=env17,
-    )
+    second_wave(out, data17, keys, log_key, env, env17)
     run("bulletin", env=env17)
     run("results", "--contest", "gov-VE07", env=env17)
     run("bulletins", env=env17)
@@ -160,6 +265,25 @@ def main() -> None:
         str(out / "verifier-state"),
         env=env,
     )
+
+    print(
+        "\nThe senders' receipts against the publication: every witness receipt and the first\n"
+        "five of each transmission centre (each check reads the whole log, so not all 1,322)."
+    )
+    receipts = sorted((out / "receipts" / "mud-testigo-1").glob("*.json"))
+    receipts += sorted((out / "receipts" / "mud-testigo-2").glob("*.json"))
+    for n in range(1, 4):
+        receipts += sorted((out / "receipts" / f"cne-transmision-{n}").glob("*.json"))[:5]
+    run(
+        "verify",
+        str(site),
+        "--log-key",
+        f"{log_key}.vkey",
+        *(a for r in receipts for a in ("--receipt", str(r))),
+        env=env,
+    )
+    print("\nThe witnesses' photos: each QR code is decoded and compared with the typed acta.")
+    run("qr-check", env=env17, ok=(1,))
 
     banner("3. Risk-limiting audit of the 23 races (table comparison, 5% risk)")
     print(

@@ -69,6 +69,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("witness", 6, pure=False),
     Component("receive", 6, pure=False),
     Component("serve", 6, pure=False),
+    Component("submit_client", 6, pure=False),
     Component("cli", 7, pure=False),
 )
 BY_NAME = {c.name: c for c in COMPONENTS}

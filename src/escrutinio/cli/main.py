@@ -15,6 +15,7 @@ from escrutinio.cli.ledger import register as register_ledger
 from escrutinio.cli.results import register as register_results
 from escrutinio.cli.senders import register as register_senders
 from escrutinio.cli.serve import register as register_serve
+from escrutinio.cli.submit import register as register_submit
 
 app = typer.Typer(
     name="escrutinio",
@@ -34,6 +35,7 @@ for register in (
     register_serve,
     register_senders,
     register_interop,
+    register_submit,
 ):
     register(app)
 guard_commands(app)

@@ -1,7 +1,10 @@
 """Storing a signed envelope: its acta version (new, conflicting, or an identical one
 already stored), the envelope's own log leaf and its row with the signed receipt, all in
 one transaction under the log's append lock, so the receipt exists only if everything it
-promises was committed. The same envelope again returns the stored receipt."""
+promises was committed. The same envelope again returns the stored receipt. Each image the
+envelope lists (and the acta version does not have yet) also gets an ``image`` leaf right
+after the envelope's leaf and its ``acta_images`` row, so `qr-check`, the publication's
+``images.csv`` and the table pages treat API-received images like ``images add``'s."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.prepared import PreparedActa
 from escrutinio.store import schema as t
 from escrutinio.store.database import lock_for_append
+from escrutinio.store.images import record_image_ref
 from escrutinio.store.log import append_log, next_index
 from escrutinio.store.senders import Sender, sender_in
 from escrutinio.store.store import Store
@@ -56,6 +60,34 @@ def _slot_versions(conn: Connection, acta: PreparedActa) -> list[tuple[int, str,
         )
     ).all()
     return [(int(v), str(h), int(i)) for v, h, i in rows]
+
+
+def _version_id(conn: Connection, acta: PreparedActa, version: int) -> int:
+    av = t.acta_versions.c
+    return int(
+        conn.execute(
+            select(av.id).where(
+                av.unit_idx == acta.unit_idx,
+                av.contest == acta.contest,
+                av.source == acta.source,
+                av.version == version,
+            )
+        ).scalar_one()
+    )
+
+
+def _held_images(conn: Connection, acta: PreparedActa, version: int) -> set[str]:
+    """The images the stored version already has (a duplicate envelope adds only others)."""
+    ai = t.acta_images.c
+    rows = conn.execute(
+        select(ai.sha256).where(
+            ai.unit == acta.unit,
+            ai.contest == acta.contest,
+            ai.source == acta.source,
+            ai.version == version,
+        )
+    )
+    return {str(r[0]) for r in rows}
 
 
 def store_envelope(
@@ -103,11 +135,30 @@ def store_envelope(
             outcome,
         )
         entries.append((leaves.ENVELOPE, envelope_body))
-        append_log(store, conn, entries, start)
         envelope_index = start + len(entries) - 1
+        held = set() if outcome != "duplicate" else _held_images(conn, acta, version)
+        new_images = [i for i in signed.images if i.sha256 not in held]
+        for image in new_images:
+            entries.append(
+                (
+                    leaves.IMAGE,
+                    leaves.image_leaf(
+                        acta.unit,
+                        acta.contest,
+                        acta.source,
+                        version,
+                        image.sha256,
+                        image.media_type,
+                        when,
+                    ),
+                )
+            )
+        append_log(store, conn, entries, start)
+        acta_id: int | None = None
         if outcome != "duplicate":
-            conn.execute(
-                insert(t.acta_versions).values(
+            acta_id = conn.execute(
+                insert(t.acta_versions)
+                .values(
                     unit=acta.unit,
                     unit_idx=acta.unit_idx,
                     contest=acta.contest,
@@ -121,7 +172,24 @@ def store_envelope(
                     counting=version == 1,
                     log_idx=acta_index,
                 )
-            )
+                .returning(t.acta_versions.c.id)
+            ).scalar_one()
+        if new_images:
+            if acta_id is None:
+                acta_id = _version_id(conn, acta, version)
+            for n, image in enumerate(new_images, start=envelope_index + 1):
+                record_image_ref(
+                    conn,
+                    acta_id,
+                    acta.unit,
+                    acta.contest,
+                    acta.source,
+                    version,
+                    image.sha256,
+                    image.media_type,
+                    when,
+                    n,
+                )
         receipt = sign_receipt(
             receipt_body(
                 origin=signer.name,

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from escrutinio.ledger.note import Ed25519Signer, Ed25519Verifier
-from escrutinio.model.canonical import canonical_json
+from escrutinio.submission.envelope import canonical_bytes
 
 RECEIPT_VERSION = "escrutinio-receipt/1"
 RECEIPT_DOMAIN = b"escrutinio receipt v1\n"
@@ -114,8 +114,8 @@ def receipt_body(
 
 def sign_receipt(body: dict[str, Any], signer: Ed25519Signer) -> bytes:
     """The canonical bytes of the receipt document for ``body`` signed by the log key."""
-    signature = signer.sign(RECEIPT_DOMAIN + canonical_json(body))
-    return canonical_json(
+    signature = signer.sign(RECEIPT_DOMAIN + canonical_bytes(body))
+    return canonical_bytes(
         {
             "key_id": f"{signer.key_id:08x}",
             "receipt": body,
@@ -159,7 +159,7 @@ def verify_receipt(receipt: bytes | dict[str, Any], verifier: Ed25519Verifier) -
         signature = base64.b64decode(str(doc["signature"]).encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
         raise ReceiptError("the receipt signature is not base64") from None
-    if not verifier.verify(RECEIPT_DOMAIN + canonical_json(body), signature):
+    if not verifier.verify(RECEIPT_DOMAIN + canonical_bytes(body), signature):
         raise ReceiptError("the receipt signature does not verify with the log's key")
     for name in ("envelope_sha256", "leaf_hash"):
         if not HEX64.fullmatch(_field(body, name, str)):
