@@ -120,11 +120,11 @@ def test_publication_without_audits_says_so(pub: Pub) -> None:
 
 def test_verifier_counts_pending_tables_as_the_auditor_does(definition: Definition) -> None:
     from escrutinio.audit.workflow.reported import pending_ballots
-    from escrutinio.verify.audits import _pending_ballots
+    from escrutinio.verify.audits import pending_ballots as verifier_pending
 
     present = ["u1", "u3"]
     idx = np.array([definition.units.index[u] for u in present], dtype=np.int32)
-    assert _pending_ballots(definition, "gov-A", present) == pending_ballots(
+    assert verifier_pending(definition, "gov-A", present) == pending_ballots(
         definition, "gov-A", idx
     )
     assert pending_ballots(definition, "gov-A", idx) == 400 + 200 + 2 * (

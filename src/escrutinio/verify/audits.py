@@ -60,7 +60,7 @@ def consistent_sample(population: Sequence[str], seed: str, skip: int, size: int
     return [str(x) for x in islice(draws, skip, skip + size)]
 
 
-def _population_rows(
+def population_rows(
     definition: Definition, record: Record, create: AuditStep, cid: str
 ) -> tuple[list[str], list[int]]:
     """Tables whose official acta for ``cid`` counted when the audit was created (sorted),
@@ -80,10 +80,10 @@ def _population_rows(
 
 def _population(definition: Definition, record: Record, create: AuditStep, cid: str) -> list[str]:
     """Tables whose official acta for ``cid`` counted when the audit was created."""
-    return _population_rows(definition, record, create, cid)[0]
+    return population_rows(definition, record, create, cid)[0]
 
 
-def _pending_ballots(definition: Definition, cid: str, units: list[str]) -> int:
+def pending_ballots(definition: Definition, cid: str, units: list[str]) -> int:
     """Registered electors (plus the tolerance) of the contest's tables without a counting
     acta: ballots an audit created with ``pending`` counts against the winners."""
     present = {definition.units.index[u] for u in units}
@@ -202,11 +202,11 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
                     "a contest it does not audit"
                 )
             skip = drawn[name].get(cid, 0)
-            units, rows = _population_rows(definition, record, create, cid)
+            units, rows = population_rows(definition, record, create, cid)
             if _text(create.leaf, "method") == "table-comparison":
                 outside = 0
                 if create.leaf.get("pending") is True and definition.info.registered_known:
-                    outside = _pending_ballots(definition, cid, units)
+                    outside = pending_ballots(definition, cid, units)
                 bounds = _error_bounds(definition, record, cid, rows, outside)
                 want = ppeb_sample(units, bounds, seed, skip, len(tables))
             else:
