@@ -119,7 +119,25 @@ def test_fixed_percentage_risks_are_recomputed(pub: Pub, tamper: bool) -> None:
         assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
 
 
-def test_methods_not_recomputed_are_listed(pub: Pub) -> None:
-    sa.create_audit(AuditRecords(pub.store), "m", "macro", 0.2, SEED, ["gov-A", "gov-B"])
+@pytest.mark.parametrize("tamper", [False, True])
+def test_macro_joint_risks_are_recomputed(pub: Pub, tamper: bool) -> None:
+    state = create(pub, "macro")
+    sa.add_round(AuditRecords(pub.store), state, wf.draw(state, {"*": 6}))
+    sa.record_counts(AuditRecords(pub.store), state, honest_counts(state, {"u1": 2}), "board")
+    st = wf.status(state)
+    assert 0 < st.contests[0].risk < 1
+    if tamper:
+        st.contests[1].risk = st.contests[1].risk / 2
+    sa.record_conclusion(AuditRecords(pub.store), state, st)
     ok, detail = audit_check(pub)
-    assert ok and "risks not recomputed: m (macro)" in detail
+    assert ok is not tamper, detail
+    if tamper:
+        assert "audit 'rla' round 1, gov-B: the published risk" in detail
+    else:
+        assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
+
+
+def test_methods_not_recomputed_are_listed(pub: Pub) -> None:
+    sa.create_audit(AuditRecords(pub.store), "f", "full-hand-count", 0.2, SEED, ["gov-A"])
+    ok, detail = audit_check(pub)
+    assert ok and "risks not recomputed: f (full-hand-count)" in detail

@@ -105,12 +105,32 @@ def test_verifier_ppeb_order_equals_the_auditors() -> None:
     assert set(auditor[-len(zero) :]) == zero  # tables that cannot hide an error come last
 
 
-@pytest.mark.parametrize("method", ["macro"])
-def test_audits_whose_draws_need_audit_arithmetic_are_listed(pub: Pub, method: str) -> None:
-    sa.create_audit(AuditRecords(pub.store), "m", method, 0.2, SEED, ["gov-A", "gov-B"])
+def test_macro_pooled_draws_are_re_derived_and_a_substitute_caught(pub: Pub) -> None:
+    state, _ = sa.create_audit(AuditRecords(pub.store), "m", "macro", 0.2, SEED, ["gov-A", "gov-B"])
+    honest = wf.draw(state, {"*": 5})["*"]
+    sa.add_round(AuditRecords(pub.store), state, {"*": honest})
     publish(pub.store, pub.out, pub.signer)
     ok, detail = audit_check(pub)
-    assert ok and "not re-derived: m (macro)" in detail
+    assert ok and "1 round(s), 5 table draws re-derived" in detail, detail
+    assert "not re-derived" not in detail
+    other = next(u for u in ["u1", "u2", "u3", "u4", "u5", "u6"] if u != honest[1])
+    sa.add_round(AuditRecords(pub.store), state, {"*": [honest[0], other]})
+    publish(pub.store, pub.out, pub.signer)
+    ok, detail = audit_check(pub)
+    assert not ok and "audit 'm' round 2, *: draw 6 is" in detail, detail
+
+
+def test_supermajority_table_draws_are_re_derived_as_uniform(pub: Pub) -> None:
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "s", "table-comparison", 0.2, SEED, ["gov-B"], threshold=0.52
+    )
+    draws = wf.draw(state, {"gov-B": 2})
+    assert draws["gov-B"] == consistent_sample(["u5", "u6"], SEED, 0, 2)
+    sa.add_round(AuditRecords(pub.store), state, draws)
+    publish(pub.store, pub.out, pub.signer)
+    ok, detail = audit_check(pub)
+    assert ok and "2 table draws re-derived" in detail, detail
+    assert "risks not recomputed: s (table-comparison with threshold)" in detail
 
 
 def test_publication_without_audits_says_so(pub: Pub) -> None:
@@ -120,7 +140,7 @@ def test_publication_without_audits_says_so(pub: Pub) -> None:
 
 def test_verifier_counts_pending_tables_as_the_auditor_does(definition: Definition) -> None:
     from escrutinio.audit.workflow.reported import pending_ballots
-    from escrutinio.verify.audits import pending_ballots as verifier_pending
+    from escrutinio.verify.audit_reported import pending_ballots as verifier_pending
 
     present = ["u1", "u3"]
     idx = np.array([definition.units.index[u] for u in present], dtype=np.int32)

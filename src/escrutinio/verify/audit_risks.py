@@ -24,21 +24,22 @@ table audits with a supermajority threshold) are listed as not recomputed.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from escrutinio.audit.stats.hypergeometric import attained_risk
-from escrutinio.audit.stats.macro import BatchContest, contest_error_bounds, make_batch_contest
+from escrutinio.audit.stats.macro import BatchContest, contest_error_bounds
 from escrutinio.audit.stats.ppeb_betting import betting_pvalues
 from escrutinio.audit.stats.reconcile import reconcile_contest
 from escrutinio.model.definition import Definition
-from escrutinio.verify.audits import pending_ballots, population_rows
+from escrutinio.verify.audit_macro import Pooled, macro_risks, pooled_for
+from escrutinio.verify.audit_reported import Reported, reported_contest
+from escrutinio.verify.audits import POOLED
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
 
-RECOMPUTED = ("table-comparison", "fixed-percentage")
+RECOMPUTED = ("table-comparison", "fixed-percentage", "macro")
 """Methods whose measured risk the verifier recomputes."""
 
 RELATIVE_TOLERANCE = 1e-5
@@ -59,57 +60,6 @@ class RiskCheck:
         if self.skipped:
             text += f"; risks not recomputed: {', '.join(self.skipped)}"
         return text
-
-
-@dataclass(frozen=True)
-class Reported:
-    """A contest's reported tables as the audit saw them (sorted ids), votes per candidate,
-    ballots per table and the option → candidate map."""
-
-    units: list[str]
-    contest: BatchContest
-    option_candidate: np.ndarray
-
-    @property
-    def position(self) -> dict[str, int]:
-        """Table id → row."""
-        return {u: i for i, u in enumerate(self.units)}
-
-    def by_candidate(self, votes: list[tuple[int, ...]]) -> np.ndarray:
-        """Option counts ``[tables, options]`` summed per candidate."""
-        n_cand = self.contest.reported.shape[1]
-        out = np.zeros((len(votes), n_cand), dtype=np.int64)
-        for k, row in enumerate(votes):
-            for opt, v in enumerate(row):
-                out[k, int(self.option_candidate[opt])] += int(v)
-        return out
-
-
-def reported_contest(
-    definition: Definition, record: Record, create: AuditStep, cid: str
-) -> Reported:
-    """The contest's reported results at the audit's creation, read from the acta leaves."""
-    units, rows = population_rows(definition, record, create, cid)
-    layout = definition.layout(cid)
-    n_opt = len(layout.option_ids)
-    opt_cand = np.asarray(layout.option_candidate[:n_opt], dtype=np.int64)
-    actas = record.actas
-    votes = np.zeros((len(rows), len(layout.candidate_ids)), dtype=np.int64)
-    cast = np.zeros(len(rows), dtype=np.int64)
-    for k, r in enumerate(rows):
-        obj = json.loads(str(actas["votes"][r]))
-        per_option = [int(obj.get(o, 0)) for o in layout.option_ids[:n_opt]]
-        for opt, count in enumerate(per_option):
-            votes[k, int(opt_cand[opt])] += count
-        null, blank = int(actas["null"][r] or 0), int(actas["blank"][r] or 0)
-        cast[k] = max(int(actas["voters"][r] or 0), sum(per_option) + max(null, 0) + max(blank, 0))
-    outside = 0
-    if create.leaf.get("pending") is True and definition.info.registered_known:
-        outside = pending_ballots(definition, cid, units)
-    seats = definition.contests[cid].seats
-    n_cand = len(layout.candidate_ids)
-    contest = make_batch_contest(cid, votes, cast, seats, (0,) * n_cand if outside else (), outside)
-    return Reported(units, contest, opt_cand)
 
 
 def _tied(c: BatchContest) -> bool:
@@ -196,6 +146,16 @@ class _Audit:
     drawn: dict[str, list[str]] = field(default_factory=dict)
     counts: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     reported: dict[str, Reported] = field(default_factory=dict)
+    pool: Pooled | None = None
+
+
+def _candidates(definition: Definition, cid: str, votes: tuple[int, ...]) -> np.ndarray:
+    """A hand count's option counts summed per candidate of the contest."""
+    layout = definition.layout(cid)
+    out = np.zeros(len(layout.candidate_ids), dtype=np.int64)
+    for opt, v in enumerate(votes):
+        out[int(layout.option_candidate[opt])] += int(v)
+    return out
 
 
 def _same(published: str, risk: float) -> bool:
@@ -252,6 +212,18 @@ def _check_conclusion(
     if not isinstance(contests, list):
         raise RecordProblem(f"log entry {step.index}: audit '{name}' conclusion has no contests")
     checked = 0
+    macro: dict[str, float] = {}
+    if method == "macro":
+        audited = [str(c) for c in audit.create.leaf.get("contests") or []]
+        if audit.pool is None:
+            audit.pool = pooled_for(definition, record, audit.create, audited)
+        hand_all = {
+            (u, c): _candidates(definition, c, v)
+            for (u, c), v in audit.counts.items()
+            if c in audited
+        }
+        risks = macro_risks(audit.pool, audit.drawn.get(POOLED, []), hand_all)
+        macro = dict(zip(audited, risks, strict=True))
     for doc in contests:
         cid = str(doc.get("contest"))
         if cid not in (audit.create.leaf.get("contests") or []):
@@ -264,7 +236,9 @@ def _check_conclusion(
         rep = audit.reported[cid]
         hand = {u: rep.by_candidate([v])[0] for (u, c), v in audit.counts.items() if c == cid}
         drawn = audit.drawn.get(cid, [])
-        if method == "table-comparison":
+        if method == "macro":
+            risk = macro[cid]
+        elif method == "table-comparison":
             limit = float(str(audit.create.leaf.get("risk_limit")))
             risk = table_comparison_risk(rep, drawn, hand, limit)
         else:
