@@ -12,14 +12,15 @@ consistent sample's order); table-comparison audits draw without replacement pro
 to each table's MACRO error bound (Stark 2008), in increasing order of −ln(τ)/u with τ the
 table's first consistent-sampler ticket (Efraimidis & Spirakis 2006): the verifier
 recomputes the bounds from the acta leaves with its own code. MACRO's pooled draws (with
-replacement, :mod:`escrutinio.verify.audit_macro`) are re-derived too. Audits whose draws
-need inputs outside the log (ballot manifests) are listed as not re-derived.
+replacement, :mod:`escrutinio.verify.audit_macro`) are re-derived too, and ballot-level
+draws from the ballot manifest the publication holds (:mod:`escrutinio.verify.audit_ballots`);
+hybrid (stratified) audits are listed as not re-derived.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -28,6 +29,7 @@ import numpy as np
 from consistent_sampler import first_fraction, sampler, sha256_hex
 
 from escrutinio.model.definition import Definition
+from escrutinio.verify.audit_ballots import BALLOT_DRAWS, ballot_draws, published_manifest
 from escrutinio.verify.audit_macro import Pooled, macro_draws, pooled_for
 from escrutinio.verify.audit_reported import pending_ballots, population_rows
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
@@ -44,6 +46,7 @@ class AuditCheck:
     audits: int = 0
     rounds: int = 0
     tables: int = 0
+    ballots: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -54,6 +57,8 @@ class AuditCheck:
             f"{self.audits} audit(s): {self.rounds} round(s), {self.tables} table draws "
             "re-derived from their seeds"
         )
+        if self.ballots:
+            text += f", {self.ballots} ballot draws from their published manifests"
         if self.skipped:
             text += f"; not re-derived: {', '.join(self.skipped)}"
         return text
@@ -142,15 +147,19 @@ def _text(leaf: dict[str, Any], key: str) -> str:
     return value
 
 
-def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
-    """Check every table-sampling audit's draws against its seed; raises
-    :class:`RecordProblem` naming the audit, round and contest that differ."""
+def check_audit_draws(
+    definition: Definition, record: Record, read: Callable[[str], bytes] | None = None
+) -> AuditCheck:
+    """Check every audit's draws against its seed (ballot-level ones against the manifest
+    ``read`` returns from the publication); raises :class:`RecordProblem` naming the audit,
+    round and contest that differ."""
     result = AuditCheck()
     created: dict[str, AuditStep] = {}
     drawn: dict[str, dict[str, int]] = {}
     rounds: dict[str, int] = {}
     parts_seen: dict[str, int] = {}
     pools: dict[str, Pooled] = {}
+    manifests: dict[str, dict[str, int]] = {}
     for step in record.audits:
         leaf = step.leaf
         name = _text(leaf, "audit")
@@ -162,7 +171,7 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
             drawn[name], rounds[name] = {}, 0
             result.audits += 1
             method = _text(leaf, "method")
-            if method not in TABLE_SAMPLES:
+            if method not in TABLE_SAMPLES and not (method in BALLOT_DRAWS and read):
                 result.skipped.append(f"{name} ({method})")
             continue
         if name not in created:
@@ -183,7 +192,8 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
                 f"sequence (expected {rounds[name]})"
             )
         create = created[name]
-        if _text(create.leaf, "method") not in TABLE_SAMPLES:
+        method = _text(create.leaf, "method")
+        if method not in TABLE_SAMPLES and not (method in BALLOT_DRAWS and read):
             continue
         result.rounds += part == 1
         draws = leaf.get("draws")
@@ -192,7 +202,7 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
         seed = _text(create.leaf, "seed")
         contests = create.leaf.get("contests")
         for cid, tables in draws.items():
-            pooled_draw = _text(create.leaf, "method") == "macro"
+            pooled_draw = method == "macro" or method in BALLOT_DRAWS
             if not isinstance(contests, list) or (
                 cid != POOLED if pooled_draw else cid not in contests
             ):
@@ -202,12 +212,20 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
                 )
             skip = drawn[name].get(cid, 0)
             if pooled_draw:
-                if name not in pools:
-                    pools[name] = pooled_for(definition, record, create, list(contests))
-                want = macro_draws(pools[name], seed, skip, len(tables))
+                if method == "macro":
+                    if name not in pools:
+                        pools[name] = pooled_for(definition, record, create, list(contests))
+                    want = macro_draws(pools[name], seed, skip, len(tables))
+                    result.tables += len(tables)
+                else:
+                    assert read is not None  # (audits without it were skipped above)
+                    if name not in manifests:
+                        manifests[name] = published_manifest(name, create.leaf, read)
+                    replacement = create.leaf.get("replacement", True) is not False
+                    want = ballot_draws(manifests[name], seed, skip, len(tables), replacement)
+                    result.ballots += len(tables)
                 _compare(step.index, name, rounds[name], cid, skip, tables, want)
                 drawn[name][cid] = skip + len(tables)
-                result.tables += len(tables)
                 continue
             units, rows = population_rows(definition, record, create, cid)
             ppeb = create.leaf.get("threshold") is None  # supermajority tables: uniform draws

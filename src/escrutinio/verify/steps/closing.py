@@ -16,10 +16,11 @@ from escrutinio.verify.submissions import SubmissionProblem, check_envelopes, re
 def check_audits(ctx: Context) -> str:
     """Every audit's draws follow from its seed over the reported results at its creation,
     and every conclusion's risks from the published hand counts and actas. Needs
-    ``ctx.record`` and ``ctx.snapshots``. Not fatal."""
+    ``ctx.record``, ``ctx.snapshots`` and ``ctx.files`` (ballot manifests). Not fatal."""
     record = need(ctx.record, "record")
     snapshots = need(ctx.snapshots, "snapshots")
-    draws = check_audit_draws(snapshots.definition, record)
+    files = need(ctx.files, "manifest")
+    draws = check_audit_draws(snapshots.definition, record, files.get)
     if not draws.audits:
         return draws.summary()
     risks = check_audit_risks(snapshots.definition, record)
