@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from escrutinio.audit.stats.assertions import Assertion, comparison_assorter
 from escrutinio.audit.stats.batch_assorter import BatchAssorter
@@ -123,7 +124,9 @@ class RunTaints(TaintSampler):
         return out
 
 
-def ppeb_finish_stops(state: AuditState, rc: ReportedContest, wrong: FloatArray) -> FloatArray:
+def ppeb_finish_stops(
+    state: AuditState, rc: ReportedContest, wrong: npt.NDArray[np.bool_]
+) -> FloatArray:
     """Simulated stopping sizes (∞: a full hand count) of the table-comparison audit of a
     contest whose tables ``wrong[run, table]`` carry the error described above."""
     d = design(rc)
