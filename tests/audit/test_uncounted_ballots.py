@@ -4,16 +4,24 @@ than its acta; and next rounds sized from the evidence so far."""
 
 from __future__ import annotations
 
+import math
+import re
+import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from escrutinio.audit.files.handcounts import parse_hand_counts
+from escrutinio.audit.stats.sample_size import bootstrap_draws
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.ballots import manifest_problems
 from escrutinio.audit.workflow.reported import ReportedContest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_ballot_audit import make_state, read_all
 
 SEED = "31415926535897932384"
 
@@ -266,3 +274,38 @@ def test_ballot_methods_take_the_winner_from_the_totals_with_the_outside_votes(
     state.table_batches = frozenset(rc.units)
     winners = {a.winner for a in wf.assertions(state, "gov")}
     assert winners == {2}
+
+
+@pytest.mark.parametrize(
+    ("method", "test"), [("ballot-polling", "bravo"), ("ballot-comparison", "alpha")]
+)
+def test_ballot_next_round_uses_the_evidence_against_the_winner(method: str, test: str) -> None:
+    """Round 1 of 40 ballots: read as reported, or with a quarter of them read as votes for
+    the loser; the next round grows with the evidence against the winner, and its note
+    states the probability of finishing."""
+    sizes = []
+    for wrong_share in (0, 4):
+        state = make_state(method, test, margin=0.1)
+        state.rounds.append(wf.draw(state, {"*": 40}))
+        drawn = state.rounds[0]["*"]
+        read_all(state, set(drawn[::wrong_share]) if wrong_share else set())
+        (st,) = wf.status(state).contests
+        assert not st.confirmed and st.next_size > 0
+        if not st.full_hand_count:
+            assert re.search(r"finish with probability [01]\.\d\d|at the reported shares", st.note)
+        sizes.append(st.next_size)
+    assert sizes[1] > sizes[0]
+
+
+def test_bootstrap_continuations_finish_as_stated() -> None:
+    rng = np.random.default_rng(3)
+    terms = np.where(rng.random(50) < 0.6, math.log(1.2), math.log(0.8))
+    n, q = bootstrap_draws(terms, 0.5, 0.05, 0.9, 10_000, seed=1)
+    assert 0 < n < 10_000 and 0.88 <= q <= 0.95
+    # fresh continuations (another seed) finish by n about as often
+    goal, finished = math.log(20), 0
+    for run in range(400):
+        path = 0.5 + np.cumsum(np.random.default_rng(100 + run).choice(terms, n))
+        finished += bool((path >= goal).any())
+    assert 0.82 <= finished / 400 <= 0.97
+    assert bootstrap_draws(np.full(10, math.log(0.9)), 0.0, 0.05, 0.9, 500)[0] == 500

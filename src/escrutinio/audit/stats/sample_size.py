@@ -219,3 +219,44 @@ def additional_draws(pvalue: float, risk_limit: float, drift: float) -> int:
     if math.isinf(drift):
         return 1
     return math.ceil(math.log(pvalue / risk_limit) / drift)
+
+
+def bootstrap_draws(
+    terms: FloatArray,
+    log_t: float,
+    risk_limit: float,
+    probability: float,
+    cap: int,
+    *,
+    runs: int = 200,
+    seed: int = 0,
+) -> tuple[int, float]:
+    """Further draws that bring the test martingale from ``log_t`` (its current log) to
+    1/``risk_limit`` in a share ``probability`` of ``runs`` continuations, each new draw's
+    log-factor resampled from the observed ``terms`` (the evidence so far, against the
+    winner included); at most ``cap``. Returns (draws, share of runs that finish by then);
+    ``cap`` with the share reached when fewer than ``probability`` ever finish.
+    """
+    goal = math.log(1 / risk_limit)
+    obs = np.nan_to_num(np.asarray(terms, dtype=np.float64), nan=0.0, neginf=-50.0)
+    if log_t >= goal:
+        return 0, 1.0
+    if cap <= 0 or obs.size == 0:
+        return max(cap, 0), 0.0
+    rng = np.random.default_rng(seed)
+    stops = np.full(runs, np.inf)
+    level = np.full(runs, float(log_t))
+    done, chunk = 0, 64
+    while done < cap and np.isinf(stops).any():
+        k = min(chunk, cap - done)
+        path = level[:, None] + np.cumsum(rng.choice(obs, size=(runs, k)), axis=1)
+        hit = (path >= goal) & np.isinf(stops)[:, None]
+        first = hit.any(axis=1)
+        stops[first] = done + np.argmax(hit[first], axis=1) + 1
+        level = path[:, -1]
+        done += k
+        chunk = min(chunk * 2, 8192)
+    s = np.sort(stops)
+    q = s[min(runs - 1, max(0, math.ceil(probability * runs) - 1))]
+    n = int(min(q, cap)) if math.isfinite(q) else cap
+    return n, float(np.mean(stops <= n))

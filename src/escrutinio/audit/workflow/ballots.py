@@ -12,9 +12,13 @@ diluted by ballots that cannot carry the contest (v = (w − l)/N_c). Sizes foun
 contest's draws are scaled by N/N_c to draws from the manifest.
 
 Only the longest prefix of the draws whose ballots are all read enters a test. When a round
-ends above the risk limit, the next round is sized from the reported shares at the current
-P-value (``sample_size.additional_draws``); when the total would reach N, a full hand count
-is required. Each ballot method supplies its assertions, the log-factors of its test
+ends above the risk limit, the next round is sized from the evidence so far: 200
+continuations of the test martingale from its current value, each new draw's log-factor
+resampled from those observed (``sample_size.bootstrap_draws``), give the draws that finish
+in :data:`FINISH_PROBABILITY` of them, and the status note states that probability. When the
+evidence so far finishes too seldom, the next round is sized from the reported shares
+(``sample_size.additional_draws``) and the note says so; when the total would reach N, a
+full hand count is required. Each ballot method supplies its assertions, the log-factors of its test
 martingale, its drift and its expected sample size (:class:`BallotMethod`).
 """
 
@@ -31,7 +35,7 @@ from escrutinio.audit.errors import AuditParameterError
 from escrutinio.audit.stats.assertions import Assertion, plurality_assertions
 from escrutinio.audit.stats.manifest_sampling import sample_manifest
 from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
-from escrutinio.audit.stats.sample_size import additional_draws
+from escrutinio.audit.stats.sample_size import bootstrap_draws
 from escrutinio.audit.stats.supermajority import supermajority_assertion
 from escrutinio.audit.workflow.method import AuditParameters, escalating_conclusion
 from escrutinio.audit.workflow.reported import ReportedContest
@@ -45,6 +49,9 @@ from escrutinio.audit.workflow.state import (
     IntArray,
     ballot_contest_lookup,
 )
+
+FINISH_PROBABILITY = 0.9
+"""Target probability that the next round's size finishes the audit."""
 
 
 def total_ballots(state: AuditState) -> int:
@@ -328,26 +335,44 @@ class BallotMethod(ABC):
             st.risk, st.confirmed, st.note = 0.0, True, "uncontested"
             return st
         asr = self.assertions(state, cid)
-        pvals, current = self.pvalues(state, rc, asr, sample)
+        pvals, _ = self.pvalues(state, rc, asr, sample)
         st.risk = max(pvals)
         st.confirmed = st.risk <= state.risk_limit
         if st.confirmed or not sample or not whole:
             return st
-        extra = 0.0
-        for a, p, now in zip(asr, pvals, current, strict=True):
+        extra, prob, evidence = 0.0, 1.0, True
+        terms = self.log_terms(state, rc, asr, sample)
+        cap = max(pop - len(sample), 0) if not state.replacement else 20 * pop
+        for a, p, lt in zip(asr, pvals, terms, strict=True):
             if p <= state.risk_limit:
                 continue
-            p = max(p, now)
-            drift = self.drift(state, a)
-            if drift <= 0 or not math.isfinite(drift):
-                extra = n_all
-                break
-            extra = max(extra, additional_draws(p, state.risk_limit, drift))
+            with np.errstate(invalid="ignore"):
+                log_t = float(np.nan_to_num(np.sum(lt), nan=-np.inf, neginf=-1e6))
+            n, q = bootstrap_draws(
+                lt, log_t, state.risk_limit, FINISH_PROBABILITY, cap, seed=len(sample)
+            )
+            fallback = q < FINISH_PROBABILITY
+            if fallback:  # from the current statistic at the reported shares' drift
+                drift = self.drift(state, a)
+                goal = math.log(1 / state.risk_limit)
+                n = cap
+                if 0 < drift < math.inf:
+                    n = min(cap, max(1, math.ceil((goal - log_t) / drift)))
+            if n >= extra:
+                extra, prob, evidence = float(n), q, not fallback
         more = max(math.ceil(min(self.manifest_draws(state, cid, extra), n_all)), 1)
         if len(every) + more >= n_all:
             st.next_size, st.full_hand_count = max(n_all - len(every), 0), True
         else:
             st.next_size = more
+            st.note = (
+                f"next round: {more} ballots finish with probability {prob:.2f} if the "
+                "ballots still to draw read like those read so far"
+                if evidence
+                else f"next round: {more} ballots, from the current test statistic at the "
+                f"reported shares (if the ballots still to draw read like those read so far, "
+                f"fewer than {FINISH_PROBABILITY:.0%} of continuations finish: {prob:.2f})"
+            )
         return st
 
     def statuses(self, state: AuditState) -> list[ContestStatus]:
