@@ -64,7 +64,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("reconcile", 4, pure=True),
     Component("forensics", 4, pure=True),
     Component("interop", 4, pure=False),
-    Component("verify", 5, pure=False, may_import=frozenset({"model", "tally"})),
+    Component("verify", 5, pure=False, may_import=frozenset({"model", "tally", "audit.stats"})),
     Component("website", 5, pure=False),
     Component("witness", 6, pure=False),
     Component("receive", 6, pure=False),

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from escrutinio.audit.stats.ppeb_betting import betting_pvalues
+from escrutinio.audit.stats.sampling import ppeb_order_ids
 from escrutinio.audit.stats.simulated_sizes import (
     discrete_sampler,
     finishing_sizes,
@@ -20,6 +22,7 @@ from escrutinio.audit.stats.simulated_sizes import (
 from escrutinio.audit.stats.supermajority import comparison_bounds
 from escrutinio.audit.workflow import finish_sizes as fs
 from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow import table_comparison
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_ballot_audit import SEED, make_state, reported, truth
@@ -89,6 +92,36 @@ def test_table_comparison_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fs, "TABLE_ERROR_RATE", 0.2)
     worse = fs.table_finish_sizes(state, "c1")
     assert worse is not None and worse[2] > n90
+
+
+def test_table_comparison_sizes_hold_in_independent_audits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 90 % size finishes about 90 % of audits run as the audit runs: PPEB draws from
+    other seeds, independent tables in error, the betting martingale's P-values."""
+    monkeypatch.setattr(fs, "TABLE_ERROR_SHARE", 0.05)
+    monkeypatch.setattr(fs, "TABLE_ERROR_RATE", 0.2)
+    rc = reported(tables=400, margin=0.05)
+    state = wf.AuditState("t", "table-comparison", 0.05, SEED, ("c1",), {"c1": rc})
+    sizes = fs.table_finish_sizes(state, "c1")
+    assert sizes is not None and 0 < sizes[0] <= sizes[1] <= sizes[2]
+    d = table_comparison.design(rc)
+    (pair,) = d.pairs
+    w, lo, _ = pair
+    rng = np.random.default_rng(99)
+    shift = np.maximum(1, np.round(0.05 * rc.ballots)).astype(np.int64)
+    stops = []
+    for run in range(150):
+        hand = rc.candidate_counts.copy()
+        wrong = rng.random(len(rc.units)) < 0.2
+        hand[wrong, w] -= shift[wrong]
+        hand[wrong, lo] += shift[wrong]
+        order = ppeb_order_ids(list(rc.units), d.bounds, f"independent-{run}")
+        idx = np.array([rc.position[u] for u in order], dtype=np.int64)
+        e = table_comparison.pair_overstatements(d, pair, idx, hand[idx])
+        p = betting_pvalues(e, d.bounds[idx], float(d.bounds.sum()))
+        hit = np.flatnonzero(p <= 0.05)
+        stops.append(int(hit[0]) + 1 if hit.size else len(order))
+    finished = [float(np.mean(np.array(stops) <= n)) for n in sizes]
+    assert finished[0] >= 0.6 and 0.8 <= finished[2] <= 0.98, (sizes, finished)
 
 
 def two_contest_state(method: str) -> wf.AuditState:

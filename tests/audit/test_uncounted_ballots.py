@@ -4,14 +4,24 @@ than its acta; and next rounds sized from the evidence so far."""
 
 from __future__ import annotations
 
+import math
+import re
+import sys
 from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from escrutinio.audit.files.handcounts import parse_hand_counts
+from escrutinio.audit.stats.sample_size import bootstrap_draws
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.ballots import manifest_problems
 from escrutinio.audit.workflow.reported import ReportedContest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_ballot_audit import make_state, read_all
 
 SEED = "31415926535897932384"
 
@@ -184,3 +194,118 @@ def test_macro_next_round_uses_the_evidence_against_the_winner() -> None:
     n1, n2 = wf.status(neutral).contests[0], wf.status(against).contests[0]
     assert n2.risk > n1.risk
     assert n2.next_size > max(n1.next_size, 1) and "probability" in n2.note
+
+
+def landslide(outside: int) -> ReportedContest:
+    """A referendum-like contest: 'yes' has 70% of the tables' valid votes (200 tables of
+    50 ballots, 35 yes / 15 no each) and ``outside`` ballots are in the totals only."""
+    counts = np.tile(np.array([35, 15], dtype=np.int64), (200, 1))
+    return ReportedContest(
+        contest="ref",
+        seats=1,
+        option_ids=("yes", "no"),
+        candidate_ids=("YES", "NO"),
+        option_candidate=(0, 1),
+        units=tuple(f"t{i:04d}" for i in range(200)),
+        counts=counts,
+        ballots=np.full(200, 50, dtype=np.int64),
+        outside_votes=(0, 0) if outside else (),
+        outside_ballots=outside,
+    )
+
+
+def supermajority_status(rc: ReportedContest, tables: int) -> wf.ContestStatus:
+    """Status of a two-thirds table audit after ``tables`` tables counted as reported."""
+    state = state_of(rc)
+    state.threshold = 2 / 3
+    state.rounds.append(wf.draw(state, {rc.contest: tables}))
+    count_as_reported(state)
+    return wf.status(state).contests[0]
+
+
+def test_supermajority_counts_outside_ballots_as_votes_against_the_winner() -> None:
+    # 7,000 of 10,000: 70% > 2/3 over the tables alone; with 600 ballots outside at their
+    # worst the share is 7,000/10,600 = 66.0%: no sample of tables can confirm it
+    assert supermajority_status(landslide(0), 120).confirmed
+    blocked = supermajority_status(landslide(600), 120)
+    assert not blocked.confirmed and blocked.risk == 1.0
+    # with 200 outside (7,000/10,200 = 68.6%) the audit goes on, needing more evidence
+    inside, outside = (
+        supermajority_status(landslide(0), 60),
+        supermajority_status(landslide(200), 60),
+    )
+    assert outside.risk > inside.risk
+
+
+def test_supermajority_full_hand_count_keeps_the_outside_ballots_at_their_worst() -> None:
+    # 300 outside: reported 7,000/10,300 = 68.0%. The hand count moves one yes to no in
+    # every table: 6,800/10,000 = 68% of the tables (above 2/3) but 6,800/10,300 = 66.0%
+    # with the outside ballots at their worst: the outcome cannot be confirmed
+    rc = landslide(300)
+    state = state_of(rc)
+    state.threshold = 2 / 3
+    state.rounds.append(wf.draw(state, {rc.contest: 200}))
+    count_as_reported(state, {u: (34, 16) for u in rc.units})
+    st = wf.status(state).contests[0]
+    assert st.audited == 200 and not st.confirmed and st.risk == 1.0
+    assert "OUTCOME CHANGED" in st.note
+
+
+@pytest.mark.parametrize("method", ["ballot-polling", "minerva", "providence", "hybrid"])
+def test_every_ballot_method_needs_the_outside_ballots_in_its_manifest(method: str) -> None:
+    rc = bolivar_like(tables=50, outside=1428)
+    state = state_of(rc, method)
+    state.manifest = {u: int(b) for u, b in zip(rc.units, rc.ballots, strict=True)}
+    state.table_batches = frozenset(rc.units)
+    assert any(str(rc.ballots_cast) in p for p in wf.check_inputs(state))
+    state.manifest["pending"] = 1428
+    assert not any("ballots but" in p for p in wf.check_inputs(state))
+
+
+@pytest.mark.parametrize("method", ["ballot-polling", "minerva", "providence", "hybrid"])
+def test_ballot_methods_take_the_winner_from_the_totals_with_the_outside_votes(
+    method: str,
+) -> None:
+    # the tables alone give W a 1,471-vote lead; 3,000 outside votes for L reverse it
+    rc = replace(bolivar_like(tables=50, outside=3000), outside_votes=(0, 0, 3000))
+    state = state_of(rc, method)
+    state.manifest = {**{u: int(b) for u, b in zip(rc.units, rc.ballots, strict=True)}}
+    state.manifest["pending"] = 3000
+    state.table_batches = frozenset(rc.units)
+    winners = {a.winner for a in wf.assertions(state, "gov")}
+    assert winners == {2}
+
+
+@pytest.mark.parametrize(
+    ("method", "test"), [("ballot-polling", "bravo"), ("ballot-comparison", "alpha")]
+)
+def test_ballot_next_round_uses_the_evidence_against_the_winner(method: str, test: str) -> None:
+    """Round 1 of 40 ballots: read as reported, or with a quarter of them read as votes for
+    the loser; the next round grows with the evidence against the winner, and its note
+    states the probability of finishing."""
+    sizes = []
+    for wrong_share in (0, 4):
+        state = make_state(method, test, margin=0.1)
+        state.rounds.append(wf.draw(state, {"*": 40}))
+        drawn = state.rounds[0]["*"]
+        read_all(state, set(drawn[::wrong_share]) if wrong_share else set())
+        (st,) = wf.status(state).contests
+        assert not st.confirmed and st.next_size > 0
+        if not st.full_hand_count:
+            assert re.search(r"finish with probability [01]\.\d\d", st.note)
+        sizes.append(st.next_size)
+    assert sizes[1] > sizes[0]
+
+
+def test_bootstrap_continuations_finish_as_stated() -> None:
+    rng = np.random.default_rng(3)
+    terms = np.where(rng.random(50) < 0.6, math.log(1.2), math.log(0.8))
+    n, q = bootstrap_draws(terms, 0.5, 0.05, 0.9, 10_000, seed=1)
+    assert 0 < n < 10_000 and 0.88 <= q <= 0.95
+    # fresh continuations (another seed) finish by n about as often
+    goal, finished = math.log(20), 0
+    for run in range(400):
+        path = 0.5 + np.cumsum(np.random.default_rng(100 + run).choice(terms, n))
+        finished += bool((path >= goal).any())
+    assert 0.82 <= finished / 400 <= 0.97
+    assert bootstrap_draws(np.full(10, math.log(0.9)), 0.0, 0.05, 0.9, 500)[0] == 500

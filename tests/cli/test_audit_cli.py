@@ -365,3 +365,39 @@ def test_hybrid_workflow(db: str, tmp_path: Path) -> None:
     assert status["conclusion"].startswith("confirmed"), status
     code, out = cli(db, "report", "hy", "--out", str(tmp_path / "rep"))
     assert code == 0, out
+
+
+def test_published_audits_verify_with_draws_and_risks_recomputed(db: str, tmp_path: Path) -> None:
+    """An observer's view: a table audit concluded and a ballot audit drawn, published;
+    ``escrutinio verify`` re-derives both audits' draws (the ballots from the published
+    manifest) and recomputes the table audit's risks."""
+    assert cli(db, "create", "r1", "--all", "--risk-limit", "0.1", "--seed", "0123456789")[0] == 0
+    assert cli(db, "draw", "r1")[0] == 0
+    ret = tmp_path / "ret"
+    assert cli(db, "retrieval", "r1", "--out", str(ret))[0] == 0
+    counts = tmp_path / "hand.csv"
+    fill(ret / "hand_counts_template.csv", counts, REPORTED)
+    assert cli(db, "record", "r1", str(counts))[0] == 0
+    assert cli(db, "report", "r1", "--out", str(tmp_path / "rep"))[0] == 0
+    manifest = write_manifest(tmp_path / "manifest.csv")
+    args = ["--contest", "gov-B", "--method", "ballot-polling", "--seed", "42"]
+    assert cli(db, "create", "bp", *args, "--manifest", str(manifest))[0] == 0
+    assert cli(db, "draw", "bp")[0] == 0
+    keys, pub = tmp_path / "keys", tmp_path / "pub"
+    assert (
+        runner.invoke(
+            app, ["keys", "generate", "--name", "log.example/e", "--out", str(keys)]
+        ).exit_code
+        == 0
+    )
+    log = keys / "log.example_e"
+    published = runner.invoke(app, ["publish", str(pub), "--key", f"{log}.skey", "--db", db])
+    assert published.exit_code == 0, published.output
+    assert list((pub / "audits" / "ballots").glob("*.json"))
+    result = runner.invoke(
+        app, ["verify", str(pub), "--log-key", f"{log}.vkey"], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "ballot draws from their published manifests" in text
+    assert "conclusion(s) recomputed" in text

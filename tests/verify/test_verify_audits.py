@@ -15,12 +15,15 @@ from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow import table_comparison
 from escrutinio.audit.workflow.state import HandCount
 from escrutinio.model import Definition
+from escrutinio.model.canonical import canonical_json_fast, sha256_hex
 from escrutinio.publish.integrity import check_store
 from escrutinio.publish.site import publish
 from escrutinio.store import audits as store_audits
 from escrutinio.store import log as store_log
 from escrutinio.store.audit_records import AuditRecords
+from escrutinio.verify.audit_ballots import published_manifest
 from escrutinio.verify.audits import consistent_sample, ppeb_sample
+from escrutinio.verify.record import RecordProblem
 from escrutinio.verify.verifier import verify_publication
 
 SEED = "09876543210987654321"
@@ -105,12 +108,32 @@ def test_verifier_ppeb_order_equals_the_auditors() -> None:
     assert set(auditor[-len(zero) :]) == zero  # tables that cannot hide an error come last
 
 
-@pytest.mark.parametrize("method", ["macro"])
-def test_audits_whose_draws_need_audit_arithmetic_are_listed(pub: Pub, method: str) -> None:
-    sa.create_audit(AuditRecords(pub.store), "m", method, 0.2, SEED, ["gov-A", "gov-B"])
+def test_macro_pooled_draws_are_re_derived_and_a_substitute_caught(pub: Pub) -> None:
+    state, _ = sa.create_audit(AuditRecords(pub.store), "m", "macro", 0.2, SEED, ["gov-A", "gov-B"])
+    honest = wf.draw(state, {"*": 5})["*"]
+    sa.add_round(AuditRecords(pub.store), state, {"*": honest})
     publish(pub.store, pub.out, pub.signer)
     ok, detail = audit_check(pub)
-    assert ok and "not re-derived: m (macro)" in detail
+    assert ok and "1 round(s), 5 table draws re-derived" in detail, detail
+    assert "not re-derived" not in detail
+    other = next(u for u in ["u1", "u2", "u3", "u4", "u5", "u6"] if u != honest[1])
+    sa.add_round(AuditRecords(pub.store), state, {"*": [honest[0], other]})
+    publish(pub.store, pub.out, pub.signer)
+    ok, detail = audit_check(pub)
+    assert not ok and "audit 'm' round 2, *: draw 6 is" in detail, detail
+
+
+def test_supermajority_table_draws_are_re_derived_as_uniform(pub: Pub) -> None:
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "s", "table-comparison", 0.2, SEED, ["gov-B"], threshold=0.52
+    )
+    draws = wf.draw(state, {"gov-B": 2})
+    assert draws["gov-B"] == consistent_sample(["u5", "u6"], SEED, 0, 2)
+    sa.add_round(AuditRecords(pub.store), state, draws)
+    publish(pub.store, pub.out, pub.signer)
+    ok, detail = audit_check(pub)
+    assert ok and "2 table draws re-derived" in detail, detail
+    assert "risks not recomputed: s (table-comparison with threshold)" in detail
 
 
 def test_publication_without_audits_says_so(pub: Pub) -> None:
@@ -120,13 +143,55 @@ def test_publication_without_audits_says_so(pub: Pub) -> None:
 
 def test_verifier_counts_pending_tables_as_the_auditor_does(definition: Definition) -> None:
     from escrutinio.audit.workflow.reported import pending_ballots
-    from escrutinio.verify.audits import _pending_ballots
+    from escrutinio.verify.audit_reported import pending_ballots as verifier_pending
 
     present = ["u1", "u3"]
     idx = np.array([definition.units.index[u] for u in present], dtype=np.int32)
-    assert _pending_ballots(definition, "gov-A", present) == pending_ballots(
+    assert verifier_pending(definition, "gov-A", present) == pending_ballots(
         definition, "gov-A", idx
     )
     assert pending_ballots(definition, "gov-A", idx) == 400 + 200 + 2 * (
         definition.info.registered_tolerance
     )
+
+
+MANIFEST = {"u1": 303, "u2": 355, "u3": 251, "u4": 156}
+
+
+@pytest.mark.parametrize("method", ["ballot-polling", "minerva"])
+def test_ballot_draws_are_re_derived_from_the_published_manifest(pub: Pub, method: str) -> None:
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "b", method, 0.1, SEED, ["gov-A"], manifest=MANIFEST
+    )
+    honest = wf.draw(state, {"*": 12})["*"]
+    sa.add_round(AuditRecords(pub.store), state, {"*": honest})
+    publish(pub.store, pub.out, pub.signer)
+    digest = state_manifest_digest(pub)
+    assert (pub.out / "audits" / "ballots" / f"{digest}.json").is_file()
+    ok, detail = audit_check(pub)
+    assert ok and "12 ballot draws from their published manifests" in detail, detail
+    assert "not re-derived" not in detail
+    nxt = wf.draw(state, {"*": 3})["*"]
+    sa.add_round(
+        AuditRecords(pub.store), state, {"*": [nxt[0], "u4:1" if nxt[1] != "u4:1" else "u4:2"]}
+    )
+    publish(pub.store, pub.out, pub.signer)
+    ok, detail = audit_check(pub)
+    assert not ok and "audit 'b' round 2, *: draw 14 is" in detail, detail
+
+
+def state_manifest_digest(pub: Pub) -> str:
+    return str(store_audits.audit_info(pub.store, "b")["manifest_sha256"])
+
+
+def test_a_manifest_other_than_the_leaf_states_is_refused() -> None:
+    rows = [[b, n, 1] for b, n in MANIFEST.items()]
+    blob = canonical_json_fast(rows)
+    leaf = {"manifest_sha256": sha256_hex(blob), "manifest_ballots": sum(MANIFEST.values())}
+    assert published_manifest("b", leaf, lambda rel: blob) == MANIFEST
+    other = canonical_json_fast([[*rows[0][:1], 1, 1], *rows[1:]])
+    with pytest.raises(RecordProblem, match="is not that manifest"):
+        published_manifest("b", leaf, lambda rel: other)
+    short = {**leaf, "manifest_sha256": sha256_hex(other)}
+    with pytest.raises(RecordProblem, match="the manifest holds 763 ballots"):
+        published_manifest("b", short, lambda rel: other)

@@ -119,6 +119,12 @@ FIELDS: dict[str, dict[str, str]] = {
         "attached_at": "When the image was attached (ISO 8601 UTC).",
     },
     "images/<sha256>": {"(file)": "An acta image, named by the SHA-256 of its bytes."},
+    "audits/ballots/<sha256>.json": {
+        "(file)": "A ballot-level audit's ballot manifest (canonical JSON rows [batch, "
+        "ballots, 1 if the batch is a polling table else 0]) or its cast-vote records "
+        "(ballot id -> contest -> 0/1 per option), named by the SHA-256 its create leaf "
+        "states (manifest_sha256, cvrs_sha256)."
+    },
     "qr-checks.csv": {
         "unit": "Polling unit id.",
         "contest": "Contest id.",

@@ -56,6 +56,7 @@ from escrutinio.publish.outdir import (
 )
 from escrutinio.publish.replay import Replay, counting_counts
 from escrutinio.publish.senders import SENDERS_FILE, senders_json
+from escrutinio.store import audits as store_audits
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import images as store_images
 from escrutinio.store import log as store_log
@@ -183,6 +184,11 @@ def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads
     return reads.snapshot_of(definition, counts, state.size)
 
 
+AUDIT_BALLOT_DIR = "audits/ballots"
+"""Ballot manifests and CVR sets of ballot-level audits, each named by its SHA-256 as the
+audit's ``create`` leaf states it, so an observer re-derives the ballot draws."""
+
+
 def _data_files(
     store: Store, state: Replay, tree: MerkleTree, note: str, witness_keys: dict[str, str]
 ) -> dict[str, bytes]:
@@ -207,6 +213,8 @@ def _data_files(
         {**leaf, "log_index": idx} for idx, leaf in state.bulletins
     )
     files["fields.json"] = formats.fields_json()
+    for digest, blob in sorted(store_audits.published_ballot_blobs(store, state.size).items()):
+        files[f"{AUDIT_BALLOT_DIR}/{digest}.json"] = blob  # named by the leaf's SHA-256
     registry = senders_json(state)
     if registry is not None:
         files[SENDERS_FILE] = registry

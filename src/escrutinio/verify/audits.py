@@ -6,19 +6,21 @@ keyed by a seed announced before the draw. For every audit in the log that sampl
 (table comparison, fixed percentage, full hand count), this module rebuilds each contest's
 population (the tables whose official acta counted when the audit was created, from the
 acta leaves) and checks that every round's draws are exactly the next tables of the
-consistent sample for the published seed, so a hand-picked table is caught. Fixed-percentage
-and full-hand-count audits draw uniformly (the consistent sample's order); table-comparison
-audits draw without replacement proportionally to each table's MACRO error bound (Stark
-2008), in increasing order of −ln(τ)/u with τ the table's first consistent-sampler ticket
-(Efraimidis & Spirakis 2006): the verifier recomputes the bounds from the acta leaves with
-its own code. Audits whose draws need other inputs (MACRO's pooled draws, ballot manifests)
-are listed as not re-derived.
+consistent sample for the published seed, so a hand-picked table is caught. Fixed-percentage,
+full-hand-count and supermajority (``threshold``) table audits draw uniformly (the
+consistent sample's order); table-comparison audits draw without replacement proportionally
+to each table's MACRO error bound (Stark 2008), in increasing order of −ln(τ)/u with τ the
+table's first consistent-sampler ticket (Efraimidis & Spirakis 2006): the verifier
+recomputes the bounds from the acta leaves with its own code. MACRO's pooled draws (with
+replacement, :mod:`escrutinio.verify.audit_macro`) are re-derived too, and ballot-level
+draws from the ballot manifest the publication holds (:mod:`escrutinio.verify.audit_ballots`);
+hybrid (stratified) audits are listed as not re-derived.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -27,9 +29,14 @@ import numpy as np
 from consistent_sampler import first_fraction, sampler, sha256_hex
 
 from escrutinio.model.definition import Definition
+from escrutinio.verify.audit_ballots import BALLOT_DRAWS, ballot_draws, published_manifest
+from escrutinio.verify.audit_macro import Pooled, macro_draws, pooled_for
+from escrutinio.verify.audit_reported import pending_ballots, population_rows
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
 
-TABLE_SAMPLES = ("table-comparison", "fixed-percentage", "full-hand-count")
+TABLE_SAMPLES = ("table-comparison", "fixed-percentage", "full-hand-count", "macro")
+POOLED = "*"
+"""The key of a MACRO audit's pooled draws (one sample for all its contests)."""
 
 
 @dataclass
@@ -39,6 +46,7 @@ class AuditCheck:
     audits: int = 0
     rounds: int = 0
     tables: int = 0
+    ballots: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -49,6 +57,8 @@ class AuditCheck:
             f"{self.audits} audit(s): {self.rounds} round(s), {self.tables} table draws "
             "re-derived from their seeds"
         )
+        if self.ballots:
+            text += f", {self.ballots} ballot draws from their published manifests"
         if self.skipped:
             text += f"; not re-derived: {', '.join(self.skipped)}"
         return text
@@ -60,36 +70,9 @@ def consistent_sample(population: Sequence[str], seed: str, skip: int, size: int
     return [str(x) for x in islice(draws, skip, skip + size)]
 
 
-def _population_rows(
-    definition: Definition, record: Record, create: AuditStep, cid: str
-) -> tuple[list[str], list[int]]:
-    """Tables whose official acta for ``cid`` counted when the audit was created (sorted),
-    and their rows of ``record.actas``."""
-    assert create.counting is not None
-    actas = record.actas
-    mask = (
-        create.counting
-        & (actas["contest"] == cid).to_numpy()
-        & (actas["source"] == definition.info.official_source).to_numpy()
-    )
-    rows = np.flatnonzero(mask)
-    units = actas["unit"].to_numpy()[rows]
-    order = np.argsort(units.astype(object), kind="stable")
-    return [str(u) for u in units[order]], [int(r) for r in rows[order]]
-
-
 def _population(definition: Definition, record: Record, create: AuditStep, cid: str) -> list[str]:
     """Tables whose official acta for ``cid`` counted when the audit was created."""
-    return _population_rows(definition, record, create, cid)[0]
-
-
-def _pending_ballots(definition: Definition, cid: str, units: list[str]) -> int:
-    """Registered electors (plus the tolerance) of the contest's tables without a counting
-    acta: ballots an audit created with ``pending`` counts against the winners."""
-    present = {definition.units.index[u] for u in units}
-    missing = [int(i) for i in definition.contest_units(cid) if int(i) not in present]
-    registered = sum(int(definition.units.registered[i]) for i in missing)
-    return registered + len(missing) * int(definition.info.registered_tolerance)
+    return population_rows(definition, record, create, cid)[0]
 
 
 def _error_bounds(
@@ -140,6 +123,23 @@ def ppeb_sample(units: Sequence[str], bounds: Any, seed: str, skip: int, size: i
     return [units[int(i)] for i in order[skip : skip + size]]
 
 
+def _compare(
+    index: int, name: str, round_no: int, cid: str, skip: int, tables: list[str], want: list[str]
+) -> None:
+    """Raise naming the first draw that is not what the seed gives."""
+    if tables == want:
+        return
+    first = next(
+        (i for i, (a, b) in enumerate(zip(tables, want, strict=False)) if a != b),
+        min(len(tables), len(want)),
+    )
+    raise RecordProblem(
+        f"log entry {index}: audit '{name}' round {round_no}, {cid}: draw "
+        f"{skip + first + 1} is {tables[first] if first < len(tables) else None!r} "
+        f"but the seed gives {want[first] if first < len(want) else None!r}"
+    )
+
+
 def _text(leaf: dict[str, Any], key: str) -> str:
     value = leaf.get(key)
     if not isinstance(value, str):
@@ -147,14 +147,19 @@ def _text(leaf: dict[str, Any], key: str) -> str:
     return value
 
 
-def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
-    """Check every table-sampling audit's draws against its seed; raises
-    :class:`RecordProblem` naming the audit, round and contest that differ."""
+def check_audit_draws(
+    definition: Definition, record: Record, read: Callable[[str], bytes] | None = None
+) -> AuditCheck:
+    """Check every audit's draws against its seed (ballot-level ones against the manifest
+    ``read`` returns from the publication); raises :class:`RecordProblem` naming the audit,
+    round and contest that differ."""
     result = AuditCheck()
     created: dict[str, AuditStep] = {}
     drawn: dict[str, dict[str, int]] = {}
     rounds: dict[str, int] = {}
     parts_seen: dict[str, int] = {}
+    pools: dict[str, Pooled] = {}
+    manifests: dict[str, dict[str, int]] = {}
     for step in record.audits:
         leaf = step.leaf
         name = _text(leaf, "audit")
@@ -166,7 +171,7 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
             drawn[name], rounds[name] = {}, 0
             result.audits += 1
             method = _text(leaf, "method")
-            if method not in TABLE_SAMPLES:
+            if method not in TABLE_SAMPLES and not (method in BALLOT_DRAWS and read):
                 result.skipped.append(f"{name} ({method})")
             continue
         if name not in created:
@@ -187,7 +192,8 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
                 f"sequence (expected {rounds[name]})"
             )
         create = created[name]
-        if _text(create.leaf, "method") not in TABLE_SAMPLES:
+        method = _text(create.leaf, "method")
+        if method not in TABLE_SAMPLES and not (method in BALLOT_DRAWS and read):
             continue
         result.rounds += part == 1
         draws = leaf.get("draws")
@@ -196,31 +202,42 @@ def check_audit_draws(definition: Definition, record: Record) -> AuditCheck:
         seed = _text(create.leaf, "seed")
         contests = create.leaf.get("contests")
         for cid, tables in draws.items():
-            if not isinstance(contests, list) or cid not in contests:
+            pooled_draw = method == "macro" or method in BALLOT_DRAWS
+            if not isinstance(contests, list) or (
+                cid != POOLED if pooled_draw else cid not in contests
+            ):
                 raise RecordProblem(
                     f"log entry {step.index}: audit '{name}' draws for '{cid}', "
                     "a contest it does not audit"
                 )
             skip = drawn[name].get(cid, 0)
-            units, rows = _population_rows(definition, record, create, cid)
-            if _text(create.leaf, "method") == "table-comparison":
+            if pooled_draw:
+                if method == "macro":
+                    if name not in pools:
+                        pools[name] = pooled_for(definition, record, create, list(contests))
+                    want = macro_draws(pools[name], seed, skip, len(tables))
+                    result.tables += len(tables)
+                else:
+                    assert read is not None  # (audits without it were skipped above)
+                    if name not in manifests:
+                        manifests[name] = published_manifest(name, create.leaf, read)
+                    replacement = create.leaf.get("replacement", True) is not False
+                    want = ballot_draws(manifests[name], seed, skip, len(tables), replacement)
+                    result.ballots += len(tables)
+                _compare(step.index, name, rounds[name], cid, skip, tables, want)
+                drawn[name][cid] = skip + len(tables)
+                continue
+            units, rows = population_rows(definition, record, create, cid)
+            ppeb = create.leaf.get("threshold") is None  # supermajority tables: uniform draws
+            if _text(create.leaf, "method") == "table-comparison" and ppeb:
                 outside = 0
                 if create.leaf.get("pending") is True and definition.info.registered_known:
-                    outside = _pending_ballots(definition, cid, units)
+                    outside = pending_ballots(definition, cid, units)
                 bounds = _error_bounds(definition, record, cid, rows, outside)
                 want = ppeb_sample(units, bounds, seed, skip, len(tables))
             else:
                 want = consistent_sample(units, seed, skip, len(tables))
-            if tables != want:
-                first = next(
-                    (i for i, (a, b) in enumerate(zip(tables, want, strict=False)) if a != b),
-                    min(len(tables), len(want)),
-                )
-                raise RecordProblem(
-                    f"log entry {step.index}: audit '{name}' round {rounds[name]}, {cid}: draw "
-                    f"{skip + first + 1} is {tables[first] if first < len(tables) else None!r} "
-                    f"but the seed gives {want[first] if first < len(want) else None!r}"
-                )
+            _compare(step.index, name, rounds[name], cid, skip, tables, want)
             drawn[name][cid] = skip + len(tables)
             result.tables += len(tables)
     return result

@@ -219,3 +219,57 @@ def additional_draws(pvalue: float, risk_limit: float, drift: float) -> int:
     if math.isinf(drift):
         return 1
     return math.ceil(math.log(pvalue / risk_limit) / drift)
+
+
+def bootstrap_stops(
+    terms: FloatArray,
+    log_t: float,
+    risk_limit: float,
+    cap: int,
+    *,
+    runs: int = 200,
+    seed: int = 0,
+) -> FloatArray:
+    """Further draws each of ``runs`` continuations of a test martingale needs to go from
+    ``log_t`` (its current log) to 1/``risk_limit`` (∞: not within ``cap``), each new
+    draw's log-factor resampled from the observed ``terms`` (the evidence so far, against
+    the winner included)."""
+    goal = math.log(1 / risk_limit)
+    stops = np.full(runs, np.inf)
+    if log_t >= goal:
+        return np.zeros(runs)
+    obs = np.nan_to_num(np.asarray(terms, dtype=np.float64), nan=0.0, neginf=-50.0)
+    if cap <= 0 or obs.size == 0:
+        return stops
+    rng = np.random.default_rng(seed)
+    level = np.full(runs, float(log_t))
+    done, chunk = 0, 64
+    while done < cap and np.isinf(stops).any():
+        k = min(chunk, cap - done)
+        path = level[:, None] + np.cumsum(rng.choice(obs, size=(runs, k)), axis=1)
+        hit = (path >= goal) & np.isinf(stops)[:, None]
+        first = hit.any(axis=1)
+        stops[first] = done + np.argmax(hit[first], axis=1) + 1
+        level = path[:, -1]
+        done += k
+        chunk = min(chunk * 2, 8192)
+    return stops
+
+
+def bootstrap_draws(
+    terms: FloatArray,
+    log_t: float,
+    risk_limit: float,
+    probability: float,
+    cap: int,
+    *,
+    runs: int = 200,
+    seed: int = 0,
+) -> tuple[int, float]:
+    """Further draws that finish a share ``probability`` of the :func:`bootstrap_stops`
+    continuations, at most ``cap``; returns (draws, share that finish by then)."""
+    stops = bootstrap_stops(terms, log_t, risk_limit, cap, runs=runs, seed=seed)
+    s = np.sort(stops)
+    q = s[min(runs - 1, max(0, math.ceil(probability * runs) - 1))]
+    n = int(min(q, cap)) if math.isfinite(q) else max(cap, 0)
+    return n, float(np.mean(stops <= n))

@@ -12,10 +12,15 @@ diluted by ballots that cannot carry the contest (v = (w − l)/N_c). Sizes foun
 contest's draws are scaled by N/N_c to draws from the manifest.
 
 Only the longest prefix of the draws whose ballots are all read enters a test. When a round
-ends above the risk limit, the next round is sized from the reported shares at the current
-P-value (``sample_size.additional_draws``); when the total would reach N, a full hand count
-is required. Each ballot method supplies its assertions, the log-factors of its test
-martingale, its drift and its expected sample size (:class:`BallotMethod`).
+ends above the risk limit, the next round is sized from the evidence so far: 200
+continuations of the test martingale from its current value, each new draw's log-factor
+resampled from those observed (``sample_size.bootstrap_draws``), give the draws that finish
+in :data:`FINISH_PROBABILITY` of them, at most :data:`GROWTH_CAP` times the draws the
+reported shares' drift needs from the current statistic (unclipped: evidence against the
+winner counts in both); the status note states the probability of finishing. When the total
+would reach N, a full hand count is required. Each ballot method supplies its assertions,
+the log-factors of its test martingale, its drift and its expected sample size
+(:class:`BallotMethod`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from escrutinio.audit.errors import AuditParameterError
 from escrutinio.audit.stats.assertions import Assertion, plurality_assertions
 from escrutinio.audit.stats.manifest_sampling import sample_manifest
 from escrutinio.audit.stats.martingale import FloatArray, sequential_pvalues
-from escrutinio.audit.stats.sample_size import additional_draws
+from escrutinio.audit.stats.sample_size import bootstrap_stops
 from escrutinio.audit.stats.supermajority import supermajority_assertion
 from escrutinio.audit.workflow.method import AuditParameters, escalating_conclusion
 from escrutinio.audit.workflow.reported import ReportedContest
@@ -45,6 +50,13 @@ from escrutinio.audit.workflow.state import (
     IntArray,
     ballot_contest_lookup,
 )
+
+FINISH_PROBABILITY = 0.9
+"""Target probability that the next round's size finishes the audit."""
+
+GROWTH_CAP = 4
+"""A next round is at most this many times the draws the reported shares need from the
+current statistic: a small noisy sample must not call for a full hand count at once."""
 
 
 def total_ballots(state: AuditState) -> int:
@@ -328,26 +340,45 @@ class BallotMethod(ABC):
             st.risk, st.confirmed, st.note = 0.0, True, "uncontested"
             return st
         asr = self.assertions(state, cid)
-        pvals, current = self.pvalues(state, rc, asr, sample)
+        pvals, _ = self.pvalues(state, rc, asr, sample)
         st.risk = max(pvals)
         st.confirmed = st.risk <= state.risk_limit
         if st.confirmed or not sample or not whole:
             return st
-        extra = 0.0
-        for a, p, now in zip(asr, pvals, current, strict=True):
+        extra, prob, capped = 0.0, 1.0, False
+        terms = self.log_terms(state, rc, asr, sample)
+        cap = max(pop - len(sample), 0) if not state.replacement else 20 * pop
+        goal = math.log(1 / state.risk_limit)
+        for a, p, lt in zip(asr, pvals, terms, strict=True):
             if p <= state.risk_limit:
                 continue
-            p = max(p, now)
+            with np.errstate(invalid="ignore"):
+                log_t = float(np.nan_to_num(np.sum(lt), nan=-np.inf, neginf=-1e6))
+            stops = bootstrap_stops(lt, log_t, state.risk_limit, cap, seed=len(sample))
+            ranked = np.sort(stops)
+            q = ranked[min(ranked.size - 1, math.ceil(FINISH_PROBABILITY * ranked.size) - 1)]
+            n_evidence = int(min(q, cap)) if math.isfinite(q) else cap
             drift = self.drift(state, a)
-            if drift <= 0 or not math.isfinite(drift):
-                extra = n_all
-                break
-            extra = max(extra, additional_draws(p, state.risk_limit, drift))
+            n_reported = cap
+            if 0 < drift < math.inf:
+                n_reported = min(cap, max(1, math.ceil((goal - log_t) / drift)))
+            n = max(1, min(n_evidence, GROWTH_CAP * n_reported))
+            if n >= extra:
+                extra, prob = float(n), float(np.mean(stops <= n))
+                capped = n < n_evidence
         more = max(math.ceil(min(self.manifest_draws(state, cid, extra), n_all)), 1)
         if len(every) + more >= n_all:
             st.next_size, st.full_hand_count = max(n_all - len(every), 0), True
         else:
             st.next_size = more
+            st.note = (
+                f"next round: {more} ballots finish with probability {prob:.2f} if the "
+                "ballots still to draw read like those read so far"
+            ) + (
+                f" (at most {GROWTH_CAP}× the draws the reported shares need from here)"
+                if capped
+                else ""
+            )
         return st
 
     def statuses(self, state: AuditState) -> list[ContestStatus]:

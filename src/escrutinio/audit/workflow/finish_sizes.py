@@ -10,8 +10,11 @@ rounds; its comparison estimates are not simulated):
 * table comparison: each table independently has an error with probability
   :data:`TABLE_ERROR_RATE`; an erroneous acta gave the winner 1 % of the table's ballots
   (at least one) that the hand count gives to the loser (a supermajority: to the strongest
-  other candidate); tables drawn without replacement
-  and tested as the audit tests them (its batch assorters' P-values).
+  other candidate); tables drawn and tested as the audit draws and tests them: PPEB without
+  replacement and the betting martingale of every winner–loser pair
+  (:mod:`escrutinio.audit.stats.ppeb_betting`, the same draw order for every pair of a
+  simulated audit, which stops when all pairs have); with a threshold, uniform draws and
+  the supermajority batch assorter's P-values.
 
 The size for q is the q-quantile of the :data:`SIMS` simulated stopping sizes (every
 assertion of the contest stopped); −1 is shown as "full hand count".
@@ -23,11 +26,13 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from escrutinio.audit.stats.assertions import Assertion, comparison_assorter
 from escrutinio.audit.stats.batch_assorter import BatchAssorter
 from escrutinio.audit.stats.kaplan_markov import SUPER_SIMPLE_GAMMA
 from escrutinio.audit.stats.martingale import FloatArray
+from escrutinio.audit.stats.ppeb_betting import TaintSampler, simulate_stops
 from escrutinio.audit.stats.simulated_sizes import (
     discrete_sampler,
     finishing_sizes,
@@ -45,6 +50,7 @@ from escrutinio.audit.workflow.registry import method_named
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import AuditState, Estimate, IntArray
 from escrutinio.audit.workflow.supermajority_tables import assorter_of, supermajority_of
+from escrutinio.audit.workflow.table_comparison import design
 
 TARGETS = (0.7, 0.8, 0.9)
 BALLOT_ERROR_RATE = 0.001
@@ -104,14 +110,53 @@ def ballot_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
     return out
 
 
+class RunTaints(TaintSampler):
+    """Fixed taints per simulated audit: ``matrix[run, table]``."""
+
+    def __init__(self, matrix: FloatArray) -> None:
+        """Taints of every table in every simulated audit."""
+        super().__init__()
+        self.matrix = matrix
+
+    def __call__(self, rng: np.random.Generator, order: IntArray, idx: IntArray) -> FloatArray:
+        """Taints of each run's drawn positions ``order`` (into the available ``idx``)."""
+        out: FloatArray = np.take_along_axis(self.matrix[:, idx], order, axis=1)
+        return out
+
+
+def ppeb_finish_stops(
+    state: AuditState, rc: ReportedContest, wrong: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """Simulated stopping sizes (∞: a full hand count) of the table-comparison audit of a
+    contest whose tables ``wrong[run, table]`` carry the error described above."""
+    d = design(rc)
+    shift = np.maximum(1, np.round(TABLE_ERROR_SHARE * rc.ballots)).astype(np.float64)
+    u = d.bounds
+    stops = np.zeros(wrong.shape[0])
+    for _, _, v in d.pairs:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            taint = np.where(u > 0, np.minimum(2 * shift / v / u, 1.0), 0.0)
+        run = simulate_stops(
+            u, RunTaints(np.where(wrong, taint[None, :], 0.0)), state.risk_limit,
+            runs=wrong.shape[0], seed=SEED,
+        )  # fmt: skip
+        stops = np.maximum(stops, np.where(run > 0, run, np.inf))
+    return stops
+
+
 def table_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
     """Tables for each target probability of finishing (None: nothing to audit)."""
     rc = state.reported[cid]
     if tb.uncontested(rc) or tb.tied(rc):
         return None
     cand = rc.candidate_counts
-    rng = np.random.default_rng(SEED)
+    # the tables in error come from a stream of their own: the draw order's stream is
+    # seeded with SEED, and sharing it would put the tables in error last in every order
+    rng = np.random.default_rng([SEED, 1])
     wrong = rng.random((SIMS, len(rc.units))) < TABLE_ERROR_RATE
+    if state.threshold is None:
+        sizes = finishing_sizes(ppeb_finish_stops(state, rc, wrong), TARGETS)
+        return [-1 if n >= len(rc.units) else n for n in sizes]
     shift = np.maximum(1, np.round(TABLE_ERROR_SHARE * rc.ballots)).astype(np.int64)
     stops = np.zeros(SIMS)
     for b, clean, bad in table_values(state, rc, cand, shift):

@@ -144,9 +144,11 @@ class Hybrid(BallotComparison):
 
     # -------------------------------------------------------------- per-assertion strata
     def assertions(self, state: AuditState, cid: str) -> list[Assertion]:
-        """Winner–loser assertions from the reported actas over the manifest."""
+        """Winner–loser assertions from the reported totals (actas and votes outside the
+        tables) over the manifest; ballots outside the tables are in the manifest without
+        CVRs, so they are in the polling stratum and read by hand like any other."""
         rc = state.reported[cid]
-        totals = rc.candidate_counts.sum(axis=0)
+        totals = rc.candidate_totals
         return plurality_assertions(cid, totals, rc.seats, max(total_ballots(state), 1))
 
     def cvr_stratum(self, state: AuditState, strata: Strata, a: Assertion) -> Stratum:

@@ -72,8 +72,8 @@ class RoundByRound(BallotMethod):
 
     # --------------------------------------------------------------- ballot-method hooks
     def assertion_totals(self, state: AuditState, cid: str) -> IntArray:
-        """The reported votes per candidate."""
-        totals: IntArray = state.reported[cid].candidate_counts.sum(axis=0)
+        """The reported votes per candidate (tables and outside them)."""
+        totals: IntArray = state.reported[cid].candidate_totals
         return totals
 
     def expected(self, state: AuditState, asr: list[Assertion]) -> float:

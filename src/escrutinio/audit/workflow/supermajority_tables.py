@@ -14,6 +14,7 @@ the plurality table test leaves it valid. :func:`variant` gives this method for 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -38,13 +39,24 @@ from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
 
 
+def outside_count(rc: ReportedContest) -> int:
+    """Ballots of the reported totals in no table (at least the votes outside them)."""
+    return max(rc.outside_ballots, sum(rc.outside_votes))
+
+
 def supermajority_of(state: AuditState, rc: ReportedContest) -> SupermajorityAssertion:
-    """The contest's supermajority assertion over its tables' ballots."""
+    """The contest's supermajority assertion over its tables' ballots and the ballots
+    outside them, which count as valid votes for other candidates (assorter a = 0, the
+    least it can be: they can never overstate, so the tables' comparison stays valid over
+    the whole population; Bañuelos & Stark 2012)."""
     threshold = state.threshold if state.threshold is not None else 0.5
     totals = rc.candidate_counts.sum(axis=0)
-    return supermajority_assertion(
-        rc.contest, totals, threshold, max(int(rc.ballots.sum()), int(totals.sum()), 1)
-    )
+    ballots = max(int(rc.ballots.sum()), int(totals.sum()), 1)
+    a = supermajority_assertion(rc.contest, totals, threshold, ballots)
+    out = outside_count(rc)
+    if not out:
+        return a
+    return replace(a, loser_votes=a.loser_votes + out, ballots=a.ballots + out)
 
 
 def assorter_of(state: AuditState, rc: ReportedContest) -> BatchAssorter:
@@ -85,7 +97,8 @@ def full_count_status(state: AuditState, cid: str, st: ContestStatus) -> Contest
     rc = state.reported[cid]
     hand = tb.hand_matrix(state, cid, list(rc.units)).sum(axis=0)
     a = supermajority_of(state, rc)
-    share = float(hand[a.winner]) / max(int(hand.sum()), 1)
+    # the ballots outside the tables stay at their worst: valid votes for other candidates
+    share = float(hand[a.winner]) / max(int(hand.sum()) + outside_count(rc), 1)
     reached = share > a.threshold
     st.risk, st.confirmed, st.outcome_changed = (0.0 if reached else 1.0), reached, not reached
     st.corrected_totals = tuple(int(x) for x in hand)

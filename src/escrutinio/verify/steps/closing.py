@@ -1,10 +1,12 @@
-"""The last steps: ``audits`` (table draws re-derived from their public seeds), ``fields``
+"""The last steps: ``audits`` (table draws re-derived from their public seeds, measured
+risks recomputed), ``fields``
 (fields.json rebuilt from the verifier's field dictionary) and ``coverage`` (files in the
 publication that no check read)."""
 
 from __future__ import annotations
 
 from escrutinio.model.fields import FIELDS, field_dictionary_json
+from escrutinio.verify.audit_risks import check_audit_risks
 from escrutinio.verify.audits import check_audit_draws
 from escrutinio.verify.steps.context import Context, Failed, compare_bytes, need
 from escrutinio.verify.steps.manifest import MANIFEST_NOTE
@@ -12,11 +14,17 @@ from escrutinio.verify.submissions import SubmissionProblem, check_envelopes, re
 
 
 def check_audits(ctx: Context) -> str:
-    """Every audit's draws follow from its seed over the reported results at its creation.
-    Needs ``ctx.record`` and ``ctx.snapshots``. Not fatal."""
+    """Every audit's draws follow from its seed over the reported results at its creation,
+    and every conclusion's risks from the published hand counts and actas. Needs
+    ``ctx.record``, ``ctx.snapshots`` and ``ctx.files`` (ballot manifests). Not fatal."""
     record = need(ctx.record, "record")
     snapshots = need(ctx.snapshots, "snapshots")
-    return check_audit_draws(snapshots.definition, record).summary()
+    files = need(ctx.files, "manifest")
+    draws = check_audit_draws(snapshots.definition, record, files.get)
+    if not draws.audits:
+        return draws.summary()
+    risks = check_audit_risks(snapshots.definition, record)
+    return f"{draws.summary()}; {risks.summary()}"
 
 
 def check_fields(ctx: Context) -> str:

@@ -1,0 +1,254 @@
+"""Every audit round's measured risk recomputed from the published log alone.
+
+An audit's ``conclusion`` leaf states each contest's measured risk. An observer holding the
+publication can recompute it: the reported results are the official acta leaves that
+counted when the audit was created (the ``create`` leaf's log position), the draws are the
+``draw`` leaves, the hand counts the ``record`` leaves (the latest version of each table's
+count before the conclusion). This module replays the audit leaves in log order and, at each
+conclusion, recomputes the risk of every contest with the risk measures of the pure
+statistics package :mod:`escrutinio.audit.stats` (the same published tests the auditors'
+software runs, never its workflow code):
+
+* ``table-comparison``: the betting martingale over PPEB draws (Stark 2008; aGRAPA bets,
+  Waudby-Smith & Ramdas 2024) of every winner–loser pair, each table's overstatement
+  ((r_w − r_l) − (a_w − a_l)) / V', a hand count with more ballots than its acta scored at
+  the table's full error bound; ballots outside the tables reduce every margin (Bañuelos &
+  Stark 2012); every table counted: the hand count decides (risk 0 or 1);
+* ``fixed-percentage``: the hypergeometric attained risk of the audited tables.
+
+Only the longest prefix of each contest's draws whose tables all have hand counts enters a
+test, as in the auditors' workflow. A difference of more than rounding (risks are published
+as six significant digits) fails naming the audit, round and contest. Other methods (and
+table audits with a supermajority threshold) are listed as not recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from escrutinio.audit.stats.hypergeometric import attained_risk
+from escrutinio.audit.stats.macro import BatchContest, contest_error_bounds
+from escrutinio.audit.stats.ppeb_betting import betting_pvalues
+from escrutinio.audit.stats.reconcile import reconcile_contest
+from escrutinio.model.definition import Definition
+from escrutinio.verify.audit_macro import Pooled, macro_risks, pooled_for
+from escrutinio.verify.audit_reported import Reported, reported_contest
+from escrutinio.verify.audits import POOLED
+from escrutinio.verify.record import AuditStep, Record, RecordProblem
+
+RECOMPUTED = ("table-comparison", "fixed-percentage", "macro")
+"""Methods whose measured risk the verifier recomputes."""
+
+RELATIVE_TOLERANCE = 1e-5
+"""Published risks carry six significant digits."""
+
+
+@dataclass
+class RiskCheck:
+    """What the risk recomputation found."""
+
+    conclusions: int = 0
+    contests: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One clause for the verifier's report."""
+        text = f"{self.contests} contest risk(s) in {self.conclusions} conclusion(s) recomputed"
+        if self.skipped:
+            text += f"; risks not recomputed: {', '.join(self.skipped)}"
+        return text
+
+
+def _tied(c: BatchContest) -> bool:
+    """A winner–loser margin at or below zero with the outside ballots at their worst."""
+    pairs = c.all_pairs()
+    return bool(pairs) and min(c.margin(w, lo) for w, lo in pairs) <= 0
+
+
+def table_comparison_risk(
+    rep: Reported, drawn: list[str], hand: dict[str, np.ndarray], risk_limit: float
+) -> float:
+    """The table-comparison audit's measured risk over its audited prefix."""
+    c = rep.contest
+    n_tab = len(rep.units)
+    if c.reported.shape[1] <= c.seats:
+        return 0.0
+    if _tied(c):
+        return 1.0
+    sample = _prefix(drawn, hand)
+    if not sample:
+        return 1.0
+    per_pair = contest_error_bounds(c)
+    bounds = np.maximum(np.maximum.reduce(per_pair) if per_pair else np.zeros(n_tab), 0.0)
+    pos = rep.position
+    idx = np.array([pos[u] for u in sample], dtype=np.int64)
+    actual = np.vstack([hand[u] for u in sample])
+    total = float(bounds.sum())
+    risk = 0.0
+    for w, lo in c.pairs():
+        v = c.margin(w, lo)
+        r = c.reported[idx]
+        e = ((r[:, w] - r[:, lo]) - (actual[:, w] - actual[:, lo])) / v
+        over = actual.sum(axis=1) > c.ballots[idx]
+        e = np.where(over, np.maximum(e, bounds[idx]), e)
+        p = betting_pvalues(e, bounds[idx], total)
+        risk = max(risk, float(p[-1]) if p.size else 1.0)
+    if risk <= risk_limit or len(sample) < len(drawn) or len(sample) < n_tab:
+        return risk
+    return _fully_counted_risk(rep, hand)
+
+
+def _fully_counted_risk(rep: Reported, hand: dict[str, np.ndarray]) -> float:
+    """Every table hand counted: 0 if the hand count (with the outside ballots at their
+    worst) keeps the reported winners, else 1."""
+    c = rep.contest
+    pos = rep.position
+    rec = reconcile_contest(c.reported, {pos[u]: h for u, h in hand.items() if u in pos}, c.seats)
+    if rec.winners_changed or rec.corrected_totals is None:
+        return 1.0
+    corrected = np.asarray(rec.corrected_totals, dtype=np.int64)
+    for w, lo in c.all_pairs():
+        if int(corrected[w] - corrected[lo]) - c.outside_ballots <= 0:
+            return 1.0
+    return 0.0
+
+
+def fixed_percentage_risk(rep: Reported, drawn: list[str], hand: dict[str, np.ndarray]) -> float:
+    """The hypergeometric risk a fixed-percentage audit attains over its audited prefix."""
+    c = rep.contest
+    if c.reported.shape[1] <= c.seats:
+        return 0.0
+    if not c.pairs():
+        return 1.0
+    sample = _prefix(drawn, hand)
+    pos = rep.position
+    idx = np.array([pos[u] for u in sample], dtype=np.int64)
+    actual = np.vstack([hand[u] for u in sample]) if sample else np.zeros((0, c.reported.shape[1]))
+    return float(attained_risk(c, idx, actual).risk)
+
+
+def _prefix(drawn: list[str], hand: dict[str, np.ndarray]) -> list[str]:
+    """Longest prefix of the draws whose tables all have hand counts."""
+    out: list[str] = []
+    for u in drawn:
+        if u not in hand:
+            break
+        out.append(u)
+    return out
+
+
+@dataclass
+class _Audit:
+    create: AuditStep
+    drawn: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    reported: dict[str, Reported] = field(default_factory=dict)
+    pool: Pooled | None = None
+
+
+def _candidates(definition: Definition, cid: str, votes: tuple[int, ...]) -> np.ndarray:
+    """A hand count's option counts summed per candidate of the contest."""
+    layout = definition.layout(cid)
+    out = np.zeros(len(layout.candidate_ids), dtype=np.int64)
+    for opt, v in enumerate(votes):
+        out[int(layout.option_candidate[opt])] += int(v)
+    return out
+
+
+def _same(published: str, risk: float) -> bool:
+    try:
+        value = float(published)
+    except ValueError:
+        return False
+    if f"{risk:.6g}" == published:
+        return True
+    return math.isclose(value, risk, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-9)
+
+
+def check_audit_risks(definition: Definition, record: Record) -> RiskCheck:
+    """Recompute every conclusion's risks (see the module docstring); raises
+    :class:`RecordProblem` naming the audit, round and contest whose risk differs."""
+    result = RiskCheck()
+    audits: dict[str, _Audit] = {}
+    skipped: set[str] = set()
+    for step in record.audits:
+        leaf = step.leaf
+        name = str(leaf.get("audit"))
+        kind = leaf.get("step")
+        if kind == "create":
+            audits[name] = _Audit(step)
+            method = str(leaf.get("method"))
+            if method not in RECOMPUTED or leaf.get("threshold") is not None:
+                label = method + (" with threshold" if leaf.get("threshold") is not None else "")
+                result.skipped.append(f"{name} ({label})")
+                skipped.add(name)
+            continue
+        audit = audits.get(name)
+        if audit is None:
+            continue  # the draw check names an audit used before its creation
+        if kind == "draw" and isinstance(leaf.get("draws"), dict):
+            for cid, tables in leaf["draws"].items():
+                audit.drawn.setdefault(str(cid), []).extend(str(t) for t in tables)
+        elif kind == "record" and isinstance(leaf.get("counts"), list):
+            for row in leaf["counts"]:
+                audit.counts[(str(row["unit"]), str(row["contest"]))] = tuple(row["votes"])
+        elif kind == "conclusion" and name not in skipped:
+            result.contests += _check_conclusion(definition, record, audit, step)
+            result.conclusions += 1
+    return result
+
+
+def _check_conclusion(
+    definition: Definition, record: Record, audit: _Audit, step: AuditStep
+) -> int:
+    """Recompute one conclusion's risks; returns the contests checked."""
+    leaf = step.leaf
+    name = str(leaf.get("audit"))
+    method = str(audit.create.leaf.get("method"))
+    contests = leaf.get("contests")
+    if not isinstance(contests, list):
+        raise RecordProblem(f"log entry {step.index}: audit '{name}' conclusion has no contests")
+    checked = 0
+    macro: dict[str, float] = {}
+    if method == "macro":
+        audited = [str(c) for c in audit.create.leaf.get("contests") or []]
+        if audit.pool is None:
+            audit.pool = pooled_for(definition, record, audit.create, audited)
+        hand_all = {
+            (u, c): _candidates(definition, c, v)
+            for (u, c), v in audit.counts.items()
+            if c in audited
+        }
+        risks = macro_risks(audit.pool, audit.drawn.get(POOLED, []), hand_all)
+        macro = dict(zip(audited, risks, strict=True))
+    for doc in contests:
+        cid = str(doc.get("contest"))
+        if cid not in (audit.create.leaf.get("contests") or []):
+            raise RecordProblem(
+                f"log entry {step.index}: audit '{name}' concludes on '{cid}', a contest it "
+                "does not audit"
+            )
+        if cid not in audit.reported:
+            audit.reported[cid] = reported_contest(definition, record, audit.create, cid)
+        rep = audit.reported[cid]
+        hand = {u: rep.by_candidate([v])[0] for (u, c), v in audit.counts.items() if c == cid}
+        drawn = audit.drawn.get(cid, [])
+        if method == "macro":
+            risk = macro[cid]
+        elif method == "table-comparison":
+            limit = float(str(audit.create.leaf.get("risk_limit")))
+            risk = table_comparison_risk(rep, drawn, hand, limit)
+        else:
+            risk = fixed_percentage_risk(rep, drawn, hand)
+        published = str(doc.get("risk"))
+        if not _same(published, risk):
+            raise RecordProblem(
+                f"log entry {step.index}: audit '{name}' round {leaf.get('round')}, {cid}: "
+                f"the published risk is {published} but the published hand counts and actas "
+                f"give {risk:.6g}"
+            )
+        checked += 1
+    return checked

@@ -1,0 +1,143 @@
+"""The observer's recomputation: every audit conclusion's measured risk follows from the
+published hand counts and actas, and a tampered hand count or risk is caught by name."""
+
+from __future__ import annotations
+
+import pytest
+from ledger_pubkit import Pub
+
+from escrutinio.audit.workflow import persist as sa
+from escrutinio.audit.workflow import rounds as wf
+from escrutinio.audit.workflow.state import AuditState, HandCount
+from escrutinio.publish.site import publish
+from escrutinio.store.audit_records import AuditRecords
+from escrutinio.verify.verifier import verify_publication
+
+SEED = "09876543210987654321"
+
+
+def honest_counts(state: AuditState, shift: dict[str, int] | None = None) -> list[HandCount]:
+    """Hand counts equal to the actas of every drawn table without one; ``shift`` moves that
+    many votes of a table from its first option to its third (an error found by the board)."""
+    out = []
+    for unit, cid in state.missing():
+        rc = state.reported[cid]
+        votes = [int(v) for v in rc.counts[rc.position[unit]]]
+        moved = (shift or {}).get(unit, 0)
+        if moved and len(votes) > 2:
+            votes[0] -= moved
+            votes[2] += moved
+        out.append(HandCount(unit, cid, tuple(votes)))
+    return out
+
+
+def audit_round(
+    pub: Pub,
+    state: AuditState,
+    sizes: dict[str, int],
+    shift: dict[str, int] | None = None,
+) -> None:
+    """Draw, record hand counts, record the conclusion."""
+    sa.add_round(AuditRecords(pub.store), state, wf.draw(state, sizes))
+    sa.record_counts(AuditRecords(pub.store), state, honest_counts(state, shift), "board")
+    sa.record_conclusion(AuditRecords(pub.store), state, wf.status(state))
+
+
+def audit_check(pub: Pub) -> tuple[bool, str]:
+    publish(pub.store, pub.out, pub.signer)
+    report = verify_publication(pub.out, pub.log_key)
+    check = next(c for c in report.checks if c.name == "audits")
+    return check.ok, check.detail
+
+
+def create(pub: Pub, method: str = "table-comparison", percent: float | None = None) -> AuditState:
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "rla", method, 0.2, SEED, ["gov-A", "gov-B"], percent
+    )
+    return state
+
+
+def test_risks_of_a_table_comparison_audit_with_a_discrepancy_are_recomputed(pub: Pub) -> None:
+    state = create(pub)
+    audit_round(pub, state, {"gov-A": 2, "gov-B": 1}, shift={"u1": 3, "u2": 3, "u3": 3})
+    assert any(c.discrepancies for c in wf.status(state).contests)
+    ok, detail = audit_check(pub)
+    assert ok, detail
+    assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
+
+
+def test_every_round_of_a_two_round_audit_is_recomputed(pub: Pub) -> None:
+    state = create(pub)
+    audit_round(pub, state, {"gov-A": 1, "gov-B": 1}, shift={"u1": 20, "u2": 20, "u3": 20})
+    audit_round(pub, state, {"gov-A": 2})
+    ok, detail = audit_check(pub)
+    assert ok, detail
+    assert "4 contest risk(s) in 2 conclusion(s) recomputed" in detail
+
+
+def test_a_tampered_hand_count_is_caught_naming_audit_round_and_contest(pub: Pub) -> None:
+    state = create(pub)
+    sa.add_round(AuditRecords(pub.store), state, wf.draw(state, {"gov-A": 2, "gov-B": 1}))
+    honest = honest_counts(state)
+    # the log receives a hand count the auditors did not use for their conclusion
+    AuditRecords(pub.store).record_counts("rla", honest_counts(state, {"u1": 40, "u2": 40}), "x")
+    for hc in honest:
+        state.counts[(hc.unit, hc.contest)] = hc.votes
+    sa.record_conclusion(AuditRecords(pub.store), state, wf.status(state))
+    ok, detail = audit_check(pub)
+    assert not ok
+    assert "audit 'rla' round 1, gov-A: the published risk is" in detail
+
+
+def test_a_tampered_risk_is_caught(pub: Pub) -> None:
+    state = create(pub)
+    sa.add_round(AuditRecords(pub.store), state, wf.draw(state, {"gov-A": 2, "gov-B": 1}))
+    sa.record_counts(AuditRecords(pub.store), state, honest_counts(state), "board")
+    st = wf.status(state)
+    gov_b = next(c for c in st.contests if c.contest == "gov-B")
+    gov_b.risk = gov_b.risk / 3
+    sa.record_conclusion(AuditRecords(pub.store), state, st)
+    ok, detail = audit_check(pub)
+    assert not ok
+    assert "audit 'rla' round 1, gov-B: the published risk is" in detail
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_fixed_percentage_risks_are_recomputed(pub: Pub, tamper: bool) -> None:
+    state = create(pub, "fixed-percentage", 50.0)
+    sa.add_round(AuditRecords(pub.store), state, wf.draw(state, wf.first_round_sizes(state)))
+    sa.record_counts(AuditRecords(pub.store), state, honest_counts(state, {"u2": 2}), "board")
+    st = wf.status(state)
+    if tamper:
+        st.contests[0].risk = 0.0001
+    sa.record_conclusion(AuditRecords(pub.store), state, st)
+    ok, detail = audit_check(pub)
+    assert ok is not tamper, detail
+    if tamper:
+        assert f"audit 'rla' round 1, {st.contests[0].contest}: the published risk" in detail
+    else:
+        assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_macro_joint_risks_are_recomputed(pub: Pub, tamper: bool) -> None:
+    state = create(pub, "macro")
+    sa.add_round(AuditRecords(pub.store), state, wf.draw(state, {"*": 6}))
+    sa.record_counts(AuditRecords(pub.store), state, honest_counts(state, {"u1": 2}), "board")
+    st = wf.status(state)
+    assert 0 < st.contests[0].risk < 1
+    if tamper:
+        st.contests[1].risk = st.contests[1].risk / 2
+    sa.record_conclusion(AuditRecords(pub.store), state, st)
+    ok, detail = audit_check(pub)
+    assert ok is not tamper, detail
+    if tamper:
+        assert "audit 'rla' round 1, gov-B: the published risk" in detail
+    else:
+        assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
+
+
+def test_methods_not_recomputed_are_listed(pub: Pub) -> None:
+    sa.create_audit(AuditRecords(pub.store), "f", "full-hand-count", 0.2, SEED, ["gov-A"])
+    ok, detail = audit_check(pub)
+    assert ok and "risks not recomputed: f (full-hand-count)" in detail
