@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from escrutinio.ledger.note import Ed25519Signer
 from escrutinio.model import Definition
 from escrutinio.model.prepared import PreparedActa, content_templates
 from escrutinio.model.validation import ActaValidator
+from escrutinio.receive import group_commit
 from escrutinio.receive.group_commit import GroupCommitter
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import schema as t
@@ -197,3 +199,29 @@ def test_the_group_committer_stores_concurrent_envelopes_once_each(
         assert sorted(v[3] for v in versions if v[0] == unit) == list(range(1, 11))
     entries = list(log_entries(store))
     assert [e.idx for e in entries] == list(range(len(entries)))
+
+
+def test_a_failed_batch_is_stored_again_one_by_one(
+    two_stores: tuple[Store, Store], definition: Definition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, store = two_stores
+
+    def flaky(
+        store: Store, batch: list[Pending], signer: Ed25519Signer, **kw: Any
+    ) -> list[Stored | Exception]:
+        if len(batch) > 1 or batch[0].acta.unit == "u2":
+            raise RuntimeError("batch failed")
+        return store_envelopes(store, batch, signer, **kw)
+
+    monkeypatch.setattr(group_commit, "store_envelopes", flaky)
+    committer = GroupCommitter(store, LOG_KEY, 300)
+    batch = [
+        (_pending(definition, OFFICIAL, acta(u, null=n)), Future[Stored]())
+        for u, n in (("u1", 1), ("u2", 2), ("u1", 3))
+    ]
+    committer._commit(batch)  # as the writer thread does with three waiting envelopes
+    assert [f.result().created for _, f in (batch[0], batch[2])] == [True, True]
+    with pytest.raises(RuntimeError, match="batch failed"):
+        batch[1][1].result()
+    _, versions, _, envelopes = _state(store, 0)
+    assert len(envelopes) == 2 and [v[3] for v in versions] == [1, 2]
