@@ -7,7 +7,9 @@ is registered and the key ID is its key's, the signature, an envelope already st
 (answered with its original receipt), the key is not revoked, the rate limit, the acta by
 every rule of the file intake (same messages), the unit within the sender's scope, the
 acta's source the sender's, every referenced image present with the declared size; then,
-under the log's append lock, revocation once more and the write.
+under the log's append lock, revocation once more and the write. The write goes through
+the process's group committer: envelopes checked at the same time share one transaction,
+and each receipt is returned only after that transaction committed.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from escrutinio.model.definition import Definition
 from escrutinio.model.prepared import ContentTemplate, PreparedActa, content_templates
 from escrutinio.model.validation import ActaValidator
 from escrutinio.receive.config import ReceiveConfig
+from escrutinio.receive.group_commit import GroupCommitter
 from escrutinio.receive.limits import RateLimiter
 from escrutinio.store.definitions import has_definition, read_definition
-from escrutinio.store.envelopes import Stored, known_receipt, store_envelope
+from escrutinio.store.envelopes import Pending, Stored, known_receipt
 from escrutinio.store.senders import Sender, get_sender, unit_in_scope
 from escrutinio.store.store import Store
 from escrutinio.submission.envelope import SignedEnvelope, parse_request
@@ -62,6 +65,10 @@ class Receiver:
     definition: Definition
     templates: dict[str, ContentTemplate]
     senders: dict[str, tuple[Sender, float]] = field(default_factory=dict)
+    committer: GroupCommitter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.committer = GroupCommitter(self.store, self.signer, self.maximum_merge_delay)
 
     @classmethod
     def open(cls, config: ReceiveConfig) -> Receiver:
@@ -246,14 +253,7 @@ class Receiver:
             if now is None or now.revoked:
                 raise _revoked(sender)
 
-        return store_envelope(
-            self.store,
-            signed,
-            acta,
-            self.signer,
-            authorise=authorise,
-            maximum_merge_delay=self.maximum_merge_delay,
-        )
+        return self.committer.store_one(Pending(signed, acta, authorise))
 
     def put_image(self, sha256: str, data: bytes, media_type: str) -> bool:
         """Keep an uploaded image whose bytes must hash to ``sha256``; True when new.

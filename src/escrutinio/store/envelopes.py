@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from escrutinio.ledger.note import Ed25519Signer
@@ -21,9 +21,9 @@ from escrutinio.model import leaves
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.prepared import PreparedActa
 from escrutinio.store import schema as t
+from escrutinio.store.bulk import insert_many
 from escrutinio.store.database import lock_for_append
-from escrutinio.store.images import record_image_ref
-from escrutinio.store.log import append_log, next_index
+from escrutinio.store.log import check_leaf_sizes, next_index
 from escrutinio.store.senders import Sender, sender_in
 from escrutinio.store.store import Store
 from escrutinio.submission.envelope import SignedEnvelope
@@ -52,30 +52,6 @@ def _receipt_in(conn: Connection, sha256: str) -> bytes | None:
     return None if row is None else bytes(row[0])
 
 
-def _slot_versions(conn: Connection, acta: PreparedActa) -> list[tuple[int, str, int]]:
-    av = t.acta_versions.c
-    rows = conn.execute(
-        select(av.version, av.content_hash, av.log_idx).where(
-            av.unit_idx == acta.unit_idx, av.contest == acta.contest, av.source == acta.source
-        )
-    ).all()
-    return [(int(v), str(h), int(i)) for v, h, i in rows]
-
-
-def _version_id(conn: Connection, acta: PreparedActa, version: int) -> int:
-    av = t.acta_versions.c
-    return int(
-        conn.execute(
-            select(av.id).where(
-                av.unit_idx == acta.unit_idx,
-                av.contest == acta.contest,
-                av.source == acta.source,
-                av.version == version,
-            )
-        ).scalar_one()
-    )
-
-
 def _held_images(conn: Connection, acta: PreparedActa, version: int) -> set[str]:
     """The images the stored version already has (a duplicate envelope adds only others)."""
     ai = t.acta_images.c
@@ -88,6 +64,16 @@ def _held_images(conn: Connection, acta: PreparedActa, version: int) -> set[str]
         )
     )
     return {str(r[0]) for r in rows}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An envelope waiting to be stored: checked, with its prepared acta and the
+    ``authorise`` callback that sees its sender as committed (raising to refuse)."""
+
+    signed: SignedEnvelope
+    acta: PreparedActa
+    authorise: Callable[[Sender | None], None]
 
 
 def store_envelope(
@@ -104,27 +90,118 @@ def store_envelope(
     receipt. Under the append lock: an envelope already stored returns its receipt;
     otherwise ``authorise`` sees the sender as committed now (it raises to refuse, e.g.
     when the key was revoked meanwhile) and nothing is written when it does."""
+    (answer,) = store_envelopes(
+        store,
+        [Pending(signed, acta, authorise)],
+        signer,
+        maximum_merge_delay=maximum_merge_delay,
+        received_at=received_at,
+    )
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
+def store_envelopes(
+    store: Store,
+    batch: list[Pending],
+    signer: Ed25519Signer,
+    *,
+    maximum_merge_delay: int = DEFAULT_MERGE_DELAY,
+    received_at: str | None = None,
+) -> list[Stored | Exception]:
+    """Store several checked envelopes in ONE transaction under the append lock (group
+    commit), in list order and with exactly the outcome storing them one after another
+    would have: a replay inside the batch answers with the receipt issued earlier in it,
+    a second different acta for a slot becomes the next conflicting version. Each answer
+    is a `Stored` or the exception its ``authorise`` raised (nothing written for that
+    envelope). Receipts exist only once the transaction committed: any other failure
+    undoes the whole batch and is raised. The batch costs a few statements in all (one
+    lookup per table, one multi-row insert per table), not a few per envelope."""
+    answers: list[Stored | Exception] = []
     with store.engine.begin() as conn:
         # the lock comes first: a concurrent identical envelope waits, then finds ours
         lock_for_append(conn)
-        start = next_index(conn)
-        known = _receipt_in(conn, signed.sha256)
-        if known is not None:
-            return Stored(known, False)
-        authorise(sender_in(conn, signed.sender))
-        when = utc_timestamp(received_at)
-        versions = _slot_versions(conn, acta)
+        plan = _Plan(conn, next_index(conn), utc_timestamp(received_at), batch)
+        senders: dict[str, Sender | None] = {}
+        for item in batch:
+            name = item.signed.sender
+            known = plan.receipts.get(item.signed.sha256)
+            if known is not None:
+                answers.append(Stored(known, False))
+                continue
+            if name not in senders:  # the registry cannot change while we hold the lock
+                senders[name] = sender_in(conn, name)
+            try:
+                item.authorise(senders[name])
+            except Exception as exc:
+                answers.append(exc)
+                continue
+            answers.append(plan.add(item, signer, maximum_merge_delay))
+        plan.write()
+    return answers
+
+
+_Slot = tuple[int, str, str]
+
+
+class _Plan:
+    """The rows one batch writes, built in memory from one lookup per table."""
+
+    def __init__(self, conn: Connection, start: int, when: str, batch: list[Pending]) -> None:
+        self.conn, self.next, self.when = conn, start, when
+        self.receipts = _receipts_in(conn, [p.signed.sha256 for p in batch])
+        self.versions = _versions_in(conn, {_slot(p.acta) for p in batch})
+        self.held: dict[tuple[_Slot, int], set[str]] = {}
+        self.log: list[tuple[int, str, bytes, bytes]] = []
+        self.actas: list[tuple[object, ...]] = []
+        self.images: list[tuple[int | None, int, tuple[object, ...]]] = []
+        self.envelopes: list[tuple[object, ...]] = []
+
+    def _held(self, slot: _Slot, acta: PreparedActa, version: int) -> set[str]:
+        key = (slot, version)
+        if key not in self.held:
+            stored = any(v[0] == version and v[3] is not None for v in self.versions[slot])
+            self.held[key] = _held_images(self.conn, acta, version) if stored else set()
+        return self.held[key]
+
+    def _append(self, kind: str, body: bytes) -> int:
+        idx = self.next
+        self.log.append((idx, kind, body, leaves.leaf_hash(body)))
+        self.next += 1
+        return idx
+
+    def add(self, item: Pending, signer: Ed25519Signer, maximum_merge_delay: int) -> Stored:
+        """Plan one authorised new envelope; its receipt."""
+        signed, acta, when = item.signed, item.acta, self.when
+        slot = _slot(acta)
+        versions = self.versions[slot]
         same = [v for v in versions if v[1] == acta.content_hash]
-        entries: list[tuple[str, bytes]] = []
         if same:
             version, acta_index, outcome = same[0][0], same[0][2], "duplicate"
         else:
             version = max((v[0] for v in versions), default=0) + 1
             status = "accepted" if version == 1 else "conflicting"
             outcome = "new" if version == 1 else "conflicting"
-            acta_index = start
             body = leaves.acta_leaf(acta.content, acta.content_hash, when, version, status)
-            entries.append((leaves.ACTA, body))
+            acta_index = self._append(leaves.ACTA, body)
+            versions.append((version, acta.content_hash, acta_index, None))
+            self.actas.append(
+                (
+                    acta.unit,
+                    acta.unit_idx,
+                    acta.contest,
+                    acta.source,
+                    version,
+                    acta.content_hash,
+                    acta.blob,
+                    acta.has_blank,
+                    when,
+                    status,
+                    version == 1,
+                    acta_index,
+                )
+            )
         envelope_body = leaves.envelope_leaf(
             signed.envelope,
             base64.b64encode(signed.signature).decode("ascii"),
@@ -134,15 +211,28 @@ def store_envelope(
             version,
             outcome,
         )
-        entries.append((leaves.ENVELOPE, envelope_body))
-        envelope_index = start + len(entries) - 1
-        held = set() if outcome != "duplicate" else _held_images(conn, acta, version)
-        new_images = [i for i in signed.images if i.sha256 not in held]
-        for image in new_images:
-            entries.append(
+        envelope_index = self._append(leaves.ENVELOPE, envelope_body)
+        held = self._held(slot, acta, version)
+        acta_id = next((v[3] for v in versions if v[0] == version), None)
+        for image in signed.images:
+            if image.sha256 in held:
+                continue
+            held.add(image.sha256)
+            body = leaves.image_leaf(
+                acta.unit,
+                acta.contest,
+                acta.source,
+                version,
+                image.sha256,
+                image.media_type,
+                when,
+            )
+            n = self._append(leaves.IMAGE, body)
+            self.images.append(
                 (
-                    leaves.IMAGE,
-                    leaves.image_leaf(
+                    acta_id,
+                    acta_index,
+                    (
                         acta.unit,
                         acta.contest,
                         acta.source,
@@ -150,46 +240,10 @@ def store_envelope(
                         image.sha256,
                         image.media_type,
                         when,
+                        n,
                     ),
                 )
             )
-        append_log(store, conn, entries, start)
-        acta_id: int | None = None
-        if outcome != "duplicate":
-            acta_id = conn.execute(
-                insert(t.acta_versions)
-                .values(
-                    unit=acta.unit,
-                    unit_idx=acta.unit_idx,
-                    contest=acta.contest,
-                    source=acta.source,
-                    version=version,
-                    content_hash=acta.content_hash,
-                    counts=acta.blob,
-                    has_blank=acta.has_blank,
-                    received_at=when,
-                    status="accepted" if version == 1 else "conflicting",
-                    counting=version == 1,
-                    log_idx=acta_index,
-                )
-                .returning(t.acta_versions.c.id)
-            ).scalar_one()
-        if new_images:
-            if acta_id is None:
-                acta_id = _version_id(conn, acta, version)
-            for n, image in enumerate(new_images, start=envelope_index + 1):
-                record_image_ref(
-                    conn,
-                    acta_id,
-                    acta.unit,
-                    acta.contest,
-                    acta.source,
-                    version,
-                    image.sha256,
-                    image.media_type,
-                    when,
-                    n,
-                )
         receipt = sign_receipt(
             receipt_body(
                 origin=signer.name,
@@ -209,15 +263,74 @@ def store_envelope(
             ),
             signer,
         )
-        conn.execute(
-            insert(t.envelopes).values(
-                sha256=signed.sha256,
-                sender=signed.sender,
-                received_at=when,
-                images=json.dumps([i.sha256 for i in signed.images]),
-                acta_log_idx=acta_index,
-                log_idx=envelope_index,
-                receipt=receipt,
+        self.envelopes.append(
+            (
+                signed.sha256,
+                signed.sender,
+                when,
+                json.dumps([i.sha256 for i in signed.images]),
+                acta_index,
+                envelope_index,
+                receipt,
             )
         )
-    return Stored(receipt, True)
+        self.receipts[signed.sha256] = receipt
+        return Stored(receipt, True)
+
+    def write(self) -> None:
+        """Insert every planned row: log entries first (the others refer to them)."""
+        check_leaf_sizes((r[2] for r in self.log), lambda i: f"{self.log[i][1]} record")
+        conn = self.conn
+        insert_many(conn, "log_entries", ("idx", "kind", "body", "leaf_hash"), self.log)
+        insert_many(conn, "acta_versions", ACTA_COLUMNS, self.actas)
+        if self.images:
+            new_ids = _ids_by_log_idx(conn, [a for i, a, _ in self.images if i is None])
+            rows = [(new_ids[a] if i is None else i, *rest) for i, a, rest in self.images]
+            insert_many(conn, "acta_images", IMAGE_COLUMNS, rows)
+        insert_many(conn, "envelopes", ENVELOPE_COLUMNS, self.envelopes)
+
+
+ACTA_COLUMNS = (
+    "unit", "unit_idx", "contest", "source", "version", "content_hash", "counts",
+    "has_blank", "received_at", "status", "counting", "log_idx",
+)  # fmt: skip
+IMAGE_COLUMNS = (
+    "acta_id", "unit", "contest", "source", "version", "sha256", "media_type",
+    "attached_at", "log_idx",
+)  # fmt: skip
+ENVELOPE_COLUMNS = (
+    "sha256", "sender", "received_at", "images", "acta_log_idx", "log_idx", "receipt",
+)  # fmt: skip
+
+
+def _slot(acta: PreparedActa) -> _Slot:
+    return (acta.unit_idx, acta.contest, acta.source)
+
+
+def _receipts_in(conn: Connection, hashes: list[str]) -> dict[str, bytes]:
+    env = t.envelopes.c
+    rows = conn.execute(select(env.sha256, env.receipt).where(env.sha256.in_(set(hashes))))
+    return {str(h): bytes(r) for h, r in rows}
+
+
+def _versions_in(
+    conn: Connection, slots: set[_Slot]
+) -> dict[_Slot, list[tuple[int, str, int, int | None]]]:
+    """(version, content hash, log index, row id) of every stored version of the slots."""
+    av = t.acta_versions.c
+    out: dict[_Slot, list[tuple[int, str, int, int | None]]] = {s: [] for s in slots}
+    rows = conn.execute(
+        select(av.unit_idx, av.contest, av.source, av.version, av.content_hash, av.log_idx, av.id)
+        .where(av.unit_idx.in_({s[0] for s in slots}))
+        .order_by(av.version)
+    )
+    for u, c, s, version, content_hash, log_idx, row_id in rows:
+        if (u, c, s) in out:
+            out[(u, c, s)].append((int(version), str(content_hash), int(log_idx), int(row_id)))
+    return out
+
+
+def _ids_by_log_idx(conn: Connection, log_indexes: list[int]) -> dict[int, int]:
+    av = t.acta_versions.c
+    rows = conn.execute(select(av.log_idx, av.id).where(av.log_idx.in_(set(log_indexes))))
+    return {int(i): int(r) for i, r in rows}
