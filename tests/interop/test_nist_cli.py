@@ -11,6 +11,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from escrutinio.cli.main import app
+from escrutinio.interop.nist.google import stable_id
 from escrutinio.store.store import Store
 from nist_kit import EXPECTED_WARNINGS, civics_validator, json_errors, ocd_ids, xsd_errors
 from support import reported_store, small_definition
@@ -86,7 +87,7 @@ def test_google_flavor_content(db: str, tmp_path: Path) -> None:
     objects = tree.xpath("//*[@objectId][not(self::BallotSelection)]")
     for element in objects:
         stable = element.xpath("ExternalIdentifiers/ExternalIdentifier[OtherType='stable']/Value")
-        assert [v.text for v in stable] == [element.get("objectId")]
+        assert [v.text for v in stable] == [stable_id(element.get("objectId") or "")]
     country = tree.xpath("//GpUnit[@objectId='ru-election']")[0]
     assert country.findtext("Type") == "country"
     assert ocd_ids(xml)[0] == "ocd-division/country:ve"

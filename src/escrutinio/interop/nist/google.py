@@ -47,9 +47,16 @@ def _ext(other_type: str, value: str) -> Node:
     return {"@type": "ExternalIdentifier", "Type": "other", "OtherType": other_type, "Value": value}
 
 
+def stable_id(object_id: str) -> str:
+    """The stable id of an object: its objectId with ``.`` written ``_d`` (the validator
+    takes ``[A-Za-z0-9_-]+``; objectIds hold no other character, and escrutinio identifiers
+    never contain ``_``, so distinct objects keep distinct stable ids)."""
+    return object_id.replace(".", "_d")
+
+
 def _identifiers(object_id: str, escrutinio_id: str, *extra: Node, ocd: str | None = None) -> Node:
     """An ``ExternalIdentifiers`` wrapper: the stable id, the OCD-ID, the escrutinio id."""
-    items: list[Node] = [_ext(STABLE, object_id)]
+    items: list[Node] = [_ext(STABLE, stable_id(object_id))]
     if ocd is not None:
         items.append({"@type": "ExternalIdentifier", "Type": "ocd-id", "Value": ocd})
     items.append(_ext(ids.ESCRUTINIO_ID, escrutinio_id))
