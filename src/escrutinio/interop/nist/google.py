@@ -103,9 +103,10 @@ def write_google_report(inp: ReportInput, country: str, out: Emitter) -> None:
     out.end()
     out.item("Issuer", inp.issuer)
     out.item("IssuerAbbreviation", inp.issuer_abbreviation)
-    out.begin("PartyCollection", "PartyCollection")
-    _parties(inp, out)
-    out.end()
+    if d.parties or d.alliances:  # a collection holds at least one element
+        out.begin("PartyCollection", "PartyCollection")
+        _parties(inp, out)
+        out.end()
     out.begin("PersonCollection", "PersonCollection")
     _persons(inp, out)
     out.end()
