@@ -71,8 +71,9 @@ def nist(
             country=country,
         )
     what = f"bulletin {summary.bulletin}" if summary.bulletin is not None else "live results"
+    kind = "ERR v2" if flavor == "nist" else "Google CDF"
     console.print(
-        f"{out}: {'ERR v2' if flavor == 'nist' else 'Google CDF'} {fmt.upper()} of {what}, {summary.contests} contests, status "
+        f"{out}: {kind} {fmt.upper()} of {what}, {summary.contests} contests, status "
         f"{summary.status}, log size {summary.log_size}",
         highlight=False,
     )
