@@ -1,4 +1,5 @@
-"""``escrutinio export nist``: results in the NIST SP 1500-100 v2 format (XML or JSON)."""
+"""``escrutinio export nist``: results in the NIST SP 1500-100 v2 format (XML or JSON) or
+Google's variant of it (XML)."""
 
 from __future__ import annotations
 
@@ -46,8 +47,9 @@ def nist(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """An ElectionReport (NIST SP 1500-100 v2): GpUnits down to the tables, parties,
-    coalitions, candidates, contests, counts by GpUnit and report status."""
+    """An ElectionReport (NIST SP 1500-100 v2, or with --flavor google the variant Google's
+    civics-cdf-validator reads): GpUnits down to the tables, parties, coalitions,
+    candidates, contests, counts by GpUnit and report status."""
     if fmt not in FORMATS:
         raise fail(f"--format: expected xml or json, got '{fmt}'")
     if flavor not in FLAVORS:
