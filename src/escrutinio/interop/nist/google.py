@@ -5,11 +5,13 @@
 Google's Civics Common Standard reference (developers.google.com/elections-data).
 
 Content is what :mod:`escrutinio.interop.nist.report` writes, with the validator's
-requirements met: every object carries a ``stable`` id (its objectId); the root GpUnit is
-the country (``Type`` country, OCD-ID ``ocd-division/country:<cc>``) and every other
-GpUnit an OCD-style id below its parent's (``…/<level>:<escrutinio id>``, lower case),
-coalitions list their ``PartyIds``; voters, null and blank votes per GpUnit go in the
-contest's ``SummaryCounts`` (``BallotsCast``, ``Overvotes``, ``Undervotes``).
+requirements met: every object carries a ``stable`` id (from its objectId); the root GpUnit
+is the country (``Type`` country, OCD-ID ``ocd-division/country:<cc>``) and every other
+GpUnit an OCD-style id below its parent's (``…/<level>:<escrutinio id>``, lower case);
+every candidate has a ``Person``; a candidate is one ``CandidateSelection`` (its cards
+summed, their parties as ``EndorsementPartyIds``: the validator refuses a candidate in two
+selections); coalitions list their ``PartyIds``; voters, null and blank votes per GpUnit go
+in the contest's ``SummaryCounts`` (``BallotsCast``, ``Overvotes``, ``Undervotes``).
 """
 
 from __future__ import annotations
