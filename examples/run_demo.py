@@ -49,6 +49,35 @@ def validate_nist(xml: Path, js: Path) -> None:
     print(f"{js.name}: valid against NIST's JSON Schema (NIST_V2_election_results_reporting.json)")
 
 
+def validate_google(xml: Path) -> None:
+    """Run Google's civics-cdf-validator (every rule of its election_results set) on the
+    google-flavour export, offline: its OCD-ID list is the ids the file gives."""
+    from lxml import etree
+
+    data = HERE.parent / "src" / "escrutinio" / "data" / "nist"
+    found = etree.parse(str(xml)).xpath("//ExternalIdentifier[Type='ocd-id']/Value/text()")
+    ocd = xml.with_name("ocd-ids.csv")
+    ocd.write_text("id,name\n" + "".join(f"{i},{i}\n" for i in sorted(set(found))))
+    args = [
+        str(BIN / "civics_cdf_validator"),
+        "validate",
+        str(xml),
+        "--xsd",
+        str(data / "escrutinio_google_cdf.xsd"),
+        "--rule_set",
+        "election_results",
+        "--ocdid_file",
+        str(ocd),
+        "-c",
+        "ve",
+    ]
+    print(f"\n$ {shlex.join(args)}", flush=True)
+    # exit status: the highest severity found (3 = errors); warnings are explained in
+    # docs/interop.md
+    if subprocess.call(args) >= 3:
+        sys.exit(f"{xml}: civics-cdf-validator found errors")
+
+
 def banner(text: str) -> None:
     """Print a section title."""
     print(f"\n{'=' * 78}\n{text}\n{'=' * 78}", flush=True)
@@ -412,6 +441,21 @@ def main() -> None:
         env=env17,
     )
     validate_nist(nist_xml, nist_json)
+    google_xml = out / "google-2017.xml"
+    run(
+        "export",
+        "nist",
+        "--flavor",
+        "google",
+        "--country",
+        "ve",
+        "--level",
+        "state",
+        "--out",
+        str(google_xml),
+        env=env17,
+    )
+    validate_google(google_xml)
     run("convert", "--from", "nist", str(nist_xml), "--out", str(out / "from-nist-2017"), env=env)
 
     print(f"\nDemo finished. Databases and files are in {out}")

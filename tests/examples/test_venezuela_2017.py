@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from escrutinio.cli.main import app
 from escrutinio.io.definition_files import load_definition
 from escrutinio.model.definition import Definition
+from nist_kit import EXPECTED_WARNINGS, civics_validator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "venezuela-2017"
 AD_STATES = {"VE03", "VE14", "VE17", "VE20"}  # Anzoátegui, Mérida, Nueva Esparta, Táchira
@@ -63,6 +64,7 @@ class Night:
     bulletin1: dict[str, Any]
     bulletin2: dict[str, Any]
     reimport: str
+    env: dict[str, str]
 
 
 def _cli(env: dict[str, str], *args: str, code: int = 0) -> str:
@@ -87,7 +89,33 @@ def night(generated: tuple[Path, Any], tmp_path_factory: pytest.TempPathFactory)
         bulletin1,
         bulletin2,
         " ".join(again.split()),
+        env,
     )
+
+
+def test_google_export_state_level_passes_civics_cdf_validator(
+    night: Night, tmp_path: Path
+) -> None:
+    """The fast check of issue 13: the 2017 demo's state-level export in the google flavour
+    gets zero errors from civics-cdf-validator with no rule excluded (table level and 2024:
+    tests/interop/test_nist_demo.py, slow)."""
+    xml = tmp_path / "google.xml"
+    _cli(
+        night.env,
+        "export",
+        "nist",
+        "--flavor",
+        "google",
+        "--country",
+        "ve",
+        "--level",
+        "state",
+        "--out",
+        str(xml),
+    )
+    run = civics_validator(xml, tmp_path)
+    assert run.errors == 0, run.output[-3000:]
+    assert set(run.warnings) <= EXPECTED_WARNINGS | {"BadCharactersInPersonFullName"}
 
 
 def _contests(bulletin: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from typer.testing import CliRunner
 
 from escrutinio.cli.main import app
+from escrutinio.interop.nist.google import stable_id
 from escrutinio.store.store import Store
-from nist_kit import civics_validator, json_errors, xsd_errors
+from nist_kit import EXPECTED_WARNINGS, civics_validator, json_errors, ocd_ids, xsd_errors
 from support import reported_store, small_definition
 
 runner = CliRunner()
@@ -49,11 +51,85 @@ def test_export_xml_and_json_validate(db: str, tmp_path: Path) -> None:
     assert a1_psuv["EndorsementPartyIds"] == ["par-PSUV"]
 
 
-def test_civics_cdf_validator_finds_no_error(db: str, tmp_path: Path) -> None:
-    xml = tmp_path / "r.xml"
-    assert _run("export", "nist", "--out", str(xml), "--db", db)[0] == 0
-    errors, output = civics_validator(xml, tmp_path)
-    assert errors == 0, output[-3000:]
+def _google(db: str, out: Path, *args: str) -> Path:
+    code, text = _run(
+        "export",
+        "nist",
+        "--flavor",
+        "google",
+        "--country",
+        "ve",
+        "--out",
+        str(out),
+        "--db",
+        db,
+        *args,
+    )
+    assert code == 0, text
+    return out
+
+
+def test_civics_cdf_validator_finds_no_error_with_no_rule_excluded(db: str, tmp_path: Path) -> None:
+    for name, args in (("t.xml", ()), ("s.xml", ("--level", "state"))):
+        xml = _google(db, tmp_path / name, *args)
+        run = civics_validator(xml, tmp_path)
+        assert run.errors == 0, run.output[-3000:]
+        assert set(run.warnings) <= EXPECTED_WARNINGS, run.warnings
+        # the candidate without a party (a3) is the only one missing party data
+        assert run.warnings.get("PersonsMissingPartyData") == 1
+
+
+def test_google_flavor_content(db: str, tmp_path: Path) -> None:
+    xml = _google(db, tmp_path / "g.xml")
+    tree = etree.parse(str(xml))
+    root = tree.getroot()
+    assert root.tag == "ElectionReport" and root.nsmap.get(None) is None
+    objects = tree.xpath("//*[@objectId][not(self::BallotSelection)]")
+    for element in objects:
+        stable = element.xpath("ExternalIdentifiers/ExternalIdentifier[OtherType='stable']/Value")
+        assert [v.text for v in stable] == [stable_id(element.get("objectId") or "")]
+    country = tree.xpath("//GpUnit[@objectId='ru-election']")[0]
+    assert country.findtext("Type") == "country"
+    assert ocd_ids(xml)[0] == "ocd-division/country:ve"
+    assert "ocd-division/country:ve/state:a/parish:a1/precinct:u1" in ocd_ids(xml)
+    # one selection per candidate: both of Ana's cards (PSUV 100+160+90+70, PCV) summed
+    ana = tree.xpath("//BallotSelection[@objectId='cs-gov-A__a1']")[0]
+    assert ana.findtext("EndorsementPartyIds") == "par-PSUV par-PCV"
+    district = ana.xpath("VoteCountsCollection/VoteCounts[GpUnitId='ru-A']/Count")[0]
+    nist_xml = tmp_path / "n.json"
+    assert _run("export", "nist", "-f", "json", "--out", str(nist_xml), "--db", db)[0] == 0
+    doc = json.loads(nist_xml.read_text(encoding="utf-8"))
+    gov_a = next(c for c in doc["Election"][0]["Contest"] if c["@id"] == "cc-gov-A")
+    cards = [
+        v["Count"]
+        for s in gov_a["ContestSelection"]
+        if s["CandidateIds"] == ["can-gov-A__a1"]
+        for v in s["VoteCounts"]
+        if v["GpUnitId"] == "ru-A"
+    ]
+    assert len(cards) == 2 and int(district.text or "") == sum(cards)
+    coalition = tree.xpath("//Party[@objectId='coa-GPP']")[0]
+    assert coalition.findtext("PartyIds") == "par-PSUV par-PCV"
+    summary = tree.xpath("//Contest[@objectId='cc-gov-A']/SummaryCounts[GpUnitId='ru-A']")[0]
+    assert summary.findtext("BallotsCast") is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--flavor", "google"), "--country"),
+        (("--flavor", "google", "--country", "ve", "-f", "json"), "XML only"),
+        (("--flavor", "other"), "--flavor"),
+        (("--flavor", "google", "--country", "venezuela"), "two-letter"),
+    ],
+)
+def test_google_flavor_refusals(
+    db: str, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    out = tmp_path / "x.xml"
+    code, text = _run("export", "nist", "--out", str(out), "--db", db, *args)
+    assert code == 2 and message in text, text
+    assert not out.exists()
 
 
 def test_level_and_bulletin_and_status(db: str, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ log order), which gives exactly the actas the bulletin counted.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from escrutinio import reads
 from escrutinio.interop.nist.emit import Emitter, JsonEmitter, XmlEmitter
+from escrutinio.interop.nist.google import write_google_report
 from escrutinio.interop.nist.report import (
     RESULTS_STATUSES,
     RaceState,
@@ -31,6 +33,12 @@ from escrutinio.store.store import Store
 from escrutinio.tally.results import ContestResultDoc
 
 FORMATS = ("xml", "json")
+FLAVORS = ("nist", "google")
+"""``nist``: NIST SP 1500-100 v2 (its XSD and JSON Schema); ``google``: the variant Google's
+civics-cdf-validator reads (XML only)."""
+
+
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
 class ExportError(EscrutinioError):
@@ -130,11 +138,24 @@ def export_nist(
     level: str | None = None,
     status: str | None = None,
     source: str | None = None,
+    flavor: str = "nist",
+    country: str | None = None,
 ) -> ExportSummary:
-    """Write the ERR v2 report to ``out`` (whole or not at all: a temporary file beside it
-    is renamed into place)."""
+    """Write the report to ``out`` (whole or not at all: a temporary file beside it is
+    renamed into place) in NIST's v2 ``flavor`` or Google's (``country``: the ISO 3166-1
+    alpha-2 code of its root GpUnit, required there)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}' (expected xml or json)")
+    if flavor not in FLAVORS:
+        raise ExportError(f"unknown flavor '{flavor}' (expected nist or google)")
+    if flavor == "google":
+        if fmt != "xml":
+            raise ExportError("the google flavor is XML only")
+        if country is None or not _COUNTRY.fullmatch(country):
+            raise ExportError(
+                "the google flavor needs --country: the two-letter ISO 3166-1 code of the "
+                f"country (got {country!r})"
+            )
     inp = report_input(store, bulletin=bulletin, level=level, status=status, source=source)
     target = out.resolve()
     if not target.parent.is_dir():
@@ -142,8 +163,12 @@ def export_nist(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as fh:
-            emitter: Emitter = XmlEmitter(fh) if fmt == "xml" else JsonEmitter(fh)
-            write_report(inp, emitter)
+            if flavor == "google":
+                assert country is not None
+                write_google_report(inp, country, XmlEmitter(fh, google=True))
+            else:
+                emitter: Emitter = XmlEmitter(fh) if fmt == "xml" else JsonEmitter(fh)
+                write_report(inp, emitter)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)

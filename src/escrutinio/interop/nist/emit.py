@@ -71,20 +71,30 @@ def _xml_scalar(value: Any) -> str:
 
 
 class XmlEmitter:
-    """The XML form (UTF-8, namespace ``http://itl.nist.gov/ns/voting/1500-100/v2``)."""
+    """The XML form (UTF-8): NIST's (namespace ``http://itl.nist.gov/ns/voting/1500-100/v2``,
+    ``ObjectId`` and ``Language`` attributes) or, with ``google=True``, the spelling of
+    Google's variant (no namespace, ``objectId`` and ``language``; see
+    :mod:`escrutinio.interop.nist.google`)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, google: bool = False) -> None:
         self._out = out
         self._open: list[str] = []
+        self._xmlns = "" if google else f' xmlns="{NAMESPACE}"'
+        self._id_attribute = "objectId" if google else "ObjectId"
+        self._language = "language" if google else "Language"
+        # civics-cdf-validator's EmptyString rule flags an element with children but no text
+        # (``<Name><Text…``) when some element of that name is a string; a line break after
+        # each parent's start tag gives it the text it looks for
+        self._open_sep = "\n" if google else ""
 
     def _start_tag(self, name: str, type_name: str | None, object_id: str | None) -> str:
         attrs = ""
         if not self._open:
-            attrs += f' xmlns="{NAMESPACE}" xmlns:xsi="{XSI}"'
+            attrs += f'{self._xmlns} xmlns:xsi="{XSI}"'
         if type_name is not None and type_name != name:
             attrs += f' xsi:type="{type_name}"'
         if object_id is not None:
-            attrs += f' ObjectId="{_xml_attr(object_id)}"'
+            attrs += f' {self._id_attribute}="{_xml_attr(object_id)}"'
         return f"<{name}{attrs}>"
 
     def begin(
@@ -93,7 +103,7 @@ class XmlEmitter:
         """See :class:`Emitter`."""
         if not self._open:
             self._out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        self._out.write(self._start_tag(name, type_name, object_id))
+        self._out.write(self._start_tag(name, type_name, object_id) + self._open_sep)
         self._open.append(name)
 
     def item(self, name: str, value: Any, *, many: bool = False) -> None:
@@ -113,12 +123,11 @@ class XmlEmitter:
                 for k, v in value.items()
                 if not k.startswith("@")
             )
-            return (
-                self._start_tag(name, value.get("@type"), value.get("@id")) + inner + f"</{name}>"
-            )
+            start = self._start_tag(name, value.get("@type"), value.get("@id"))
+            return start + self._open_sep + inner + f"</{name}>"
         if isinstance(value, Intl):
             return (
-                f'<{name}><Text Language="{_xml_attr(value.language)}">'
+                f'<{name}>{self._open_sep}<Text {self._language}="{_xml_attr(value.language)}">'
                 f"{_xml_text(value.text)}</Text></{name}>"
             )
         if isinstance(value, Refs):
