@@ -26,6 +26,7 @@ from escrutinio.website.bundle import Bundle
 from escrutinio.website.i18n import Lang
 from escrutinio.website.images import images_html
 from escrutinio.website.paths import Place, region_path, slug, table_path
+from escrutinio.website.reuse import Reuse
 
 MAX_SHARDS = 20_000
 """Most shard files: shards are regions of the deepest level with at most this many."""
@@ -39,6 +40,7 @@ class SiteParts(Protocol):
     prefix: dict[str, str]
     strings: dict[str, dict[str, str]]
     env: jinja2.Environment
+    reuse: Reuse
 
     @property
     def options(self) -> TableOptions:
@@ -152,8 +154,9 @@ class TablePages:
 
     # ---- static pages --------------------------------------------------------------------
 
-    def pages(self, lang: Lang) -> Iterator[tuple[str, bytes]]:
-        """Every table page of one language (paths relative to its root)."""
+    def pages(self, lang: Lang) -> Iterator[tuple[str, bytes | None]]:
+        """Every table page of one language (paths relative to its root); ``None`` for a
+        page the site's ``reuse`` leaves as it is."""
         if self.sharded:
             i18n = {k: lang.t(k) for k in I18N_KEYS}
             yield (
@@ -162,11 +165,15 @@ class TablePages:
             )
             return
         d = self.definition
+        reuse = self.site.reuse
+        pre = self.site.prefix[lang.code]
         for cid in d.contests:
             for u in d.contest_units(cid).tolist():
                 unit = d.units.ids[u]
                 path = table_path(unit, cid)
-                yield path, self.page(lang, u, cid, path)
+                touched = reuse.tables_changed or (unit, cid) in reuse.slots
+                keep = reuse.keep(pre + path, touched)
+                yield path, None if keep else self.page(lang, u, cid, path)
 
     def fields(self, cid: str) -> list[dict[str, str]]:
         """The acta's fields: one per ballot option (candidate and card), null, blank, voters."""
@@ -434,8 +441,9 @@ class TablePages:
 
     # ---- shards --------------------------------------------------------------------------
 
-    def shards(self) -> Iterator[tuple[str, bytes]]:
-        """``table/data/<region>.json`` for every shard region (only when sharded)."""
+    def shards(self) -> Iterator[tuple[str, bytes | None]]:
+        """``table/data/<region>.json`` for every shard region (only when sharded); ``None``
+        for a shard with no changed table that the site's ``reuse`` leaves as it is."""
         if not self.sharded:
             return
         d = self.definition
@@ -446,7 +454,12 @@ class TablePages:
             cid: {"name": c.name, "options": [[f["id"], f["label"]] for f in self.fields(cid)]}
             for cid, c in d.contests.items()
         }
+        reuse = self.site.reuse
         for shard, units in sorted(by_shard.items()):
+            path = f"table/data/{slug(d.regions.ids[shard])}.json"
+            if reuse.keep(path, any(u in reuse.units for u in units)):
+                yield path, None
+                continue
             tables: dict[str, Any] = {}
             used: set[str] = set()
             for u in units:
@@ -478,7 +491,7 @@ class TablePages:
                 "contests": {cid: contests[cid] for cid in d.contests if cid in used},
                 "tables": tables,
             }
-            yield f"table/data/{slug(d.regions.ids[shard])}.json", canonical_json_fast(doc)
+            yield path, canonical_json_fast(doc)
 
 
 STATUSES = ("accepted", "conflicting")
