@@ -20,7 +20,7 @@ from escrutinio.store.store import Store
 from escrutinio.website import build
 from escrutinio.website.build import SiteOptions
 from escrutinio.website.publication import publication_site
-from escrutinio.website.reuse import BUILD_FILE
+from escrutinio.website.reuse import BUILD_FILE, build_stamp
 from support import ingest_file, small_definition
 
 HEADER = "unit,contest,source,received_at,voters,null,blank,a1-psuv,a1-pcv,a2-mud,a3,b1,b2\n"
@@ -145,12 +145,11 @@ def test_another_generator_renders_everything(
     setup: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     setup.add("more.csv", NEW_IN_A2)
-    stamp = build.build_stamp
 
     def other(language: str, table_limit: int, region_limit: int) -> bytes:
-        return stamp(language, table_limit, region_limit).replace(b"{", b'{"x":1,', 1)
+        return build_stamp(language, table_limit, region_limit).replace(b"{", b'{"x":1,', 1)
 
-    monkeypatch.setattr(build, "build_stamp", other)
+    monkeypatch.setattr("escrutinio.website.build.build_stamp", other)
     seen = _rendered_regions(monkeypatch)
     report = setup.publish()
     assert "B" in seen

@@ -236,15 +236,26 @@ def counting_counts(
             raise BundleError(f"{ACTAS_PARQUET}: unit '{unknown}' is not in {UNITS_CSV}")
         units = np.array([index[u] for u in names], np.int32)
         option_ids = [o.id for o in contest.options]
-        votes = [json.loads(v) for v in frame["votes"].to_list()]
+        votes = _votes_columns(frame["votes"], option_ids)
         matrix = np.zeros((frame.height, len(option_ids) + 3), dtype=np.int64)
         for j, oid in enumerate(option_ids):
-            matrix[:, j] = [v.get(oid, 0) for v in votes]
+            matrix[:, j] = votes[oid].to_numpy()
         matrix[:, -3] = frame["null"].to_numpy()
         matrix[:, -2] = frame["blank"].fill_null(0).to_numpy()
         matrix[:, -1] = frame["voters"].to_numpy()
         out[cid] = ContestCounts(cid, units, matrix)
     return out
+
+
+def _votes_columns(votes: pl.Series, option_ids: list[str]) -> pl.DataFrame:
+    """One Int64 column per option id from the ``votes`` JSON objects (0 where absent)."""
+    try:
+        decoded = votes.str.json_decode(pl.Struct({o: pl.Int64 for o in option_ids}))
+        return decoded.struct.unnest().fill_null(0)
+    except pl.exceptions.PolarsError as exc:
+        raise BundleError(
+            f"{ACTAS_PARQUET}: votes must be JSON objects of integers ({exc})"
+        ) from None
 
 
 def _bulletin_rows(data: bytes | None) -> list[BulletinRow]:

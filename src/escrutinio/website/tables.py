@@ -10,6 +10,7 @@ adjudication decisions and reasons, and the other sources' copies side by side.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ from escrutinio.website.images import images_html
 from escrutinio.website.paths import Place, region_path, slug, table_path
 from escrutinio.website.reuse import Reuse
 
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Text that ``urllib.parse.quote(text, safe="")`` leaves as it is."""
 MAX_SHARDS = 20_000
 """Most shard files: shards are regions of the deepest level with at most this many."""
 
@@ -412,9 +415,21 @@ class TablePages:
         page's locale); numbers are formatted once per distinct value."""
         d = self.definition
         rows_of = self._unit_rows[cid]
-        matrix = self._candidate_matrix[cid]
-        voters = self.bundle.counts[cid].counts[:, -1].tolist()
-        registered = d.units.registered
+        rows = [rows_of.get(u) for u in units]
+        counted = [r for r in rows if r is not None]
+        counts = self.bundle.counts[cid].counts
+        cells_of = dict(
+            zip(
+                counted,
+                zip(
+                    counts[counted, -1].tolist(),
+                    self._candidate_matrix[cid][counted].tolist(),
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
+        registered = d.units.registered[units].tolist()
         cache: dict[int, str] = {}
 
         def num(value: int) -> str:
@@ -426,18 +441,29 @@ class TablePages:
         uncounted = (
             f'<td colspan="{1 + columns}" class="muted">{escape(lang.t("uncounted"))}</td></tr>\n'
         )
-        for u in units:
+        td = '</td><td class="n">'
+        for u, row, reg in zip(units, rows, registered, strict=True):
             unit = d.units.ids[u]
             head = (
-                f'<tr><th scope="row"><a href="{escape(self.href(place, unit, cid))}">'
-                f'{escape(unit)}</a></th><td class="n">{num(int(registered[u]))}</td>'
+                f'<tr><th scope="row"><a href="{escape(self._href_of(place, u, cid))}">'
+                f'{escape(unit)}</a></th><td class="n">{num(reg)}</td>'
             )
-            row = rows_of.get(u)
             if row is None:
                 yield head + uncounted
                 continue
-            cells = "".join(f'<td class="n">{num(v)}</td>' for v in matrix[row].tolist())
-            yield f'{head}<td class="n">{num(voters[row])}</td>{cells}</tr>\n'
+            voters, cells = cells_of[row]
+            yield f'{head}<td class="n">{num(voters)}{td}{td.join(map(num, cells))}</td></tr>\n'
+
+    def _href_of(self, place: Place, u: int, contest: str) -> str:
+        """`href` for a unit index of the definition (quoting skipped for plain ids)."""
+        unit = self.definition.units.ids[u]
+        if not self.sharded:
+            return place.u(table_path(unit, contest))
+        shard = self.definition.regions.ids[int(self.unit_shard[u])]
+        frag = "/".join(
+            x if _UNQUOTED.fullmatch(x) else quote(x, safe="") for x in (shard, unit, contest)
+        )
+        return place.u(f"table/index.html#{frag}")
 
     # ---- shards --------------------------------------------------------------------------
 
