@@ -17,6 +17,8 @@ from escrutinio.publish.site import PublishReport, SiteWriter, publish
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import versions as store_versions
 from escrutinio.store.store import Store
+from escrutinio.verify.notes import parse_key
+from escrutinio.verify.verifier import verify_publication
 from escrutinio.website import build
 from escrutinio.website.build import SiteOptions
 from escrutinio.website.publication import publication_site
@@ -93,6 +95,8 @@ def _rendered_regions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _assert_same_as_full(s: Setup) -> None:
+    result = verify_publication(s.out, parse_key(s.signer.verifier().verifier_key()))
+    assert result.ok, result.failures()
     full = s.tmp / "full"
     s.publish(full, full_check=True)
     mine, fresh = _tree(s.out), _tree(full)
