@@ -436,8 +436,10 @@ class Bundle:
     def versions_by_slot(self) -> dict[tuple[str, str], list[ActaVersionDoc]]:
         """Every stored acta version (all sources) by (unit, contest), in log order."""
         out: dict[tuple[str, str], list[ActaVersionDoc]] = {}
-        for row in self.actas.iter_rows(named=True):
-            out.setdefault((row["unit"], row["contest"]), []).append(_version_doc(row))
+        columns = self.actas.select(VERSION_COLUMNS).get_columns()
+        for row in zip(*(c.to_list() for c in columns), strict=True):
+            doc = _version_doc(dict(zip(VERSION_COLUMNS, row, strict=True)))
+            out.setdefault((doc["unit"], doc["contest"]), []).append(doc)
         return out
 
     def slots(self) -> Iterator[tuple[str, str]]:
@@ -556,12 +558,38 @@ def _adjudication(index: int, leaf: Mapping[str, Any]) -> Adjudication:
     )
 
 
+VERSION_COLUMNS = (
+    "unit",
+    "contest",
+    "source",
+    "votes",
+    "null",
+    "blank",
+    "voters",
+    "version",
+    "status",
+    "counting",
+    "received_at",
+    "content_hash",
+    "log_index",
+)
+
+
+def _whole(text: str) -> int:
+    """A JSON number with a fraction or exponent, as the integer ``int(float)`` gives."""
+    return int(float(text))
+
+
+def _no_constant(text: str) -> int:
+    raise BundleError(f"{ACTAS_PARQUET}: votes must be integers, not {text}")
+
+
 def _version_doc(row: Mapping[str, Any]) -> ActaVersionDoc:
     return {
         "unit": row["unit"],
         "contest": row["contest"],
         "source": row["source"],
-        "votes": {k: int(v) for k, v in json.loads(row["votes"]).items()},
+        "votes": json.loads(row["votes"], parse_float=_whole, parse_constant=_no_constant),
         "null": int(row["null"]),
         "blank": None if row["blank"] is None else int(row["blank"]),
         "voters": int(row["voters"]),
