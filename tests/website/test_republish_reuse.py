@@ -19,7 +19,7 @@ from escrutinio.store import versions as store_versions
 from escrutinio.store.store import Store
 from escrutinio.verify.notes import parse_key
 from escrutinio.verify.verifier import verify_publication
-from escrutinio.website import build
+from escrutinio.website import build, shards
 from escrutinio.website.build import SiteOptions
 from escrutinio.website.publication import publication_site
 from escrutinio.website.reuse import BUILD_FILE, build_stamp
@@ -181,3 +181,29 @@ def test_a_full_check_renders_everything(setup: Setup, monkeypatch: pytest.Monke
     seen = _rendered_regions(monkeypatch)
     setup.publish(full_check=True)
     assert "B" in seen
+
+
+def test_a_changed_shard_is_rebuilt_from_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    store_definitions.load_definition(store, small_definition())
+    site = partial(publication_site, options=OPTIONS["sharded"])
+    s = Setup(store, generate_key("escrutinio.example/reuse"), site, tmp_path / "pub", tmp_path)
+    s.add("first.csv", FIRST)
+    s.publish()
+    s.add("more.csv", NEW_CONFLICT_IN_A1)
+    taken: list[str] = []
+    original = shards._previous_doc
+
+    def previous_doc(pages: shards.ShardSite, path: str) -> dict[str, object] | None:
+        doc = original(pages, path)
+        if doc is not None:
+            taken.append(path)
+        return doc
+
+    monkeypatch.setattr(shards, "_previous_doc", previous_doc)
+    s.publish()
+    assert taken == ["table/data/A1.json"]
+    _assert_same_as_full(s)
+    store.close()

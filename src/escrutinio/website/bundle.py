@@ -435,12 +435,16 @@ class Bundle:
     @cached_property
     def versions_by_slot(self) -> dict[tuple[str, str], list[ActaVersionDoc]]:
         """Every stored acta version (all sources) by (unit, contest), in log order."""
-        out: dict[tuple[str, str], list[ActaVersionDoc]] = {}
-        columns = self.actas.select(VERSION_COLUMNS).get_columns()
-        for row in zip(*(c.to_list() for c in columns), strict=True):
-            doc = _version_doc(dict(zip(VERSION_COLUMNS, row, strict=True)))
-            out.setdefault((doc["unit"], doc["contest"]), []).append(doc)
-        return out
+        return _versions_by_slot(self.actas)
+
+    def versions_of_units(
+        self, units: Sequence[str]
+    ) -> Mapping[tuple[str, str], list[ActaVersionDoc]]:
+        """Every stored version (all sources) of the given units, by (unit, contest), in log
+        order (reads only their rows unless every version is already at hand)."""
+        if "versions_by_slot" in self.__dict__:
+            return self.versions_by_slot
+        return _versions_by_slot(self.actas.filter(pl.col("unit").is_in(list(units))))
 
     def slots(self) -> Iterator[tuple[str, str]]:
         """Every (unit, contest) with at least one stored acta version, in log order."""
@@ -556,6 +560,15 @@ def _adjudication(index: int, leaf: Mapping[str, Any]) -> Adjudication:
         str(leaf.get("decided_by", "")),
         str(leaf.get("decided_at", "")),
     )
+
+
+def _versions_by_slot(actas: pl.DataFrame) -> dict[tuple[str, str], list[ActaVersionDoc]]:
+    out: dict[tuple[str, str], list[ActaVersionDoc]] = {}
+    columns = actas.select(VERSION_COLUMNS).get_columns()
+    for row in zip(*(c.to_list() for c in columns), strict=True):
+        doc = _version_doc(dict(zip(VERSION_COLUMNS, row, strict=True)))
+        out.setdefault((doc["unit"], doc["contest"]), []).append(doc)
+    return out
 
 
 VERSION_COLUMNS = (

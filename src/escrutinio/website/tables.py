@@ -20,7 +20,6 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition, IntArray
 from escrutinio.reads.documents import ActaVersionDoc
 from escrutinio.website.bundle import Bundle
@@ -28,6 +27,7 @@ from escrutinio.website.i18n import Lang
 from escrutinio.website.images import images_html
 from escrutinio.website.paths import Place, region_path, slug, table_path
 from escrutinio.website.reuse import Reuse
+from escrutinio.website.shards import shard_files
 
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
 """Text that ``urllib.parse.quote(text, safe="")`` leaves as it is."""
@@ -122,6 +122,11 @@ class TablePages:
         d = self.definition
         self.slot_count = sum(int(d.eligible_mask(cid).sum()) for cid in d.contests)
         self.sharded = self.slot_count > site.options.table_page_limit
+
+    @property
+    def reuse(self) -> Reuse:
+        """The pages a re-publication may leave as they are (the site's)."""
+        return self.site.reuse
 
     # ---- links ---------------------------------------------------------------------------
 
@@ -471,53 +476,8 @@ class TablePages:
         """``table/data/<region>.json`` for every shard region (only when sharded); ``None``
         for a shard with no changed table that the site's ``reuse`` leaves as it is."""
         if not self.sharded:
-            return
-        d = self.definition
-        by_shard: dict[int, list[int]] = {}
-        for u, s in enumerate(self.unit_shard.tolist()):
-            by_shard.setdefault(int(s), []).append(u)
-        contests = {
-            cid: {"name": c.name, "options": [[f["id"], f["label"]] for f in self.fields(cid)]}
-            for cid, c in d.contests.items()
-        }
-        reuse = self.site.reuse
-        for shard, units in sorted(by_shard.items()):
-            path = f"table/data/{slug(d.regions.ids[shard])}.json"
-            if reuse.keep(path, any(u in reuse.units for u in units)):
-                yield path, None
-                continue
-            tables: dict[str, Any] = {}
-            used: set[str] = set()
-            for u in units:
-                unit = d.units.ids[u]
-                entry: dict[str, Any] = {}
-                for cid in d.contests:
-                    if not d.eligible_mask(cid)[u]:
-                        continue
-                    used.add(cid)
-                    entry[cid] = {
-                        "versions": self.bundle.versions(unit, cid),
-                        "decisions": [
-                            {
-                                "source": a.source,
-                                "version": a.version,
-                                "reason": a.reason,
-                                "decided_by": a.decided_by,
-                                "decided_at": a.decided_at,
-                                "log_index": a.log_index,
-                            }
-                            for a in self.bundle.adjudications_of(unit, cid)
-                        ],
-                    }
-                tables[unit] = {"registered": int(d.units.registered[u]), "contests": entry}
-            doc = {
-                "format": "escrutinio-table-shard/1",
-                "region": d.regions.ids[shard],
-                "official_source": self.bundle.official_source,
-                "contests": {cid: contests[cid] for cid in d.contests if cid in used},
-                "tables": tables,
-            }
-            yield path, canonical_json_fast(doc)
+            return iter(())
+        return shard_files(self, self.unit_shard)
 
 
 STATUSES = ("accepted", "conflicting")
