@@ -417,58 +417,53 @@ class TablePages:
     ) -> Iterator[str]:
         """One ``<tr>`` (and newline) per table of a region list, built without a template
         call per row (the bytes the former Jinja loop gave: values escaped, numbers in the
-        page's locale); numbers are formatted once per distinct value."""
+        page's locale); each distinct number is formatted once."""
         d = self.definition
         rows_of = self._unit_rows[cid]
         rows = [rows_of.get(u) for u in units]
         counted = [r for r in rows if r is not None]
-        counts = self.bundle.counts[cid].counts
+        voters = self.bundle.counts[cid].counts[counted, -1]
+        matrix = self._candidate_matrix[cid][counted]
+        registered = d.units.registered[units]
+        distinct = np.unique(np.concatenate([matrix.ravel(), voters, registered]))
+        fmt = {v: lang.num(v) for v in distinct.tolist()}
         cells_of = dict(
-            zip(
-                counted,
-                zip(
-                    counts[counted, -1].tolist(),
-                    self._candidate_matrix[cid][counted].tolist(),
-                    strict=True,
-                ),
-                strict=True,
-            )
+            zip(counted, zip(voters.tolist(), matrix.tolist(), strict=True), strict=True)
         )
-        registered = d.units.registered[units].tolist()
-        cache: dict[int, str] = {}
-
-        def num(value: int) -> str:
-            text = cache.get(value)
-            if text is None:
-                text = cache[value] = lang.num(value)
-            return text
-
         uncounted = (
             f'<td colspan="{1 + columns}" class="muted">{escape(lang.t("uncounted"))}</td></tr>\n'
         )
         td = '</td><td class="n">'
-        for u, row, reg in zip(units, rows, registered, strict=True):
-            unit = d.units.ids[u]
+        links = self._links(place, units, cid)
+        for u, row, reg, href in zip(units, rows, registered.tolist(), links, strict=True):
             head = (
-                f'<tr><th scope="row"><a href="{escape(self._href_of(place, u, cid))}">'
-                f'{escape(unit)}</a></th><td class="n">{num(reg)}</td>'
+                f'<tr><th scope="row"><a href="{escape(href)}">{escape(d.units.ids[u])}</a></th>'
+                f'<td class="n">{fmt[reg]}</td>'
             )
             if row is None:
                 yield head + uncounted
                 continue
-            voters, cells = cells_of[row]
-            yield f'{head}<td class="n">{num(voters)}{td}{td.join(map(num, cells))}</td></tr>\n'
+            n, cells = cells_of[row]
+            nums = td + td.join(map(fmt.__getitem__, cells)) if cells else ""
+            yield f'{head}<td class="n">{fmt[n]}{nums}</td></tr>\n'
 
-    def _href_of(self, place: Place, u: int, contest: str) -> str:
-        """`href` for a unit index of the definition (quoting skipped for plain ids)."""
-        unit = self.definition.units.ids[u]
+    def _links(self, place: Place, units: list[int], contest: str) -> list[str]:
+        """`href` of each unit index's table in ``contest`` (quoting skipped for plain ids)."""
+        ids = self.definition.units.ids
         if not self.sharded:
-            return place.u(table_path(unit, contest))
-        shard = self.definition.regions.ids[int(self.unit_shard[u])]
-        frag = "/".join(
-            x if _UNQUOTED.fullmatch(x) else quote(x, safe="") for x in (shard, unit, contest)
-        )
-        return place.u(f"table/index.html#{frag}")
+            return [place.u(table_path(ids[u], contest)) for u in units]
+
+        def q(text: str) -> str:
+            return text if _UNQUOTED.fullmatch(text) else quote(text, safe="")
+
+        regions = self.definition.regions.ids
+        shards = {s: q(regions[s]) for s in set(self.unit_shard[units].tolist())}
+        base = place.u("table/index.html#")
+        tail = "/" + q(contest)
+        return [
+            f"{base}{shards[s]}/{q(ids[u])}{tail}"
+            for u, s in zip(units, self.unit_shard[units].tolist(), strict=True)
+        ]
 
     # ---- shards --------------------------------------------------------------------------
 
