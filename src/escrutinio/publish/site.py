@@ -54,6 +54,7 @@ from escrutinio.publish.outdir import (
     remove_regular,
     write_file,
 )
+from escrutinio.publish.previous import Previous, changed_slots
 from escrutinio.publish.replay import Replay, counting_counts
 from escrutinio.publish.senders import SENDERS_FILE, senders_json
 from escrutinio.store import audits as store_audits
@@ -87,9 +88,12 @@ class SiteWriter(Protocol):
         actas: pl.DataFrame,
         adjudications: Sequence[tuple[int, Mapping[str, Any]]],
         out: Path,
-    ) -> Iterable[tuple[str, bytes]]:
+        previous: Previous | None = None,
+    ) -> Iterable[tuple[str, bytes | None]]:
         """The files (path, bytes) of the publication being written to ``out``, from its
-        definition, data files by path, acta versions and adjudication leaves."""
+        definition, data files by path, acta versions and adjudication leaves. Bytes
+        ``None``: the file is left as ``previous`` wrote it (only for a path that
+        ``previous.reusable`` accepts)."""
         ...
 
 
@@ -121,33 +125,46 @@ def manifest_note_text(origin: str, size: int, root_b64: str, manifest: bytes) -
     )
 
 
-def _old_manifest(out: Path, origin: str, report: PublishReport) -> dict[str, str]:
+@dataclass
+class _OldManifest:
+    """The old ``manifest.json``: its confined paths with the SHA-256 it gives them, and the
+    tree (size, base64 root) it was published with (-1, "" when it names none)."""
+
+    paths: dict[str, str] = field(default_factory=dict)
+    size: int = -1
+    root_b64: str = ""
+
+
+def _old_manifest(out: Path, origin: str, report: PublishReport) -> _OldManifest:
     """The confined paths listed by the old ``manifest.json`` (candidates for removal) with
-    the SHA-256 it gives them (a string, possibly not a valid hash).
+    the SHA-256 it gives them (a string, possibly not a valid hash), and its tree.
 
     Entries that are not confined relative paths are ignored with a warning and never
     touched."""
     raw = read_regular(out, MANIFEST, MAX_MANIFEST_BYTES)
     if raw is None:
-        return {}
+        return _OldManifest()
     try:
         doc = json.loads(raw)
     except (ValueError, RecursionError):
         report.warnings.append(f"{MANIFEST} (old): not valid JSON; ignored")
-        return {}
+        return _OldManifest()
     if not isinstance(doc, dict) or doc.get("origin") != origin:
-        return {}
+        return _OldManifest()
     files = doc.get("files")
     if not isinstance(files, dict):
-        return {}
-    paths: dict[str, str] = {}
+        return _OldManifest()
+    size, root = doc.get("size"), doc.get("root_hash")
+    old = _OldManifest(
+        size=size if type(size) is int else -1, root_b64=root if isinstance(root, str) else ""
+    )
     for rel, digest in files.items():
         problem = path_problem(rel)
         if problem is not None:
             report.warnings.append(f"{MANIFEST} (old): entry ignored, never touched: {problem}")
         elif rel not in (MANIFEST, MANIFEST_NOTE):
-            paths[rel] = digest if isinstance(digest, str) else ""
-    return paths
+            old.paths[rel] = digest if isinstance(digest, str) else ""
+    return old
 
 
 @dataclass
@@ -175,6 +192,16 @@ class _Disk:
         if self.trusted and self.old.get(rel) == digest and self.kept(rel, len(data)):
             return True
         return read_regular(self.out, rel) == data
+
+
+def _previous(old: _OldManifest, disk: _Disk, tree: MerkleTree, state: Replay) -> Previous | None:
+    """The previous publication, when the re-publish trusts the folder and the old manifest
+    names a prefix of the current log (`escrutinio.publish.previous`)."""
+    if not disk.trusted or not 0 <= old.size <= tree.size:
+        return None
+    if base64.b64encode(tree.root(old.size)).decode("ascii") != old.root_b64:
+        return None
+    return Previous(old.size, changed_slots(state, old.size), old.paths, disk.kept)
 
 
 def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads.SnapshotDoc:
@@ -382,7 +409,8 @@ def publish(
     report = PublishReport(target, size)
     if mark is not None:
         report.check = f"incremental from log size {mark.size}"
-    old_paths = _old_manifest(target, signer.name, report)
+    old = _old_manifest(target, signer.name, report)
+    old_paths = old.paths
     disk = _Disk(target, old_paths, trusted=mark is not None)
     if checked.size == size:
         tree, state = checked_tree, checked
@@ -400,18 +428,25 @@ def publish(
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
     _write_images(images, _image_files(store, state, files), target, hashes, report)
     ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
-    pages: Iterable[tuple[str, bytes]] = (
+    pages: Iterable[tuple[str, bytes | None]] = (
         website(
             read_definition(store),
             files,
             formats.actas_frame(state.actas),
             state.adjudications,
             target,
+            previous=_previous(old, disk, tree, state),
         )
         if website is not None
         else ()
     )
     for path, data in chain(ordered[:-1], pages, ordered[-1:]):
+        if data is None:  # the site left it as the previous publication wrote it
+            if not disk.old.get(path):
+                raise StoreError(f"{path}: kept by the site but not in the old manifest")
+            hashes[path] = disk.old[path]
+            report.unchanged += 1
+            continue
         digest = hashes[path] = _sha(data)
         if disk.same(path, data, digest):
             report.unchanged += 1

@@ -27,6 +27,7 @@ from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.fields import FIELDS
 from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256
+from escrutinio.publish.previous import Previous
 from escrutinio.tally import ContestResult
 from escrutinio.website import views
 from escrutinio.website.bundle import OPTIONAL_FILES, Bundle
@@ -34,6 +35,7 @@ from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
 from escrutinio.website.images import IMAGES_CSV, QR_CHECKS_CSV
 from escrutinio.website.paths import Place, race_path, region_path, slug
 from escrutinio.website.reports import Report
+from escrutinio.website.reuse import BUILD_FILE, Reuse, build_stamp, reuse_for
 from escrutinio.website.svg import (
     OTHER,
     PALETTE,
@@ -95,6 +97,8 @@ class Site:
 
     bundle: Bundle
     options: SiteOptions = field(default_factory=SiteOptions)
+    reuse: Reuse = field(default_factory=Reuse)
+    """Pages of the previous publication that may stay as they are (none by default)."""
 
     def __post_init__(self) -> None:
         self.env = _env()
@@ -103,6 +107,9 @@ class Site:
         self.langs = [Lang(root), Lang(root).other]
         self.prefix = {root: "", Lang(root).other.code: f"{Lang(root).other.code}/"}
         self.strings = {code: strings(code) for code in LANGUAGES}
+        self.stamp = build_stamp(
+            root, self.options.table_page_limit, self.options.region_page_limit
+        )
 
     # ---- shared state --------------------------------------------------------------------
 
@@ -192,8 +199,11 @@ class Site:
         )
         return page.encode("utf-8")
 
-    def files(self) -> Iterator[tuple[str, bytes]]:
-        """Every site file: pages of both languages, table data, assets, ``latest.json``."""
+    def files(self) -> Iterator[tuple[str, bytes | None]]:
+        """Every site file: pages of both languages, table data, assets, ``latest.json``,
+        ``site-build.json``; ``None`` for a page left as the previous publication wrote it
+        (`escrutinio.website.reuse`)."""
+        yield BUILD_FILE, self.stamp
         for lang in self.langs:
             pre = self.prefix[lang.code]
             yield pre + "index.html", self.home(lang)
@@ -201,8 +211,9 @@ class Site:
                 yield pre + race_path(cid), self.race(lang, cid)
             for r in range(len(self.definition.regions)):
                 if self.paged(r):
-                    rid = self.definition.regions.ids[r]
-                    yield pre + region_path(rid), self.region(lang, r)
+                    path = pre + region_path(self.definition.regions.ids[r])
+                    keep = self.reuse.keep(path, r in self.reuse.regions)
+                    yield path, None if keep else self.region(lang, r)
             yield pre + "bulletins/index.html", self.bulletin_list(lang)
             for i, row in enumerate(self.bundle.bulletin_rows):
                 yield pre + f"bulletins/{row.number}.html", self.bulletin(lang, i)
@@ -617,7 +628,23 @@ def latest_json(bundle: Bundle) -> bytes:
 
 def site_files(bundle: Bundle, options: SiteOptions | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of the site of ``bundle``, one ``(path, bytes)`` at a time."""
-    return Site(bundle, options or SiteOptions()).files()
+    for path, data in Site(bundle, options or SiteOptions()).files():
+        assert data is not None  # nothing is kept without a previous publication
+        yield path, data
+
+
+def republished_files(
+    bundle: Bundle,
+    files: Mapping[str, bytes],
+    previous: Previous | None,
+    options: SiteOptions | None = None,
+) -> Iterator[tuple[str, bytes | None]]:
+    """Every file of the site of ``bundle`` (whose data files are ``files``), ``None`` for a
+    region page, table page or table shard that ``previous`` holds and no changed slot
+    touches (`escrutinio.website.reuse`)."""
+    site = Site(bundle, options or SiteOptions())
+    site.reuse = reuse_for(site.definition, previous, site.stamp, files)
+    return site.files()
 
 
 def build_site(bundle: Bundle, options: SiteOptions | None = None) -> dict[str, bytes]:

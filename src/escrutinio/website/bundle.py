@@ -236,15 +236,26 @@ def counting_counts(
             raise BundleError(f"{ACTAS_PARQUET}: unit '{unknown}' is not in {UNITS_CSV}")
         units = np.array([index[u] for u in names], np.int32)
         option_ids = [o.id for o in contest.options]
-        votes = [json.loads(v) for v in frame["votes"].to_list()]
+        votes = _votes_columns(frame["votes"], option_ids)
         matrix = np.zeros((frame.height, len(option_ids) + 3), dtype=np.int64)
         for j, oid in enumerate(option_ids):
-            matrix[:, j] = [v.get(oid, 0) for v in votes]
+            matrix[:, j] = votes[oid].to_numpy()
         matrix[:, -3] = frame["null"].to_numpy()
         matrix[:, -2] = frame["blank"].fill_null(0).to_numpy()
         matrix[:, -1] = frame["voters"].to_numpy()
         out[cid] = ContestCounts(cid, units, matrix)
     return out
+
+
+def _votes_columns(votes: pl.Series, option_ids: list[str]) -> pl.DataFrame:
+    """One Int64 column per option id from the ``votes`` JSON objects (0 where absent)."""
+    try:
+        decoded = votes.str.json_decode(pl.Struct({o: pl.Int64 for o in option_ids}))
+        return decoded.struct.unnest().fill_null(0)
+    except pl.exceptions.PolarsError as exc:
+        raise BundleError(
+            f"{ACTAS_PARQUET}: votes must be JSON objects of integers ({exc})"
+        ) from None
 
 
 def _bulletin_rows(data: bytes | None) -> list[BulletinRow]:
@@ -434,10 +445,16 @@ class Bundle:
     @cached_property
     def versions_by_slot(self) -> dict[tuple[str, str], list[ActaVersionDoc]]:
         """Every stored acta version (all sources) by (unit, contest), in log order."""
-        out: dict[tuple[str, str], list[ActaVersionDoc]] = {}
-        for row in self.actas.iter_rows(named=True):
-            out.setdefault((row["unit"], row["contest"]), []).append(_version_doc(row))
-        return out
+        return _versions_by_slot(self.actas)
+
+    def versions_of_units(
+        self, units: Sequence[str]
+    ) -> Mapping[tuple[str, str], list[ActaVersionDoc]]:
+        """Every stored version (all sources) of the given units, by (unit, contest), in log
+        order (reads only their rows unless every version is already at hand)."""
+        if "versions_by_slot" in self.__dict__:
+            return self.versions_by_slot
+        return _versions_by_slot(self.actas.filter(pl.col("unit").is_in(list(units))))
 
     def slots(self) -> Iterator[tuple[str, str]]:
         """Every (unit, contest) with at least one stored acta version, in log order."""
@@ -555,12 +572,47 @@ def _adjudication(index: int, leaf: Mapping[str, Any]) -> Adjudication:
     )
 
 
+def _versions_by_slot(actas: pl.DataFrame) -> dict[tuple[str, str], list[ActaVersionDoc]]:
+    out: dict[tuple[str, str], list[ActaVersionDoc]] = {}
+    columns = actas.select(VERSION_COLUMNS).get_columns()
+    for row in zip(*(c.to_list() for c in columns), strict=True):
+        doc = _version_doc(dict(zip(VERSION_COLUMNS, row, strict=True)))
+        out.setdefault((doc["unit"], doc["contest"]), []).append(doc)
+    return out
+
+
+VERSION_COLUMNS = (
+    "unit",
+    "contest",
+    "source",
+    "votes",
+    "null",
+    "blank",
+    "voters",
+    "version",
+    "status",
+    "counting",
+    "received_at",
+    "content_hash",
+    "log_index",
+)
+
+
+def _whole(text: str) -> int:
+    """A JSON number with a fraction or exponent, as the integer ``int(float)`` gives."""
+    return int(float(text))
+
+
+def _no_constant(text: str) -> int:
+    raise BundleError(f"{ACTAS_PARQUET}: votes must be integers, not {text}")
+
+
 def _version_doc(row: Mapping[str, Any]) -> ActaVersionDoc:
     return {
         "unit": row["unit"],
         "contest": row["contest"],
         "source": row["source"],
-        "votes": {k: int(v) for k, v in json.loads(row["votes"]).items()},
+        "votes": json.loads(row["votes"], parse_float=_whole, parse_constant=_no_constant),
         "null": int(row["null"]),
         "blank": None if row["blank"] is None else int(row["blank"]),
         "voters": int(row["voters"]),

@@ -12,7 +12,8 @@ from typing import Any
 import polars as pl
 
 from escrutinio.model.definition import Definition
-from escrutinio.website.build import SiteOptions, site_files
+from escrutinio.publish.previous import Previous
+from escrutinio.website.build import SiteOptions, republished_files
 from escrutinio.website.bundle import Bundle
 
 
@@ -22,10 +23,12 @@ def publication_site(
     actas: pl.DataFrame,
     adjudications: Sequence[tuple[int, Mapping[str, Any]]],
     out: Path,
+    previous: Previous | None = None,
     options: SiteOptions | None = None,
-) -> Iterator[tuple[str, bytes]]:
+) -> Iterator[tuple[str, bytes | None]]:
     """Every site file of the publication being written to ``out`` (whose tiles are already
-    written: audit steps are read from its entry bundles)."""
+    written: audit steps are read from its entry bundles); ``None`` for a page left as
+    ``previous`` wrote it."""
     bundle = Bundle.from_files(definition, files, actas, out)
     bundle.set_log_leaves(adjudications)
-    return site_files(bundle, options)
+    return republished_files(bundle, files, previous, options)

@@ -10,6 +10,7 @@ adjudication decisions and reasons, and the other sources' copies side by side.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any, Protocol
@@ -19,14 +20,17 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition, IntArray
 from escrutinio.reads.documents import ActaVersionDoc
 from escrutinio.website.bundle import Bundle
 from escrutinio.website.i18n import Lang
 from escrutinio.website.images import images_html
 from escrutinio.website.paths import Place, region_path, slug, table_path
+from escrutinio.website.reuse import Reuse
+from escrutinio.website.shards import shard_files
 
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Text that ``urllib.parse.quote(text, safe="")`` leaves as it is."""
 MAX_SHARDS = 20_000
 """Most shard files: shards are regions of the deepest level with at most this many."""
 
@@ -39,6 +43,7 @@ class SiteParts(Protocol):
     prefix: dict[str, str]
     strings: dict[str, dict[str, str]]
     env: jinja2.Environment
+    reuse: Reuse
 
     @property
     def options(self) -> TableOptions:
@@ -118,6 +123,11 @@ class TablePages:
         self.slot_count = sum(int(d.eligible_mask(cid).sum()) for cid in d.contests)
         self.sharded = self.slot_count > site.options.table_page_limit
 
+    @property
+    def reuse(self) -> Reuse:
+        """The pages a re-publication may leave as they are (the site's)."""
+        return self.site.reuse
+
     # ---- links ---------------------------------------------------------------------------
 
     @cached_property
@@ -152,8 +162,9 @@ class TablePages:
 
     # ---- static pages --------------------------------------------------------------------
 
-    def pages(self, lang: Lang) -> Iterator[tuple[str, bytes]]:
-        """Every table page of one language (paths relative to its root)."""
+    def pages(self, lang: Lang) -> Iterator[tuple[str, bytes | None]]:
+        """Every table page of one language (paths relative to its root); ``None`` for a
+        page the site's ``reuse`` leaves as it is."""
         if self.sharded:
             i18n = {k: lang.t(k) for k in I18N_KEYS}
             yield (
@@ -162,11 +173,15 @@ class TablePages:
             )
             return
         d = self.definition
+        reuse = self.site.reuse
+        pre = self.site.prefix[lang.code]
         for cid in d.contests:
             for u in d.contest_units(cid).tolist():
                 unit = d.units.ids[u]
                 path = table_path(unit, cid)
-                yield path, self.page(lang, u, cid, path)
+                touched = reuse.tables_changed or (unit, cid) in reuse.slots
+                keep = reuse.keep(pre + path, touched)
+                yield path, None if keep else self.page(lang, u, cid, path)
 
     def fields(self, cid: str) -> list[dict[str, str]]:
         """The acta's fields: one per ballot option (candidate and card), null, blank, voters."""
@@ -392,74 +407,72 @@ class TablePages:
         units = [u for u in units if mask[u]]
         if not units:
             return None
-        rows_of = self._unit_rows[cid]
-        matrix = self._candidate_matrix[cid]
-        counts = self.bundle.counts[cid].counts
-        rows = []
-        for u in units:
-            unit = d.units.ids[u]
-            row = rows_of.get(u)
-            rows.append(
-                {
-                    "unit": unit,
-                    "href": self.href(place, unit, cid),
-                    "registered": lang.num(int(d.units.registered[u])),
-                    "counted": row is not None,
-                    "voters": lang.num(int(counts[row, -1])) if row is not None else "",
-                    "cells": [lang.num(v) for v in matrix[row].tolist()] if row is not None else [],
-                }
-            )
         names = {c.id: c.name for c in d.contests[cid].candidates}
         columns = [names[c] for c in d.layout(cid).candidate_ids]
-        return {"key": slug(cid), "columns": columns, "rows": rows}
+        rows_html = Markup("".join(self._table_rows(lang, place, cid, units, len(columns))))
+        return {"key": slug(cid), "columns": columns, "rows_html": rows_html}
+
+    def _table_rows(
+        self, lang: Lang, place: Place, cid: str, units: list[int], columns: int
+    ) -> Iterator[str]:
+        """One ``<tr>`` (and newline) per table of a region list, built without a template
+        call per row (the bytes the former Jinja loop gave: values escaped, numbers in the
+        page's locale); each distinct number is formatted once."""
+        d = self.definition
+        rows_of = self._unit_rows[cid]
+        rows = [rows_of.get(u) for u in units]
+        counted = [r for r in rows if r is not None]
+        voters = self.bundle.counts[cid].counts[counted, -1]
+        matrix = self._candidate_matrix[cid][counted]
+        registered = d.units.registered[units]
+        distinct = np.unique(np.concatenate([matrix.ravel(), voters, registered]))
+        fmt = {v: lang.num(v) for v in distinct.tolist()}
+        cells_of = dict(
+            zip(counted, zip(voters.tolist(), matrix.tolist(), strict=True), strict=True)
+        )
+        uncounted = (
+            f'<td colspan="{1 + columns}" class="muted">{escape(lang.t("uncounted"))}</td></tr>\n'
+        )
+        td = '</td><td class="n">'
+        links = self._links(place, units, cid)
+        for u, row, reg, href in zip(units, rows, registered.tolist(), links, strict=True):
+            head = (
+                f'<tr><th scope="row"><a href="{escape(href)}">{escape(d.units.ids[u])}</a></th>'
+                f'<td class="n">{fmt[reg]}</td>'
+            )
+            if row is None:
+                yield head + uncounted
+                continue
+            n, cells = cells_of[row]
+            nums = td + td.join(map(fmt.__getitem__, cells)) if cells else ""
+            yield f'{head}<td class="n">{fmt[n]}{nums}</td></tr>\n'
+
+    def _links(self, place: Place, units: list[int], contest: str) -> list[str]:
+        """`href` of each unit index's table in ``contest`` (quoting skipped for plain ids)."""
+        ids = self.definition.units.ids
+        if not self.sharded:
+            return [place.u(table_path(ids[u], contest)) for u in units]
+
+        def q(text: str) -> str:
+            return text if _UNQUOTED.fullmatch(text) else quote(text, safe="")
+
+        regions = self.definition.regions.ids
+        shards = {s: q(regions[s]) for s in set(self.unit_shard[units].tolist())}
+        base = place.u("table/index.html#")
+        tail = "/" + q(contest)
+        return [
+            f"{base}{shards[s]}/{q(ids[u])}{tail}"
+            for u, s in zip(units, self.unit_shard[units].tolist(), strict=True)
+        ]
 
     # ---- shards --------------------------------------------------------------------------
 
-    def shards(self) -> Iterator[tuple[str, bytes]]:
-        """``table/data/<region>.json`` for every shard region (only when sharded)."""
+    def shards(self) -> Iterator[tuple[str, bytes | None]]:
+        """``table/data/<region>.json`` for every shard region (only when sharded); ``None``
+        for a shard with no changed table that the site's ``reuse`` leaves as it is."""
         if not self.sharded:
-            return
-        d = self.definition
-        by_shard: dict[int, list[int]] = {}
-        for u, s in enumerate(self.unit_shard.tolist()):
-            by_shard.setdefault(int(s), []).append(u)
-        contests = {
-            cid: {"name": c.name, "options": [[f["id"], f["label"]] for f in self.fields(cid)]}
-            for cid, c in d.contests.items()
-        }
-        for shard, units in sorted(by_shard.items()):
-            tables: dict[str, Any] = {}
-            used: set[str] = set()
-            for u in units:
-                unit = d.units.ids[u]
-                entry: dict[str, Any] = {}
-                for cid in d.contests:
-                    if not d.eligible_mask(cid)[u]:
-                        continue
-                    used.add(cid)
-                    entry[cid] = {
-                        "versions": self.bundle.versions(unit, cid),
-                        "decisions": [
-                            {
-                                "source": a.source,
-                                "version": a.version,
-                                "reason": a.reason,
-                                "decided_by": a.decided_by,
-                                "decided_at": a.decided_at,
-                                "log_index": a.log_index,
-                            }
-                            for a in self.bundle.adjudications_of(unit, cid)
-                        ],
-                    }
-                tables[unit] = {"registered": int(d.units.registered[u]), "contests": entry}
-            doc = {
-                "format": "escrutinio-table-shard/1",
-                "region": d.regions.ids[shard],
-                "official_source": self.bundle.official_source,
-                "contests": {cid: contests[cid] for cid in d.contests if cid in used},
-                "tables": tables,
-            }
-            yield f"table/data/{slug(d.regions.ids[shard])}.json", canonical_json_fast(doc)
+            return iter(())
+        return shard_files(self, self.unit_shard)
 
 
 STATUSES = ("accepted", "conflicting")

@@ -1,0 +1,140 @@
+"""Table data above the static-page threshold: ``table/data/<region>.json``, one shard per
+region of the shard level, holding every stored version and adjudication of each of its
+tables (rendered in the browser by ``assets/table.js``).
+
+On a re-publication (`escrutinio.website.reuse`) a shard none of whose tables changed is
+left as it is; a shard with changed tables is, when the previous publication's file is
+still as its manifest lists it (same SHA-256), read back and only the entries of the
+changed tables are rebuilt before it is written again in canonical form, so the acta
+versions of the unchanged tables are not read at all. The bytes are those of a shard built
+from scratch: the shard is RFC 8785 canonical JSON of the same document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.definition import Definition, IntArray
+from escrutinio.reads.documents import ActaVersionDoc
+from escrutinio.website.bundle import Bundle
+from escrutinio.website.paths import slug
+from escrutinio.website.reuse import Reuse
+
+SHARD_FORMAT = "escrutinio-table-shard/1"
+MAX_SHARD_BYTES = 256 * 1024 * 1024
+
+Versions = Callable[[str, str], list[ActaVersionDoc]]
+
+
+class ShardSite(Protocol):
+    """What the shards use of the table pages (`escrutinio.website.tables.TablePages`)."""
+
+    definition: Definition
+    bundle: Bundle
+
+    @property
+    def reuse(self) -> Reuse:
+        """The pages a re-publication may leave as they are."""
+        ...
+
+    def fields(self, cid: str) -> list[dict[str, str]]:
+        """The acta's fields of a contest (id and label)."""
+        ...
+
+
+def _entry(pages: ShardSite, u: int, versions: Versions) -> dict[str, Any]:
+    """One table's entry: registered electors and, per contest it votes in, its versions
+    and the adjudication decisions."""
+    d = pages.definition
+    unit = d.units.ids[u]
+    entry: dict[str, Any] = {}
+    for cid in d.contests:
+        if not d.eligible_mask(cid)[u]:
+            continue
+        entry[cid] = {
+            "versions": versions(unit, cid),
+            "decisions": [
+                {
+                    "source": a.source,
+                    "version": a.version,
+                    "reason": a.reason,
+                    "decided_by": a.decided_by,
+                    "decided_at": a.decided_at,
+                    "log_index": a.log_index,
+                }
+                for a in pages.bundle.adjudications_of(unit, cid)
+            ],
+        }
+    return {"registered": int(d.units.registered[u]), "contests": entry}
+
+
+def _previous_doc(pages: ShardSite, path: str) -> dict[str, Any] | None:
+    """The previous publication's shard at ``path`` when it still holds the bytes its
+    manifest lists (else None: the shard is built from scratch)."""
+    previous, root = pages.reuse.previous, pages.bundle.root
+    if previous is None or root is None or not previous.reusable(path):
+        return None
+    file = root / path
+    if file.is_symlink() or not file.is_file() or file.stat().st_size > MAX_SHARD_BYTES:
+        return None
+    data = file.read_bytes()
+    if hashlib.sha256(data).hexdigest() != previous.hashes.get(path):
+        return None
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != SHARD_FORMAT:
+        return None
+    return doc if isinstance(doc.get("tables"), dict) else None
+
+
+def _changed_versions(pages: ShardSite) -> Versions:
+    """Versions of the changed slots' units only (read from the acta frame once)."""
+    d = pages.definition
+    units = [d.units.ids[u] for u in sorted(pages.reuse.units)]
+    found: Mapping[tuple[str, str], list[ActaVersionDoc]] = pages.bundle.versions_of_units(units)
+    return lambda unit, cid: list(found.get((unit, cid), []))
+
+
+def shard_files(pages: ShardSite, unit_shard: IntArray) -> Iterator[tuple[str, bytes | None]]:
+    """Every shard's (path, bytes), ``None`` for one left as the previous publication
+    wrote it."""
+    d = pages.definition
+    by_shard: dict[int, list[int]] = {}
+    for u, s in enumerate(unit_shard.tolist()):
+        by_shard.setdefault(int(s), []).append(u)
+    contests = {
+        cid: {"name": c.name, "options": [[f["id"], f["label"]] for f in pages.fields(cid)]}
+        for cid, c in d.contests.items()
+    }
+    reuse = pages.reuse
+    changed_versions: Versions | None = None
+    for shard, units in sorted(by_shard.items()):
+        path = f"table/data/{slug(d.regions.ids[shard])}.json"
+        changed = [u for u in units if u in reuse.units]
+        if reuse.keep(path, bool(changed)):
+            yield path, None
+            continue
+        old = _previous_doc(pages, path) if changed else None
+        if old is not None:
+            if changed_versions is None:
+                changed_versions = _changed_versions(pages)
+            for u in changed:
+                old["tables"][d.units.ids[u]] = _entry(pages, u, changed_versions)
+            yield path, canonical_json_fast(old)
+            continue
+        tables = {d.units.ids[u]: _entry(pages, u, pages.bundle.versions) for u in units}
+        used = {cid for t in tables.values() for cid in t["contests"]}
+        doc = {
+            "format": SHARD_FORMAT,
+            "region": d.regions.ids[shard],
+            "official_source": pages.bundle.official_source,
+            "contests": {cid: contests[cid] for cid in d.contests if cid in used},
+            "tables": tables,
+        }
+        yield path, canonical_json_fast(doc)
