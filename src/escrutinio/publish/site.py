@@ -57,7 +57,7 @@ from escrutinio.publish.outdir import (
 from escrutinio.publish.previous import Previous, changed_slots
 from escrutinio.publish.replay import Replay, counting_counts
 from escrutinio.publish.senders import SENDERS_FILE, senders_json
-from escrutinio.store import audits as store_audits
+from escrutinio.store import audit_ballots
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import images as store_images
 from escrutinio.store import log as store_log
@@ -240,7 +240,7 @@ def _data_files(
         {**leaf, "log_index": idx} for idx, leaf in state.bulletins
     )
     files["fields.json"] = formats.fields_json()
-    for digest, blob in sorted(store_audits.published_ballot_blobs(store, state.size).items()):
+    for digest, blob in sorted(audit_ballots.published_ballot_blobs(store, state.size).items()):
         files[f"{AUDIT_BALLOT_DIR}/{digest}.json"] = blob  # named by the leaf's SHA-256
     registry = senders_json(state)
     if registry is not None:

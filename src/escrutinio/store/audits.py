@@ -425,21 +425,3 @@ def record_conclusion(
             )
         )
     return idx, True
-
-
-def published_ballot_blobs(store: Store, size: int) -> dict[str, bytes]:
-    """SHA-256 → canonical bytes of every ballot manifest and CVR set of the audits created
-    in the first ``size`` log entries (what a publication of that log holds for them)."""
-    bd = t.audit_ballot_data.c
-    out: dict[str, bytes] = {}
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(bd.manifest, bd.manifest_sha256, bd.cvrs, bd.cvrs_sha256)
-            .join(t.audits, t.audits.c.id == bd.audit_id)
-            .where(t.audits.c.log_idx < size)
-        ).all()
-    for manifest, m_sha, cvrs, c_sha in rows:
-        out[str(m_sha)] = zlib.decompress(bytes(manifest))
-        if cvrs is not None and c_sha is not None:
-            out[str(c_sha)] = zlib.decompress(bytes(cvrs))
-    return out
