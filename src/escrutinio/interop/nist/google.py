@@ -21,25 +21,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from escrutinio.interop.nist import ids
+from escrutinio.interop.nist import ids, objects
 from escrutinio.interop.nist.emit import Emitter, Intl, Node, Refs
 from escrutinio.interop.nist.gpunits import UNIT_TYPE, ContestRows
-from escrutinio.interop.nist.objects import (
-    CandidateObject,
-    ReportInput,
-    candidates,
-    count_status,
-    gpunit_node,
-    gpunits,
-    other_identifier,
-    parties,
-    party_node,
-    race_identifiers,
-    report_rows,
-    write_contest_tail,
-    write_election_tail,
-    write_trailer,
-)
+from escrutinio.interop.nist.objects import CandidateObject, ReportInput
 
 STABLE = "stable"
 """``ExternalIdentifier/OtherType`` of Google's stable identifiers."""
@@ -57,10 +42,10 @@ def stable_id(object_id: str) -> str:
 
 def _identifiers(object_id: str, escrutinio_id: str, *extra: Node, ocd: str | None = None) -> Node:
     """An ``ExternalIdentifiers`` wrapper: the stable id, the OCD-ID, the escrutinio id."""
-    items: list[Node] = [other_identifier(STABLE, stable_id(object_id))]
+    items: list[Node] = [objects.other_identifier(STABLE, stable_id(object_id))]
     if ocd is not None:
         items.append({"@type": "ExternalIdentifier", "Type": "ocd-id", "Value": ocd})
-    items.append(other_identifier(ids.ESCRUTINIO_ID, escrutinio_id))
+    items.append(objects.other_identifier(ids.ESCRUTINIO_ID, escrutinio_id))
     items.extend(extra)
     return {"@type": "ExternalIdentifiers", "ExternalIdentifier": items}
 
@@ -86,14 +71,14 @@ def write_google_report(inp: ReportInput, country: str, out: Emitter) -> None:
     """Write the whole ``ElectionReport`` in Google's variant (XML only: the variant has no
     JSON form); ``country`` is the ISO 3166-1 alpha-2 code of the root GpUnit."""
     d = inp.definition
-    rows = report_rows(inp)
+    rows = objects.report_rows(inp)
     out.begin("ElectionReport", "ElectionReport")
     _election(inp, rows, out)
     out.item(
         "ExternalIdentifiers",
         {
             "@type": "ExternalIdentifiers",
-            "ExternalIdentifier": [other_identifier(k, v) for k, v in inp.identifiers],
+            "ExternalIdentifier": [objects.other_identifier(k, v) for k, v in inp.identifiers],
         },
     )
     out.item("Format", "precinct-level" if inp.level is None else "summary-contest")
@@ -105,14 +90,14 @@ def write_google_report(inp: ReportInput, country: str, out: Emitter) -> None:
     out.item("IssuerAbbreviation", inp.issuer_abbreviation)
     if d.parties or d.alliances:  # a collection holds at least one element
         out.begin("PartyCollection", "PartyCollection")
-        for party in parties(d):
+        for party in objects.parties(d):
             ident = ("ExternalIdentifiers", _identifiers(party.object_id, party.escrutinio_id))
-            out.item("Party", party_node(party, ident, inp.language, Refs((ids.ROOT_ID,))))
+            out.item("Party", objects.party_node(party, ident, inp.language, Refs((ids.ROOT_ID,))))
         out.end()
     out.begin("PersonCollection", "PersonCollection")
     _persons(inp, out)
     out.end()
-    write_trailer(inp, out)
+    objects.write_trailer(inp, out)
     out.end()
 
 
@@ -121,7 +106,7 @@ def _election(inp: ReportInput, rows: Mapping[str, ContestRows], out: Emitter) -
     election_id = ids.object_id("el", d.info.id)
     out.begin("Election", "Election", election_id)
     out.begin("CandidateCollection", "CandidateCollection")
-    for cand in candidates(inp):
+    for cand in objects.candidates(inp):
         node: Node = {
             "@type": "Candidate",
             "@id": cand.object_id,
@@ -140,7 +125,7 @@ def _election(inp: ReportInput, rows: Mapping[str, ContestRows], out: Emitter) -
     out.end()
     out.item("ElectionScopeId", ids.ROOT_ID)
     out.item("ExternalIdentifiers", _identifiers(election_id, d.info.id))
-    write_election_tail(inp, out)
+    objects.write_election_tail(inp, out)
     out.end()
 
 
@@ -168,9 +153,9 @@ def _contest(inp: ReportInput, cid: str, seq: int, rows: ContestRows, out: Emitt
             out.item("EndorsementPartyIds", Refs(tuple(ids.party_id(p) for p in endorsing)))
         out.end()
     out.item("BallotTitle", Intl(contest.name, inp.language))
-    out.item("CountStatus", count_status(race))
+    out.item("CountStatus", objects.count_status(race))
     out.item("ElectoralDistrictId", rows.gpunits[0])
-    out.item("ExternalIdentifiers", _identifiers(object_id, cid, *race_identifiers(race)))
+    out.item("ExternalIdentifiers", _identifiers(object_id, cid, *objects.race_identifiers(race)))
     out.item("Name", contest.name)
     out.item("SequenceOrder", seq)
     out.item("SubUnitsReported", len(inp.counts[cid].units))
@@ -192,7 +177,7 @@ def _contest(inp: ReportInput, cid: str, seq: int, rows: ContestRows, out: Emitt
                 "Undervotes": blank,
             },
         )
-    write_contest_tail(inp, cid, out)
+    objects.write_contest_tail(inp, cid, out)
     out.end()
 
 
@@ -201,7 +186,7 @@ def _gpunits(inp: ReportInput, country: str, out: Emitter) -> None:
     level below its parent's."""
     root_ocd = country_ocd_id(country)
     ocd = _region_ocd_ids(inp, root_ocd)
-    for unit in gpunits(inp, ("country", None)):
+    for unit in objects.gpunits(inp, ("country", None)):
         if unit.kind == "root":
             where = root_ocd
         elif unit.kind == "region":
@@ -210,7 +195,7 @@ def _gpunits(inp: ReportInput, country: str, out: Emitter) -> None:
             above = ocd[unit.region] if unit.region >= 0 else root_ocd
             where = ocd_child(above, UNIT_TYPE, unit.escrutinio_id)
         ident = _identifiers(unit.object_id, unit.escrutinio_id, ocd=where)
-        out.item("GpUnit", gpunit_node(unit, ("ExternalIdentifiers", ident), unit.name))
+        out.item("GpUnit", objects.gpunit_node(unit, ("ExternalIdentifiers", ident), unit.name))
 
 
 def _region_ocd_ids(inp: ReportInput, root_ocd: str) -> list[str]:
@@ -236,7 +221,7 @@ def _affiliation(inp: ReportInput, cand: CandidateObject) -> list[str]:
 
 
 def _persons(inp: ReportInput, out: Emitter) -> None:
-    for cand in candidates(inp):
+    for cand in objects.candidates(inp):
         object_id = person_id(cand.contest, cand.candidate.id)
         out.item(
             "Person",
