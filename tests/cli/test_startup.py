@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 _HEAVY = "('matplotlib', 'scipy', 'scipy.sparse', 'scipy.stats', 'scipy.optimize')"
 
@@ -37,3 +38,20 @@ def test_help_leaves_scipy_unloaded() -> None:
         "            pass"
     )
     assert _loaded_after(code) == "[]"
+
+
+def test_light_commands_leave_scipy_unloaded(tmp_path: Path) -> None:
+    out = tmp_path / "keys"
+    code = (
+        "import contextlib, io, sys\n"
+        "from escrutinio.cli.main import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    for args in (['keys', 'generate', '--name', 'log.example', '--out', {str(out)!r}],\n"
+        f"                 ['keys', 'show', {str(out / 'log.example.vkey')!r}]):\n"
+        "        try:\n"
+        "            app(args)\n"
+        "        except SystemExit as exc:\n"
+        "            assert not exc.code, (args, exc.code)"
+    )
+    assert _loaded_after(code) == "[]"
+    assert (out / "log.example.skey").is_file()
