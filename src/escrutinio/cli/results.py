@@ -11,7 +11,7 @@ from rich.table import Table
 
 from escrutinio import reads
 from escrutinio.cli.common import DbOption, FormatOption, console, fail, open_store, write_out
-from escrutinio.cli.ledger import load_secret_key
+from escrutinio.cli.keys import load_secret_key
 from escrutinio.cli.render import render_result, results_csv, summary_tables, to_json
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store.checkpoints import sign_checkpoint_now

@@ -76,7 +76,6 @@ from escrutinio.io.mapping_file import (
 )
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.definition import (
-    DefinitionMeta,
     RegionRow,
     UnitRow,
 )
@@ -368,13 +367,7 @@ def _region_id_issues(mapping: Mapping, names: list[str]) -> list[Issue]:
 
 def _write(mapping: Mapping, builder: _Builder, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
-    meta = DefinitionMeta(
-        election=mapping.election,
-        region_levels=mapping.region_levels,
-        alliances=mapping.alliances,
-        parties=mapping.parties,
-        contests=[mapping.contest],
-    )
+    meta = mapping.definition_meta()
     doc: dict[str, Any] = meta.model_dump(mode="json")
     doc["regions"] = "regions.csv"
     doc["units"] = "units.csv"

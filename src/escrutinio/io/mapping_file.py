@@ -89,6 +89,16 @@ class Mapping(_Strict):
     source: str
     received_at: str
 
+    def definition_meta(self) -> DefinitionMeta:
+        """The election definition the mapping describes (its one contest)."""
+        return DefinitionMeta(
+            election=self.election,
+            region_levels=self.region_levels,
+            alliances=self.alliances,
+            parties=self.parties,
+            contests=[self.contest],
+        )
+
     def numeric_columns(self) -> list[str]:
         """Every column read as a count, in a stable order without repeats."""
         cols = [*self.counts.options.values(), self.counts.null]
@@ -133,13 +143,7 @@ def _mapping_issues(mapping: Mapping, file: str) -> list[Issue]:
     """Every problem of a parsed mapping: its definition's cross-references, the input
     format, region columns, counts, source and time stamp."""
     issues: list[Issue] = []
-    meta = DefinitionMeta(
-        election=mapping.election,
-        region_levels=mapping.region_levels,
-        alliances=mapping.alliances,
-        parties=mapping.parties,
-        contests=[mapping.contest],
-    )
+    meta = mapping.definition_meta()
     check_meta(meta, file, issues)
     _check_input_format(mapping.input, file, issues)
     _check_texts(mapping, file, issues)

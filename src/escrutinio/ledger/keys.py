@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from escrutinio.ledger.cosignature import CosignatureVerifier, parse_cosigner_key
 from escrutinio.ledger.note import (
@@ -24,6 +25,14 @@ from escrutinio.ledger.note import (
 )
 
 MAX_KEY_FILE_SIZE = 4096
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_Key = TypeVar("_Key", bound=_Named)
 
 
 class KeyFileError(OSError):
@@ -121,37 +130,35 @@ def _check_name(path: Path, actual: str, expected: str | None) -> None:
         raise KeyFileError(f"{path}: key is for {actual!r}, expected {expected!r}")
 
 
+def _load(
+    path: str | Path,
+    expected_name: str | None,
+    parse: Callable[[str], _Key],
+    *,
+    private: bool,
+    what: str,
+) -> _Key:
+    """Read one key line from ``path``, parse it as ``what`` and check its name."""
+    source = Path(path)
+    line = _read_key_line(source, private=private)
+    try:
+        key = parse(line)
+    except KeyFormatError as exc:
+        raise KeyFileError(f"{source}: malformed {what} key: {exc}") from exc
+    _check_name(source, key.name, expected_name)
+    return key
+
+
 def load_signer_key(path: str | Path, expected_name: str | None = None) -> Ed25519Signer:
     """Load a signer key file, checking permissions, format and (optionally) the key name."""
-    source = Path(path)
-    line = _read_key_line(source, private=True)
-    try:
-        signer = parse_signer_key(line)
-    except KeyFormatError as exc:
-        raise KeyFileError(f"{source}: malformed signer key: {exc}") from exc
-    _check_name(source, signer.name, expected_name)
-    return signer
+    return _load(path, expected_name, parse_signer_key, private=True, what="signer")
 
 
 def load_verifier_key(path: str | Path, expected_name: str | None = None) -> Ed25519Verifier:
     """Load a note (type 0x01) verifier key file, optionally checking the key name."""
-    source = Path(path)
-    line = _read_key_line(source, private=False)
-    try:
-        verifier = parse_verifier_key(line)
-    except KeyFormatError as exc:
-        raise KeyFileError(f"{source}: malformed verifier key: {exc}") from exc
-    _check_name(source, verifier.name, expected_name)
-    return verifier
+    return _load(path, expected_name, parse_verifier_key, private=False, what="verifier")
 
 
 def load_cosigner_key(path: str | Path, expected_name: str | None = None) -> CosignatureVerifier:
     """Load a witness (type 0x04) verifier key file, optionally checking the key name."""
-    source = Path(path)
-    line = _read_key_line(source, private=False)
-    try:
-        verifier = parse_cosigner_key(line)
-    except KeyFormatError as exc:
-        raise KeyFileError(f"{source}: malformed cosigner key: {exc}") from exc
-    _check_name(source, verifier.name, expected_name)
-    return verifier
+    return _load(path, expected_name, parse_cosigner_key, private=False, what="cosigner")

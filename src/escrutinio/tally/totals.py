@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from escrutinio.model.definition import Definition, IntArray
 from escrutinio.tally.counts import EXTRA_COLUMNS, ContestCounts, check_counts
@@ -81,6 +80,8 @@ def _group_sum(index: npt.NDArray[np.int32], values: IntArray, size: int) -> Int
     matrix = values.reshape(n, 1) if values.ndim == 1 else values
     if n == 0:
         return np.zeros((size, matrix.shape[1]), dtype=np.int64)
+    import scipy.sparse as sp  # imported on first use: SciPy is slow to load at CLI start
+
     groups = sp.csc_matrix((np.ones(n, dtype=np.int64), index, np.arange(n + 1)), shape=(size, n))
     return np.asarray(groups @ matrix, dtype=np.int64)
 

@@ -21,32 +21,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from escrutinio.interop.nist import ids
+from escrutinio.interop.nist import ids, objects
 from escrutinio.interop.nist.emit import Emitter, Intl, Node, Refs
-from escrutinio.interop.nist.gpunits import (
-    UNIT_TYPE,
-    ContestRows,
-    contest_rows,
-    hierarchy,
-    levels_shown,
-    unit_type,
-)
-from escrutinio.interop.nist.report import (
-    RACE_STATUS,
-    RECOUNT_RANGE,
-    STATUS_REASON,
-    ReportInput,
-)
+from escrutinio.interop.nist.gpunits import UNIT_TYPE, ContestRows
+from escrutinio.interop.nist.objects import CandidateObject, ReportInput
 
 STABLE = "stable"
 """``ExternalIdentifier/OtherType`` of Google's stable identifiers."""
 
 _OCD_UNSAFE = re.compile(r"[^\w.~-]")
 _TYPE_UNSAFE = re.compile(r"[^\w-]")
-
-
-def _ext(other_type: str, value: str) -> Node:
-    return {"@type": "ExternalIdentifier", "Type": "other", "OtherType": other_type, "Value": value}
 
 
 def stable_id(object_id: str) -> str:
@@ -58,10 +42,10 @@ def stable_id(object_id: str) -> str:
 
 def _identifiers(object_id: str, escrutinio_id: str, *extra: Node, ocd: str | None = None) -> Node:
     """An ``ExternalIdentifiers`` wrapper: the stable id, the OCD-ID, the escrutinio id."""
-    items: list[Node] = [_ext(STABLE, stable_id(object_id))]
+    items: list[Node] = [objects.other_identifier(STABLE, stable_id(object_id))]
     if ocd is not None:
         items.append({"@type": "ExternalIdentifier", "Type": "ocd-id", "Value": ocd})
-    items.append(_ext(ids.ESCRUTINIO_ID, escrutinio_id))
+    items.append(objects.other_identifier(ids.ESCRUTINIO_ID, escrutinio_id))
     items.extend(extra)
     return {"@type": "ExternalIdentifiers", "ExternalIdentifier": items}
 
@@ -87,18 +71,17 @@ def write_google_report(inp: ReportInput, country: str, out: Emitter) -> None:
     """Write the whole ``ElectionReport`` in Google's variant (XML only: the variant has no
     JSON form); ``country`` is the ISO 3166-1 alpha-2 code of the root GpUnit."""
     d = inp.definition
-    tables = inp.level is None
-    rows = {cid: contest_rows(d, inp.counts[cid], inp.level, tables) for cid in d.contests}
+    rows = objects.report_rows(inp)
     out.begin("ElectionReport", "ElectionReport")
     _election(inp, rows, out)
     out.item(
         "ExternalIdentifiers",
         {
             "@type": "ExternalIdentifiers",
-            "ExternalIdentifier": [_ext(k, v) for k, v in inp.identifiers],
+            "ExternalIdentifier": [objects.other_identifier(k, v) for k, v in inp.identifiers],
         },
     )
-    out.item("Format", "precinct-level" if tables else "summary-contest")
+    out.item("Format", "precinct-level" if inp.level is None else "summary-contest")
     out.item("GeneratedDate", inp.generated)
     out.begin("GpUnitCollection", "GpUnitCollection")
     _gpunits(inp, country, out)
@@ -107,15 +90,14 @@ def write_google_report(inp: ReportInput, country: str, out: Emitter) -> None:
     out.item("IssuerAbbreviation", inp.issuer_abbreviation)
     if d.parties or d.alliances:  # a collection holds at least one element
         out.begin("PartyCollection", "PartyCollection")
-        _parties(inp, out)
+        for party in objects.parties(d):
+            ident = ("ExternalIdentifiers", _identifiers(party.object_id, party.escrutinio_id))
+            out.item("Party", objects.party_node(party, ident, inp.language, Refs((ids.ROOT_ID,))))
         out.end()
     out.begin("PersonCollection", "PersonCollection")
     _persons(inp, out)
     out.end()
-    out.item("SequenceStart", inp.sequence)
-    out.item("SequenceEnd", inp.sequence)
-    out.item("Status", inp.status)
-    out.item("VendorApplicationId", inp.vendor)
+    objects.write_trailer(inp, out)
     out.end()
 
 
@@ -124,23 +106,18 @@ def _election(inp: ReportInput, rows: Mapping[str, ContestRows], out: Emitter) -
     election_id = ids.object_id("el", d.info.id)
     out.begin("Election", "Election", election_id)
     out.begin("CandidateCollection", "CandidateCollection")
-    for cid, contest in d.contests.items():
-        race = inp.races.get(cid)
-        for cand in contest.candidates:
-            object_id = ids.candidate_id(cid, cand.id)
-            node: Node = {
-                "@type": "Candidate",
-                "@id": object_id,
-                "BallotName": Intl(cand.name, inp.language),
-                "ExternalIdentifiers": _identifiers(object_id, cand.id),
-            }
-            node["PartyId"] = _affiliation(inp, cid, cand.id)
-            node["PersonId"] = person_id(cid, cand.id)
-            if race is not None and race.state != "counting" and cand.id in race.winners:
-                node["PostElectionStatus"] = (
-                    "winner" if race.state == "final" else "projected-winner"
-                )
-            out.item("Candidate", node)
+    for cand in objects.candidates(inp):
+        node: Node = {
+            "@type": "Candidate",
+            "@id": cand.object_id,
+            "BallotName": Intl(cand.candidate.name, inp.language),
+            "ExternalIdentifiers": _identifiers(cand.object_id, cand.candidate.id),
+            "PartyId": _affiliation(inp, cand),
+            "PersonId": person_id(cand.contest, cand.candidate.id),
+        }
+        if cand.status is not None:
+            node["PostElectionStatus"] = cand.status
+        out.item("Candidate", node)
     out.end()
     out.begin("ContestCollection", "ContestCollection")
     for seq, cid in enumerate(d.contests, start=1):
@@ -148,10 +125,7 @@ def _election(inp: ReportInput, rows: Mapping[str, ContestRows], out: Emitter) -
     out.end()
     out.item("ElectionScopeId", ids.ROOT_ID)
     out.item("ExternalIdentifiers", _identifiers(election_id, d.info.id))
-    out.item("Name", Intl(d.info.name, inp.language))
-    out.item("StartDate", d.info.date)
-    out.item("EndDate", d.info.date)
-    out.item("Type", "general")
+    objects.write_election_tail(inp, out)
     out.end()
 
 
@@ -164,7 +138,7 @@ def _contest(inp: ReportInput, cid: str, seq: int, rows: ContestRows, out: Emitt
     out.begin("Contest", "CandidateContest", object_id)
     for j, cand in enumerate(contest.candidates):
         cards = [i for i, o in enumerate(contest.options) if o.candidate == cand.id]
-        parties = [p for i in cards if (p := contest.options[i].party) is not None]
+        endorsing = [p for i in cards if (p := contest.options[i].party) is not None]
         votes = rows.counts[:, cards].sum(axis=1).tolist()
         out.begin("BallotSelection", "CandidateSelection", ids.selection_id(cid, cand.id))
         out.item("SequenceOrder", j + 1)
@@ -175,28 +149,13 @@ def _contest(inp: ReportInput, cid: str, seq: int, rows: ContestRows, out: Emitt
             )
         out.end()
         out.item("CandidateIds", Refs((ids.candidate_id(cid, cand.id),)))
-        if parties:
-            out.item("EndorsementPartyIds", Refs(tuple(ids.party_id(p) for p in parties)))
+        if endorsing:
+            out.item("EndorsementPartyIds", Refs(tuple(ids.party_id(p) for p in endorsing)))
         out.end()
     out.item("BallotTitle", Intl(contest.name, inp.language))
-    complete = race is not None and race.state == "final"
-    out.item(
-        "CountStatus",
-        {
-            "@type": "CountStatus",
-            "Status": "completed" if complete else "in-process",
-            "Type": "total",
-        },
-    )
+    out.item("CountStatus", objects.count_status(race))
     out.item("ElectoralDistrictId", rows.gpunits[0])
-    extra: list[Node] = []
-    if race is not None:
-        extra = [
-            _ext(RACE_STATUS, race.state),
-            _ext(RECOUNT_RANGE, "true" if race.recount_range else "false"),
-            _ext(STATUS_REASON, race.reason),
-        ]
-    out.item("ExternalIdentifiers", _identifiers(object_id, cid, *extra))
+    out.item("ExternalIdentifiers", _identifiers(object_id, cid, *objects.race_identifiers(race)))
     out.item("Name", contest.name)
     out.item("SequenceOrder", seq)
     out.item("SubUnitsReported", len(inp.counts[cid].units))
@@ -218,78 +177,25 @@ def _contest(inp: ReportInput, cid: str, seq: int, rows: ContestRows, out: Emitt
                 "Undervotes": blank,
             },
         )
-    out.item("TotalSubUnits", int(d.eligible_mask(cid).sum()))
-    out.item("VoteVariation", "plurality")
-    out.item("NumberElected", contest.seats)
-    out.item("VotesAllowed", 1)
+    objects.write_contest_tail(inp, cid, out)
     out.end()
 
 
 def _gpunits(inp: ReportInput, country: str, out: Emitter) -> None:
-    d = inp.definition
-    tables = inp.level is None
-    reported = np.zeros(len(d.units), dtype=bool)
-    for c in inp.counts.values():
-        reported[c.units] = True
-    h = hierarchy(d, reported, inp.level, tables)
-    known = d.info.registered_known
+    """The GpUnits with OCD-style ids: the root is the country, each region and table one
+    level below its parent's."""
     root_ocd = country_ocd_id(country)
-
-    root: Node = {"@type": "ReportingUnit", "@id": ids.ROOT_ID}
-    if h.root_children:
-        root["ComposingGpUnitIds"] = Refs(h.root_children)
-    root["ExternalIdentifiers"] = _identifiers(ids.ROOT_ID, d.info.id, ocd=root_ocd)
-    root["Name"] = d.info.name
-    root["SubUnitsReported"] = int(reported.sum())
-    root["TotalSubUnits"] = len(d.units)
-    root["Type"] = "country"
-    if known:
-        root["VotersRegistered"] = int(d.units.registered.sum())
-    out.item("GpUnit", root)
-    shown = set(levels_shown(d, inp.level))
-    levels = d.region_levels
-    regions = d.regions
     ocd = _region_ocd_ids(inp, root_ocd)
-    for r, (rid, name, lvl) in enumerate(
-        zip(regions.ids, regions.names, regions.level.tolist(), strict=True)
-    ):
-        if levels[lvl] not in shown:
-            continue
-        object_id = ids.region_id(rid)
-        node: Node = {"@type": "ReportingUnit", "@id": object_id}
-        if h.children.get(r):
-            node["ComposingGpUnitIds"] = Refs(h.children[r])
-        node["ExternalIdentifiers"] = _identifiers(object_id, rid, ocd=ocd[r])
-        node["Name"] = name
-        node["SubUnitsReported"] = int(h.reported_below[r])
-        node["TotalSubUnits"] = int(h.units_below[r])
-        kind, other = unit_type(levels[lvl])
-        node["Type"] = kind
-        if other is not None:
-            node["OtherType"] = other
-        if known:
-            node["VotersRegistered"] = int(h.registered_below[r])
-        out.item("GpUnit", node)
-    if not tables:
-        return
-    for uid, region, registered in zip(
-        d.units.ids, d.units.region.tolist(), d.units.registered.tolist(), strict=True
-    ):
-        object_id = ids.unit_id(uid)
-        node = {
-            "@type": "ReportingUnit",
-            "@id": object_id,
-            "ExternalIdentifiers": _identifiers(
-                object_id,
-                uid,
-                ocd=ocd_child(ocd[region] if region >= 0 else root_ocd, UNIT_TYPE, uid),
-            ),
-            "Name": uid,
-            "Type": UNIT_TYPE,
-        }
-        if known:
-            node["VotersRegistered"] = registered
-        out.item("GpUnit", node)
+    for unit in objects.gpunits(inp, ("country", None)):
+        if unit.kind == "root":
+            where = root_ocd
+        elif unit.kind == "region":
+            where = ocd[unit.region]
+        else:
+            above = ocd[unit.region] if unit.region >= 0 else root_ocd
+            where = ocd_child(above, UNIT_TYPE, unit.escrutinio_id)
+        ident = _identifiers(unit.object_id, unit.escrutinio_id, ocd=where)
+        out.item("GpUnit", objects.gpunit_node(unit, ("ExternalIdentifiers", ident), unit.name))
 
 
 def _region_ocd_ids(inp: ReportInput, root_ocd: str) -> list[str]:
@@ -305,58 +211,25 @@ def _region_ocd_ids(inp: ReportInput, root_ocd: str) -> list[str]:
     return ocd
 
 
-def _parties(inp: ReportInput, out: Emitter) -> None:
-    d = inp.definition
-    for party in d.parties.values():
-        object_id = ids.party_id(party.id)
-        out.item(
-            "Party",
-            {
-                "@type": "Party",
-                "@id": object_id,
-                "ExternalIdentifiers": _identifiers(object_id, party.id),
-                "Name": Intl(party.name, inp.language),
-                "PartyScopeGpUnitIds": Refs((ids.ROOT_ID,)),
-            },
-        )
-    for alliance in d.alliances.values():
-        object_id = ids.coalition_id(alliance.id)
-        node: Node = {
-            "@type": "Coalition",
-            "@id": object_id,
-            "ExternalIdentifiers": _identifiers(object_id, alliance.id),
-            "Name": Intl(alliance.name, inp.language),
-            "PartyScopeGpUnitIds": Refs((ids.ROOT_ID,)),
-        }
-        members = [ids.party_id(p.id) for p in d.parties.values() if p.alliance == alliance.id]
-        if members:
-            node["PartyIds"] = Refs(members)
-        out.item("Party", node)
-
-
-def _affiliation(inp: ReportInput, contest: str, candidate: str) -> list[str]:
+def _affiliation(inp: ReportInput, cand: CandidateObject) -> list[str]:
     """The Party ids a candidate stands for: its alliance (a Coalition) if it has one,
     else the parties of its cards (none for an independent)."""
-    d = inp.definition
-    lay = d.layout(contest)
-    alliance = lay.candidate_alliance[lay.candidate_ids.index(candidate)]
-    if alliance is not None:
-        return [ids.coalition_id(alliance)]
-    options = d.contests[contest].options
-    return [ids.party_id(o.party) for o in options if o.candidate == candidate and o.party]
+    if cand.alliance is not None:
+        return [ids.coalition_id(cand.alliance)]
+    options = inp.definition.contests[cand.contest].options
+    return [ids.party_id(o.party) for o in options if o.candidate == cand.candidate.id and o.party]
 
 
 def _persons(inp: ReportInput, out: Emitter) -> None:
-    for cid, contest in inp.definition.contests.items():
-        for cand in contest.candidates:
-            object_id = person_id(cid, cand.id)
-            out.item(
-                "Person",
-                {
-                    "@type": "Person",
-                    "@id": object_id,
-                    "ExternalIdentifiers": _identifiers(object_id, cand.id),
-                    "FullName": Intl(cand.name, inp.language),
-                    "PartyId": _affiliation(inp, cid, cand.id),
-                },
-            )
+    for cand in objects.candidates(inp):
+        object_id = person_id(cand.contest, cand.candidate.id)
+        out.item(
+            "Person",
+            {
+                "@type": "Person",
+                "@id": object_id,
+                "ExternalIdentifiers": _identifiers(object_id, cand.candidate.id),
+                "FullName": Intl(cand.candidate.name, inp.language),
+                "PartyId": _affiliation(inp, cand),
+            },
+        )
