@@ -43,10 +43,16 @@ class GroupCommitter:
     def store_one(self, pending: Pending) -> Stored:
         """Store one envelope with whatever else is waiting and return its receipt once
         committed; raises what its ``authorise`` or the store raised."""
+        return self.submit(pending).result()
+
+    def submit(self, pending: Pending) -> Future[Stored]:
+        """Queue one envelope for the writer; the future of its receipt (set only after
+        its batch committed), for a caller that waits without a thread of its own (e.g.
+        `asyncio.wrap_future`)."""
         future: Future[Stored] = Future()
         self._start()
         self._jobs.put((pending, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         """Let the writer finish the envelopes already queued, then stop it."""

@@ -24,7 +24,7 @@ from escrutinio.store import schema as t
 from escrutinio.store.bulk import insert_many
 from escrutinio.store.database import lock_for_append
 from escrutinio.store.log import check_leaf_sizes, next_index
-from escrutinio.store.senders import Sender, sender_in
+from escrutinio.store.senders import Sender, senders_in
 from escrutinio.store.store import Store
 from escrutinio.submission.envelope import SignedEnvelope
 from escrutinio.submission.receipt import receipt_body, sign_receipt
@@ -123,15 +123,15 @@ def store_envelopes(
         # the lock comes first: a concurrent identical envelope waits, then finds ours
         lock_for_append(conn)
         plan = _Plan(conn, next_index(conn), utc_timestamp(received_at), batch)
-        senders: dict[str, Sender | None] = {}
+        # one lookup for the batch: the registry cannot change while we hold the lock
+        names = {p.signed.sender for p in batch if p.signed.sha256 not in plan.receipts}
+        senders = senders_in(conn, names) if names else {}
         for item in batch:
             name = item.signed.sender
             known = plan.receipts.get(item.signed.sha256)
             if known is not None:
                 answers.append(Stored(known, False))
                 continue
-            if name not in senders:  # the registry cannot change while we hold the lock
-                senders[name] = sender_in(conn, name)
             try:
                 item.authorise(senders[name])
             except Exception as exc:
@@ -210,6 +210,7 @@ class _Plan:
             acta_index,
             version,
             outcome,
+            signed.canonical,
         )
         envelope_index = self._append(leaves.ENVELOPE, envelope_body)
         held = self._held(slot, acta, version)
