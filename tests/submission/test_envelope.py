@@ -174,3 +174,23 @@ def test_a_receipt_document_is_its_own_canonical_form(sender: str, log_index: in
     )
     doc = sign_receipt(body, LOG)
     assert canonical_json(json.loads(doc)) == doc
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        (b'"voters":3', b'"voters":3.0', "non_canonical_json"),
+        (b'"voters":3', b'"voters":NaN', "malformed_json"),
+        (b'"voters":3', b'"voters":12345678901234567890', "non_canonical_json"),
+        (b'"unit":"u1"', b'"unit":"\\u0075\\u0031"', "non_canonical_json"),
+        (b'"unit":"u1"', b'"unit":"u\\/1"', "non_canonical_json"),
+    ],
+)
+def test_bodies_the_fast_parse_passes_on_get_the_careful_answer(
+    old: bytes, new: bytes, code: str
+) -> None:
+    raw = request_body(_envelope(), SENDER)
+    assert old in raw
+    with pytest.raises(SubmissionError) as exc:
+        parse_request(raw.replace(old, new))
+    assert exc.value.code == code

@@ -238,5 +238,5 @@ def unit_in_scope(definition: Definition, sender: Sender, unit: str) -> bool:
     if unit_idx is None:
         return False
     region = int(definition.units.region[unit_idx])
-    index = {rid: i for i, rid in enumerate(definition.regions.ids)}
+    index = definition.regions.index
     return any(r in index and definition.region_contains(index[r], region) for r in sender.regions)

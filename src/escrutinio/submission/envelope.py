@@ -304,22 +304,30 @@ _BODY_HEAD = b'{"envelope":'
 _BODY_SIGNATURE = b',"signature":'
 
 
+def _refuse_float(text: str) -> Any:
+    raise ValueError(f"{text} is not an integer")
+
+
+_PLAIN_DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
+_LONG_NUMBER = re.compile(rb"\d{16,}")
+
+
 def _parse_plain(raw: bytes) -> dict[str, Any] | None:
-    """The body when it is canonical and plain (`_plain`: ASCII keys, integers only), the
-    common case, parsed by the standard library's C parser alone; None otherwise, to be
-    parsed by `_parse_careful`, which finds the exact error. A body with a duplicated key
-    never passes: its re-serialisation lost a member, so it differs from the bytes."""
+    """The body when it is canonical and plain, the common case, parsed by the standard
+    library's C parser alone; None otherwise, to be parsed by `_parse_careful`, which finds
+    the exact error. Plain (what `_plain` asks, checked without walking the value): ASCII
+    bytes, so every key is ASCII; no fraction, exponent, NaN or Infinity; no run of 16
+    digits, so every integer is below 2^53. A body with a duplicated key never passes:
+    its re-serialisation lost a member, so it differs from the bytes."""
+    if not raw.isascii() or _LONG_NUMBER.search(raw):
+        return None
     try:
-        body = json.loads(raw)
+        body = _PLAIN_DECODER.decode(raw.decode("ascii"))
     except (ValueError, RecursionError):
         return None
-    if not isinstance(body, dict) or not _plain(body):
+    if not isinstance(body, dict):
         return None
-    try:
-        canonical = canonical_json_fast(body)
-    except UnicodeEncodeError:
-        return None
-    return body if canonical == raw else None
+    return body if canonical_json_fast(body) == raw else None
 
 
 def _parse_careful(raw: bytes) -> dict[str, Any]:
