@@ -142,44 +142,120 @@ def prepare(
     return skey, requests, expected
 
 
+def http_request(method: str, path: str, port: int, media_type: str, length: int) -> bytes:
+    """The head of an HTTP/1.1 keep-alive request with a body of ``length`` bytes."""
+    return (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: {media_type}\r\nContent-Length: {length}\r\n\r\n"
+    ).encode("ascii")
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 response with a Content-Length body: (status, body)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
+
+
 async def send_all(
-    url: str, requests: list[tuple[int, bytes, bytes | None, str]], senders: int, in_flight: int
+    port: int, requests: list[tuple[int, bytes, bytes | None, str]], senders: int, in_flight: int
 ) -> tuple[float, list[float], list[str]]:
-    """Send every request, ``in_flight`` at a time per sender; (seconds, latencies, errors)."""
-    queues: list[list[tuple[int, bytes, bytes | None, str]]] = [[] for _ in range(senders)]
-    for req in requests:
-        queues[req[0]].append(req)
+    """Send every request, ``in_flight`` at a time per sender, each over its own keep-alive
+    connection with the request bytes built before the clock starts (a client this cheap
+    measures the server, not an HTTP library); (seconds, latencies, errors)."""
+    queues: list[list[tuple[bytes | None, bytes, str]]] = [[] for _ in range(senders)]
+    for owner, body, image, sha in requests:
+        put = None
+        if image is not None:
+            digest = hashlib.sha256(image).hexdigest()
+            put = http_request("PUT", f"/api/v1/images/{digest}", port, "image/png", len(image))
+        post = http_request("POST", "/api/v1/actas", port, "application/json", len(body))
+        queues[owner].append((put, post + body, sha))
+    images = {sha: image for _, _, image, sha in requests}
     latencies: list[float] = []
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=senders * in_flight + 4)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
 
-        async def worker(queue: list[tuple[int, bytes, bytes | None, str]]) -> None:
+    async def worker(queue: list[tuple[bytes | None, bytes, str]]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
             while queue:
-                _, body, image, sha = queue.pop()
+                put, post, sha = queue.pop()
                 start = time.perf_counter()
-                if image is not None:
-                    digest = hashlib.sha256(image).hexdigest()
-                    put = await client.put(
-                        f"{url}/api/v1/images/{digest}",
-                        content=image,
-                        headers={"Content-Type": "image/png"},
-                    )
-                    if put.status_code >= 300:
-                        errors.append(f"PUT {put.status_code} {put.text[:200]}")
+                if put is not None:
+                    writer.writelines((put, images[sha] or b""))
+                    status, answer = await read_response(reader)
+                    if status >= 300:
+                        errors.append(f"PUT {status} {answer[:200]!r}")
                         continue
-                answer = await client.post(
-                    f"{url}/api/v1/actas",
-                    content=body,
-                    headers={"Content-Type": "application/json"},
-                )
+                writer.write(post)
+                status, answer = await read_response(reader)
                 latencies.append(time.perf_counter() - start)
-                if answer.status_code != 201 or sha not in answer.text:
-                    errors.append(f"POST {answer.status_code} {answer.text[:200]}")
+                if status != 201 or sha.encode() not in answer:
+                    errors.append(f"POST {status} {answer[:200]!r}")
+        finally:
+            writer.close()
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker(q) for q in queues for _ in range(in_flight)))
-        return time.perf_counter() - start, latencies, errors
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(q) for q in queues for _ in range(in_flight)))
+    return time.perf_counter() - start, latencies, errors
+
+
+def cpu_seconds(group: int) -> float:
+    """User + system CPU seconds used so far by the processes of process group ``group``
+    (the server and its workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / tick
+
+
+def thread_cpu_seconds(group: int) -> dict[int, float]:
+    """CPU seconds so far of every thread of the processes of ``group``, by thread id (a
+    process's main thread, the one running its event loop, has the process's id)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) != group:
+                continue
+            for task in (entry / "task").iterdir():
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                out[int(task.name)] = (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return out
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU seconds used so far by the PostgreSQL processes (0 without)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def final_check(
@@ -226,6 +302,9 @@ def main() -> None:
     parser.add_argument("--actas", type=int, default=2000)
     parser.add_argument("--image-bytes", type=int, default=0)
     parser.add_argument("--in-flight", type=int, default=4, help="requests at once per sender")
+    parser.add_argument(
+        "--py-spy", metavar="OUT", help="profile the server with py-spy (collapsed stacks to OUT)"
+    )
     opts = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-submit-"))
     schema = None
@@ -237,8 +316,23 @@ def main() -> None:
     try:
         skey, requests, expected = prepare(tmp, db, opts.senders, opts.actas, opts.image_bytes)
         port = free_port()
+        wrap = []
+        if opts.py_spy:
+            spy = str(Path(sys.executable).parent / "py-spy")
+            wrap = [
+                spy,
+                "record",
+                "--gil",
+                "--subprocesses",
+                "--format",
+                "raw",
+                "-o",
+                opts.py_spy,
+                "--",
+            ]
         server = subprocess.Popen(
             [
+                *wrap,
                 str(Path(sys.executable).parent / "escrutinio"),
                 "serve",
                 "--accept-actas",
@@ -268,9 +362,18 @@ def main() -> None:
                 if server.poll() is not None or time.monotonic() > deadline:
                     sys.exit("the server did not start")
                 time.sleep(0.2)
+        server_cpu, pg_cpu = cpu_seconds(server.pid), postgres_cpu_seconds()
+        threads = thread_cpu_seconds(server.pid)
+        client_cpu = time.process_time()
         seconds, latencies, errors = asyncio.run(
-            send_all(url, requests, opts.senders, opts.in_flight)
+            send_all(port, requests, opts.senders, opts.in_flight)
         )
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = cpu_seconds(server.pid) - server_cpu
+        threads_after = thread_cpu_seconds(server.pid)
+        pids = {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()}
+        loop_cpu = sum(v - threads.get(k, 0.0) for k, v in threads_after.items() if k in pids)
+        pg_cpu = postgres_cpu_seconds() - pg_cpu
         problems = final_check(db, requests, expected) + errors[:5]
         q = statistics.quantiles(latencies, n=100)
         print(
@@ -280,6 +383,14 @@ def main() -> None:
         print(
             f"  {len(requests) / seconds:,.0f} actas/s ({seconds:.1f} s); receipt latency "
             f"p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
+        )
+        per = 1000 / len(requests)
+        print(
+            f"  CPU per acta: server {server_cpu * per:.2f} ms (event loops {loop_cpu * per:.2f}"
+            f" ms, other threads {(server_cpu - loop_cpu) * per:.2f} ms), "
+            f"client {client_cpu * per:.2f} ms"
+            + (f", PostgreSQL {pg_cpu * per:.2f} ms" if opts.db == "postgres" else "")
+            + f"; load average {os.getloadavg()[0]:.1f}"
         )
         print(
             "  final check: "

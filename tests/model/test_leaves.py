@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,3 +105,26 @@ def test_no_other_writer_computes_the_leaf_hash_or_packs_counts() -> None:
         found += [f"{rel}: leaf hash" for _ in WRITERS_LEAF_HASH.finditer(text)]
         found += [f"{rel}: packed counts" for _ in PACKED_INT64.finditer(text)]
     assert found == []
+
+
+_text = st.text(st.characters(codec="utf-8"), max_size=8)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    envelope=st.dictionaries(_text, _json_values, max_size=6),
+    index=st.integers(0, 2**40),
+    version=st.integers(1, 99),
+    outcome=st.sampled_from(["new", "conflicting", "duplicate"]),
+)
+def test_envelope_leaf_with_the_envelope_bytes_spliced_is_the_same_canonical_leaf(
+    envelope: dict[str, Any], index: int, version: int, outcome: str
+) -> None:
+    args = (envelope, "c2lnbmF0dXJl", "ab" * 32, "2017-10-15T22:10:02Z", index, version, outcome)
+    whole = leaves.envelope_leaf(*args)
+    assert leaves.envelope_leaf(*args, canonical_json(envelope)) == whole
+    assert json.loads(whole)["envelope"] == envelope

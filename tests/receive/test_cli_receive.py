@@ -6,12 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,6 +18,7 @@ from escrutinio.ledger.keys import load_signer_key
 from escrutinio.model import Definition
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store.store import Store
+from loopback import free_port, start_receive_server, stop_server
 from submission_kit import acta, body
 from support import DB_KINDS, fresh_db_url
 
@@ -33,12 +28,6 @@ runner = CliRunner()
 def run(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.output
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_senders_commands_and_their_errors(tmp_path: Path, definition: Definition) -> None:
@@ -148,38 +137,12 @@ def _two_workers(db: str, tmp_path: Path, definition: Definition) -> None:
     )
     log_skey = keys / "log.example_e.skey"
     sender = load_signer_key(keys / "cne-a.skey")
-    port = _free_port()
-    exe = Path(sys.executable).parent / "escrutinio"
-    proc = subprocess.Popen(
-        [
-            str(exe),
-            "serve",
-            "--accept-actas",
-            "--db",
-            db,
-            "--receipt-key",
-            str(log_skey),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    proc = start_receive_server(db, log_skey, port, tmp_path / "server.log", "--workers", "2")
     url = f"http://127.0.0.1:{port}/api/v1/actas"
     receipts = tmp_path / "receipts"
     receipts.mkdir()
     try:
-        deadline = time.monotonic() + 120  # two workers start slowly on a busy machine
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/v1/nothing", timeout=5)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
         headers = {"Content-Type": "application/json"}
         raws = [
             body(sender, acta(unit, voters=290 + i), sent_at=f"2017-10-15T22:{i:02d}:00Z")
@@ -201,8 +164,7 @@ def _two_workers(db: str, tmp_path: Path, definition: Definition) -> None:
             (receipts / f"r{n:02d}.json").write_bytes(receipt)
         assert sorted(s for s, _ in answers).count(201) == len(raws)
     finally:
-        os.kill(proc.pid, signal.SIGINT)
-        proc.wait(timeout=15)
+        stop_server(proc)
     out = tmp_path / "pub"
     code, text = run("publish", str(out), "--db", db, "--key", str(log_skey))
     assert code == 0, text

@@ -8,13 +8,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -24,50 +21,16 @@ from escrutinio.model import Definition
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import schema as t
 from escrutinio.store.store import Store
+from loopback import ESCRUTINIO, free_port, start_receive_server, stop_server
 from submission_kit import acta
 from support import DB_KINDS, fresh_db_url
 
 runner = CliRunner()
-EXE = Path(sys.executable).parent / "escrutinio"
 ACTAS = 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(db: str, log_skey: Path, images: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            str(EXE),
-            "serve",
-            "--accept-actas",
-            "--db",
-            db,
-            "--receipt-key",
-            str(log_skey),
-            "--images",
-            str(images),
-            "--port",
-            str(port),
-            "--rate",
-            "0",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/nothing", timeout=5)
-            return proc
-        except httpx.TransportError:
-            assert proc.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+def _start(db: str, log_skey: Path, images: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    return start_receive_server(db, log_skey, port, log, "--images", str(images), "--rate", "0")
 
 
 def _receipt_lines(journal: Path) -> int:
@@ -79,7 +42,7 @@ def _receipt_lines(journal: Path) -> int:
 
 def _submit(*args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(EXE), "submit", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [str(ESCRUTINIO), "submit", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
 
 
@@ -118,7 +81,7 @@ def _kill9(db: str, tmp_path: Path, definition: Definition) -> None:
     rows = [acta(unit, voters=278 + i) for i in range(ACTAS // 2) for unit in ("u1", "u2")]
     actas.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     log_skey, log_vkey = keys / "log.example_k9.skey", keys / "log.example_k9.vkey"
-    port = _free_port()
+    port = free_port()
     receipts, journal = tmp_path / "receipts", tmp_path / "journal.jsonl"
     common = [
         str(actas),
@@ -135,7 +98,7 @@ def _kill9(db: str, tmp_path: Path, definition: Definition) -> None:
         "--parallel",
         "4",
     ]
-    server = _start(db, log_skey, tmp_path / "images", port)
+    server = _start(db, log_skey, tmp_path / "images", port, tmp_path / "server.log")
     try:
         client = _submit(*common, "--retries", "2")
         deadline = time.monotonic() + 120
@@ -149,7 +112,7 @@ def _kill9(db: str, tmp_path: Path, definition: Definition) -> None:
         assert client.returncode == 2, out  # some actas could not be sent
         first = {p.name: p.read_bytes() for p in receipts.iterdir()}
         assert 20 <= len(first) < ACTAS
-        server = _start(db, log_skey, tmp_path / "images", port)
+        server = _start(db, log_skey, tmp_path / "images", port, tmp_path / "server.log")
         again = _submit(*common)
         out = again.communicate(timeout=300)[0].decode()
         assert again.returncode == 0, out
@@ -175,9 +138,7 @@ def _kill9(db: str, tmp_path: Path, definition: Definition) -> None:
         assert f"{ACTAS} already on the server" in " ".join(out.split()), out
         assert {p.name: p.read_bytes() for p in receipts2.iterdir()} == after
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop_server(server, signal.SIGKILL)
     store = Store.open(db)
     try:
         with store.engine.connect() as conn:

@@ -120,3 +120,77 @@ def test_a_tampered_or_foreign_receipt_is_refused() -> None:
         verify_receipt(canonical_json(doc), LOG.verifier())
     with pytest.raises(ReceiptError, match="not by this log"):
         verify_receipt(_receipt(), Ed25519Signer.generate("other").verifier())
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=8)
+
+
+@settings(max_examples=60)
+@given(
+    votes=st.dictionaries(_TEXT, st.integers(0, 2**53 - 1) | st.floats(0, 10), max_size=4),
+    unit=_TEXT,
+)
+def test_the_fast_parse_agrees_with_the_careful_one(votes: dict[str, object], unit: str) -> None:
+    """Plain bodies take the C parser alone; any other (non-ASCII keys, floats) the careful
+    path: the result, or the error, is the same, and the envelope's bytes are its own."""
+    from escrutinio.submission.envelope import _parse_careful, envelope_bytes
+
+    env = build_envelope({**ACTA, "unit": unit, "votes": votes}, SENDER.name, SENDER.key_id)
+    try:
+        raw = request_body(env, SENDER)
+    except Exception:  # a float RFC 8785 cannot write: nothing to send
+        return
+    try:
+        careful = _parse_careful(raw)
+    except SubmissionError as exc:
+        with pytest.raises(SubmissionError) as fast:
+            parse_request(raw)
+        assert fast.value.code == exc.code
+        return
+    signed = parse_request(raw)
+    assert signed.envelope == careful["envelope"]
+    assert signed.canonical == envelope_bytes(env)
+
+
+def test_a_duplicated_key_is_named_even_when_the_rest_is_canonical() -> None:
+    raw = request_body(_envelope(), SENDER)
+    doubled = raw[:-1] + b',"signature":"x"}'
+    with pytest.raises(SubmissionError) as exc:
+        parse_request(doubled)
+    assert exc.value.code == "malformed_json" and "twice" in exc.value.detail
+
+
+@given(sender=_TEXT, log_index=st.integers(0, 2**53 - 1))
+def test_a_receipt_document_is_its_own_canonical_form(sender: str, log_index: int) -> None:
+    body = receipt_body(
+        origin=LOG.name,
+        envelope_sha256="ab" * 32,
+        log_index=log_index,
+        leaf_hash=b"\x01" * 32,
+        received_at="2017-07-30T23:10:02Z",
+        maximum_merge_delay=300,
+        sender=sender,
+        acta={"contest": "c", "outcome": "new", "source": "s", "unit": "u", "version": 1},
+    )
+    doc = sign_receipt(body, LOG)
+    assert canonical_json(json.loads(doc)) == doc
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        (b'"voters":3', b'"voters":3.0', "non_canonical_json"),
+        (b'"voters":3', b'"voters":NaN', "malformed_json"),
+        (b'"voters":3', b'"voters":12345678901234567890', "non_canonical_json"),
+        (b'"unit":"u1"', b'"unit":"\\u0075\\u0031"', "non_canonical_json"),
+        (b'"unit":"u1"', b'"unit":"u\\/1"', "non_canonical_json"),
+    ],
+)
+def test_bodies_the_fast_parse_passes_on_get_the_careful_answer(
+    old: bytes, new: bytes, code: str
+) -> None:
+    raw = request_body(_envelope(), SENDER)
+    assert old in raw
+    with pytest.raises(SubmissionError) as exc:
+        parse_request(raw.replace(old, new))
+    assert exc.value.code == code

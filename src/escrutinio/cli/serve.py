@@ -11,6 +11,9 @@ import typer
 
 from escrutinio.cli.common import DbOption, console, fail
 
+WORKER_HEALTHCHECK_SECONDS = 60
+"""How long uvicorn's supervisor waits for a worker process to answer its health check."""
+
 
 def _receive_config(
     db: str | None,
@@ -123,6 +126,10 @@ def serve(
         "escrutinio.serve.app:app_from_env",
         factory=True,
         workers=workers,
+        # a worker re-imports the CLI before it answers the supervisor's health check:
+        # on a loaded machine that takes more than uvicorn's 5 s, and a worker killed for
+        # it is replaced by one that is killed again, so no worker ever serves
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         **common,  # type: ignore[arg-type]
     )
 

@@ -76,9 +76,10 @@ class ImageStore:
         path = self.path(sha256)
         return path.is_file() and not path.is_symlink()
 
-    def check(self, data: bytes, media_type: str) -> str:
+    def check(self, data: bytes, media_type: str, sha256: str | None = None) -> str:
         """The SHA-256 of acceptable image bytes; `ImageError` when they are too large,
-        empty, not JPEG/PNG/PDF or not the declared ``media_type``."""
+        empty, not JPEG/PNG/PDF or not the declared ``media_type``. A caller that has just
+        hashed these very bytes passes ``sha256`` so a megabyte is not hashed twice."""
         if len(data) > self.max_bytes:
             raise ImageError(
                 "image_too_large",
@@ -97,12 +98,13 @@ class ImageStore:
             raise ImageError(
                 "image_type", f"declared as {media_type} but the bytes are a {found} file"
             )
-        return hashlib.sha256(data).hexdigest()
+        return sha256 or hashlib.sha256(data).hexdigest()
 
-    def put(self, data: bytes, media_type: str) -> str:
-        """Keep an image and return its SHA-256. Idempotent: an image already held is not
-        written again (a held file whose bytes no longer match its name is replaced)."""
-        sha256 = self.check(data, media_type)
+    def put(self, data: bytes, media_type: str, sha256: str | None = None) -> str:
+        """Keep an image and return its SHA-256 (``sha256``: the caller's hash of these
+        very bytes, not computed again). Idempotent: an image already held is not written
+        again (a held file whose bytes no longer match its name is replaced)."""
+        sha256 = self.check(data, media_type, sha256)
         path = self.path(sha256)
         if self.has(sha256) and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
             return sha256

@@ -127,17 +127,25 @@ class Ed25519Verifier:
         if len(self.public_key) != 32:
             raise KeyFormatError(f"Ed25519 public key must be 32 bytes, got {len(self.public_key)}")
 
-    @property
+    @cached_property
     def key_id(self) -> int:
         """The key ID derived from the name, signature type and public key."""
         return compute_key_id(self.name, self.sig_type, self.public_key)
+
+    @cached_property
+    def _key(self) -> Ed25519PublicKey:
+        return Ed25519PublicKey.from_public_bytes(self.public_key)
+
+    def __getstate__(self) -> dict[str, object]:
+        """The fields without the cached key object (which does not pickle)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_key"}
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """Return whether ``signature`` is a valid Ed25519 signature of ``text``."""
         if len(signature) != 64:
             return False
         try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, text)
+            self._key.verify(signature, text)
         except InvalidSignature:
             return False
         return True
@@ -172,14 +180,22 @@ class Ed25519Signer:
         """The 32-byte Ed25519 public key."""
         return _raw_public(Ed25519PrivateKey.from_private_bytes(self.seed).public_key())
 
-    @property
+    @cached_property
     def key_id(self) -> int:
         """The key ID of this key for signature type 0x01."""
         return compute_key_id(self.name, ED25519_TYPE, self.public_key)
 
+    @cached_property
+    def _key(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self.seed)
+
+    def __getstate__(self) -> dict[str, object]:
+        """The fields without the cached key object (which does not pickle)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_key"}
+
     def sign(self, text: bytes) -> bytes:
         """Return the 64-byte Ed25519 signature of ``text``."""
-        return Ed25519PrivateKey.from_private_bytes(self.seed).sign(text)
+        return self._key.sign(text)
 
     def verifier(self) -> Ed25519Verifier:
         """Return the matching verifier."""

@@ -217,20 +217,29 @@ def envelope_leaf(
     acta_index: int,
     acta_version: int,
     outcome: str,
+    envelope_bytes: bytes | None = None,
 ) -> bytes:
     """The leaf of a signed envelope as received: the envelope and its sender's signature
     (so anyone can check both against the sender leaf), its hash, when it arrived, and the
     log index and version of the acta version it delivered (``outcome``: new, conflicting
-    or duplicate, when an identical acta was already stored)."""
-    return canonical_json(
-        {
-            "kind": ENVELOPE,
-            "envelope": envelope,
-            "signature": signature,
-            "envelope_sha256": envelope_sha256,
-            "received_at": received_at,
-            "acta_index": acta_index,
-            "acta_version": acta_version,
-            "outcome": outcome,
-        }
-    )
+    or duplicate, when an identical acta was already stored). ``envelope_bytes``, the
+    envelope's RFC 8785 bytes when the caller has them, are spliced in instead of being
+    written again (the other members are ASCII strings and integers, so the result is the
+    same canonical JSON)."""
+    leaf = {
+        "kind": ENVELOPE,
+        "envelope": envelope,
+        "signature": signature,
+        "envelope_sha256": envelope_sha256,
+        "received_at": received_at,
+        "acta_index": acta_index,
+        "acta_version": acta_version,
+        "outcome": outcome,
+    }
+    if envelope_bytes is None:
+        return canonical_json(leaf)
+    leaf["envelope"] = 0
+    head, sep, tail = canonical_json_fast(leaf).partition(b'"envelope":0,')
+    if not sep:  # never expected: the keys are fixed
+        raise ValueError("envelope leaf: no place for the envelope")
+    return head + b'"envelope":' + envelope_bytes + b"," + tail

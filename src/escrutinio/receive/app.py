@@ -1,5 +1,7 @@
 """The submission routes as an ASGI app: ``POST /api/v1/actas`` and
-``PUT /api/v1/images/{sha256}``. Bodies are read with a size limit and a timeout, the
+``PUT /api/v1/images/{sha256}``. A JSON ``POST /api/v1/actas`` is answered ahead of these
+routes by `escrutinio.receive.fast` (the route here describes it in the OpenAPI document
+and takes multipart bodies). Bodies are read with a size limit and a timeout, the
 synchronous pipeline (`escrutinio.receive.receiver`) runs in a worker thread, and every
 refusal is RFC 9457 ``application/problem+json`` with ``type``, ``title``, ``status``,
 ``detail``, a stable ``code`` and the ``field`` at fault."""
@@ -8,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from http import HTTPStatus
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -17,37 +17,21 @@ from starlette.concurrency import run_in_threadpool
 
 from escrutinio.model.errors import EscrutinioError
 from escrutinio.receive.config import ReceiveConfig
+from escrutinio.receive.fast import ActasRoute
 from escrutinio.receive.multipart import parse_multipart
-from escrutinio.receive.receiver import RateLimited, Receiver
+from escrutinio.receive.problems import ACTAS_PATH, IMAGES_PATH, problem_parts
+from escrutinio.receive.receiver import Receiver
 from escrutinio.submission.envelope import MAX_IMAGES
 from escrutinio.submission.errors import SubmissionError
-
-PROBLEM_TYPE = "application/problem+json"
-PROBLEM_BASE = "urn:escrutinio:problem:"
-ACTAS_PATH = "/api/v1/actas"
-IMAGES_PATH = "/api/v1/images/"
 
 
 def problem(exc: SubmissionError, instance: str) -> Response:
     """The problem details response of a refused request."""
-    doc: dict[str, Any] = {
-        "type": PROBLEM_BASE + exc.code,
-        "title": HTTPStatus(exc.status).phrase,
-        "status": exc.status,
-        "detail": exc.detail,
-        "code": exc.code,
-        "field": exc.field,
-        "instance": instance,
-        **exc.extra,
-    }
-    headers = {"Cache-Control": "no-store"}
-    if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after)
+    status, headers, body = problem_parts(exc, instance)
     return Response(
-        json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-        status_code=exc.status,
-        media_type=PROBLEM_TYPE,
-        headers=headers,
+        body,
+        status_code=status,
+        headers={name.decode(): value.decode() for name, value in headers},
     )
 
 
@@ -140,9 +124,9 @@ def add_routes(api: FastAPI, receiver: Receiver, config: ReceiveConfig) -> None:
         )
 
 
-def create_receive_api(config: ReceiveConfig, receiver: Receiver | None = None) -> FastAPI:
+def create_receive_api(config: ReceiveConfig, receiver: Receiver | None = None) -> ActasRoute:
     """A FastAPI app with only the submission routes (``serve --accept-actas`` without a
-    publication folder)."""
+    publication folder), behind the lean route for JSON ``POST /api/v1/actas``."""
     api = FastAPI(
         title="escrutinio submission API",
         version="1",
@@ -150,5 +134,6 @@ def create_receive_api(config: ReceiveConfig, receiver: Receiver | None = None) 
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    add_routes(api, receiver or Receiver.open(config), config)
-    return api
+    receiver = receiver or Receiver.open(config)
+    add_routes(api, receiver, config)
+    return ActasRoute(api, receiver, config)

@@ -8,9 +8,12 @@ of concurrency control in IMS/VS Fast Path", IEEE Database Engineering 8(2), 198
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from concurrent.futures import Future
+
+from sqlalchemy.engine import Connection
 
 from escrutinio.ledger.note import Ed25519Signer
 from escrutinio.store.envelopes import Pending, Stored, store_envelopes
@@ -39,14 +42,21 @@ class GroupCommitter:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None  # the writer thread's own, between batches
 
     def store_one(self, pending: Pending) -> Stored:
         """Store one envelope with whatever else is waiting and return its receipt once
         committed; raises what its ``authorise`` or the store raised."""
+        return self.submit(pending).result()
+
+    def submit(self, pending: Pending) -> Future[Stored]:
+        """Queue one envelope for the writer; the future of its receipt (set only after
+        its batch committed), for a caller that waits without a thread of its own (e.g.
+        `asyncio.wrap_future`)."""
         future: Future[Stored] = Future()
         self._start()
         self._jobs.put((pending, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         """Let the writer finish the envelopes already queued, then stop it."""
@@ -55,6 +65,7 @@ class GroupCommitter:
         if thread is not None:
             self._jobs.put(None)
             thread.join()
+        self._drop()
 
     def _start(self) -> None:
         with self._lock:
@@ -97,9 +108,28 @@ class GroupCommitter:
                 future.set_result(answer)
 
     def _store(self, pendings: list[Pending]) -> list[Stored | Exception]:
-        return store_envelopes(
-            self.store, pendings, self.signer, maximum_merge_delay=self.maximum_merge_delay
-        )
+        # one connection kept by the writer: no pool checkout and liveness ping per batch;
+        # after any failure it is dropped, and the next batch (or the retries one by one)
+        # opens a fresh one through the pool, which pings it
+        if self._conn is None:
+            self._conn = self.store.engine.connect()
+        try:
+            return store_envelopes(
+                self.store,
+                pendings,
+                self.signer,
+                maximum_merge_delay=self.maximum_merge_delay,
+                connection=self._conn,
+            )
+        except Exception:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken one: the pool discards it anyway
+                conn.close()
 
     def _alone(self, pending: Pending) -> Stored | Exception:
         try:

@@ -24,7 +24,12 @@ from escrutinio.images.store import ImageStore
 from escrutinio.io.acta_intake import check_row
 from escrutinio.io.actas_jsonl import acta_row
 from escrutinio.ledger.keys import load_signer_key
-from escrutinio.ledger.note import Ed25519Signer, KeyFormatError, parse_verifier_key
+from escrutinio.ledger.note import (
+    Ed25519Signer,
+    Ed25519Verifier,
+    KeyFormatError,
+    parse_verifier_key,
+)
 from escrutinio.model.definition import Definition
 from escrutinio.model.prepared import ContentTemplate, PreparedActa, content_templates
 from escrutinio.model.validation import ActaValidator
@@ -39,6 +44,12 @@ from escrutinio.submission.envelope import SignedEnvelope, parse_request
 from escrutinio.submission.errors import SubmissionError
 
 SENDER_CACHE_SECONDS = 5.0
+
+
+class NeedsIO(Exception):
+    """`Receiver.check` with ``blocking=False`` would have to read the database (a sender
+    not in the cache, or a revoked sender's earlier receipt): run it again where blocking
+    is allowed (a worker thread)."""
 
 
 class RateLimited(SubmissionError):
@@ -64,7 +75,8 @@ class Receiver:
     maximum_merge_delay: int
     definition: Definition
     templates: dict[str, ContentTemplate]
-    senders: dict[str, tuple[Sender, float]] = field(default_factory=dict)
+    senders: dict[str, tuple[Sender, Ed25519Verifier, float]] = field(default_factory=dict)
+    validators: dict[str, ActaValidator] = field(default_factory=dict)
     committer: GroupCommitter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -89,27 +101,36 @@ class Receiver:
             content_templates(definition),
         )
 
-    def _lookup(self, name: str) -> Sender | None:
-        """The sender from a cache kept ``SENDER_CACHE_SECONDS`` (its revocation is
-        checked again under the append lock, so a stale entry never lets a revoked key in)."""
+    def _lookup(self, name: str, blocking: bool) -> tuple[Sender, Ed25519Verifier] | None:
+        """The sender and its parsed key from a cache kept ``SENDER_CACHE_SECONDS`` (its
+        revocation is checked again under the append lock, so a stale entry never lets a
+        revoked key in)."""
         now = time.monotonic()
         hit = self.senders.get(name)
-        if hit is not None and now - hit[1] < SENDER_CACHE_SECONDS:
-            return hit[0]
+        if hit is not None and now - hit[2] < SENDER_CACHE_SECONDS:
+            return hit[0], hit[1]
+        if not blocking:
+            raise NeedsIO(name)
         sender = get_sender(self.store, name)
-        if sender is not None:
-            self.senders[name] = (sender, now)
-        return sender
-
-    def _sender(self, signed: SignedEnvelope) -> Sender:
-        sender = self._lookup(signed.sender)
         if sender is None:
+            return None
+        try:
+            verifier = parse_verifier_key(sender.key)
+        except KeyFormatError as exc:  # the registry checked it; never expected
+            raise SubmissionError(500, "internal", f"registered key unusable: {exc}") from None
+        self.senders[name] = (sender, verifier, now)
+        return sender, verifier
+
+    def _sender(self, signed: SignedEnvelope, blocking: bool) -> Sender:
+        found = self._lookup(signed.sender, blocking)
+        if found is None:
             raise SubmissionError(
                 403,
                 "unknown_sender",
                 f"no sender named {signed.sender!r} is registered",
                 "envelope.sender",
             )
+        sender, verifier = found
         if sender.key_id != signed.key_id:
             raise SubmissionError(
                 403,
@@ -117,10 +138,6 @@ class Receiver:
                 f"key {signed.key_id} is not the registered key of sender {signed.sender!r}",
                 "envelope.key_id",
             )
-        try:
-            verifier = parse_verifier_key(sender.key)
-        except KeyFormatError as exc:  # the registry checked it; never expected
-            raise SubmissionError(500, "internal", f"registered key unusable: {exc}") from None
         if not signed.verify(verifier):
             raise SubmissionError(
                 403,
@@ -132,7 +149,10 @@ class Receiver:
         return sender
 
     def _acta(self, signed: SignedEnvelope, sender: Sender) -> PreparedActa:
-        validator = ActaValidator(self.definition, default_source=sender.source)
+        validator = self.validators.get(sender.source)
+        if validator is None:
+            validator = ActaValidator(self.definition, default_source=sender.source)
+            self.validators[sender.source] = validator
         result = check_row(validator, self.templates, acta_row(signed.acta))
         if isinstance(result, list):
             first = result[0]
@@ -230,9 +250,24 @@ class Receiver:
         media type); its receipt (``created`` False when the same envelope was stored
         before). Raises `SubmissionError`. Uploaded images are written to the image folder
         only once every check passed, just before the transaction."""
+        checked = self.check(raw, uploads)
+        if isinstance(checked, Stored):
+            return checked
+        return self.committer.store_one(checked)
+
+    def check(
+        self, raw: bytes, uploads: list[tuple[bytes, str]] | None = None, blocking: bool = True
+    ) -> Pending | Stored:
+        """Every check of one request body, in order: the envelope ready for the group
+        committer, or the receipt a revoked sender's earlier envelope already has. Raises
+        `SubmissionError`; with ``blocking`` False, `NeedsIO` (before anything is counted
+        or written) instead of reading the database, so the event loop can run the common
+        case itself. Uploaded images are written once every check passed."""
         signed = parse_request(raw)
-        sender = self._sender(signed)
+        sender = self._sender(signed, blocking)
         if sender.revoked:
+            if not blocking:
+                raise NeedsIO(sender.name)
             known = known_receipt(self.store, signed.sha256)
             if known is not None:  # an envelope stored before the revocation
                 return Stored(known, False)
@@ -243,9 +278,9 @@ class Receiver:
         acta = self._acta(signed, sender)
         uploaded = self._uploads(signed, uploads or [])
         self._images(signed, uploaded)
-        for data, media_type in uploaded.values():
+        for digest, (data, media_type) in uploaded.items():
             try:
-                self.images.put(data, media_type)
+                self.images.put(data, media_type, digest)
             except ImageError as exc:
                 raise SubmissionError(415, exc.code, str(exc), "envelope.images") from None
 
@@ -253,7 +288,7 @@ class Receiver:
             if now is None or now.revoked:
                 raise _revoked(sender)
 
-        return self.committer.store_one(Pending(signed, acta, authorise))
+        return Pending(signed, acta, authorise)
 
     def put_image(self, sha256: str, data: bytes, media_type: str) -> bool:
         """Keep an uploaded image whose bytes must hash to ``sha256``; True when new.
@@ -273,7 +308,7 @@ class Receiver:
                 "sha256",
             )
         try:
-            self.images.put(data, media_type)
+            self.images.put(data, media_type, actual)
         except ImageError as exc:
             status = 413 if exc.code == "image_too_large" else 415
             raise SubmissionError(status, exc.code, str(exc)) from None

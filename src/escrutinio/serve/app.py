@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from escrutinio.receive.app import add_routes, create_receive_api
 from escrutinio.receive.config import ReceiveConfig
+from escrutinio.receive.fast import ActasRoute
 from escrutinio.receive.receiver import Receiver
 from escrutinio.serve.api import PREFIX, router
 from escrutinio.serve.catalog import Catalog, answer_key
@@ -48,8 +49,9 @@ DESCRIPTION = (
 class Site:
     """The ASGI app: static files, and the API for ``/api/…`` and lifespan events."""
 
-    def __init__(self, api: FastAPI, static: StaticFiles) -> None:
+    def __init__(self, api: FastAPI, static: StaticFiles, front: ASGIApp | None = None) -> None:
         self.api = api
+        self.front: ASGIApp = front or api  # the API behind any lean route in front of it
         self.static = static
         self.answers: dict[str, Ready] = api.state.catalog.answers
 
@@ -69,7 +71,7 @@ class Site:
             if scope["method"] == "HEAD":
                 await self.api({**scope, "method": "GET"}, receive, _headers_only(send))
                 return
-        await self.api(scope, receive, send)
+        await self.front(scope, receive, send)
 
 
 def _headers_only(send: Send) -> Send:
@@ -141,9 +143,11 @@ def create_app(
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder")
     api = create_api(root, poll_seconds)
-    if receive is not None:
-        add_routes(api, receiver or Receiver.open(receive), receive)
-    return Site(api, StaticFiles(api.state.files))
+    if receive is None:
+        return Site(api, StaticFiles(api.state.files))
+    receiver = receiver or Receiver.open(receive)
+    add_routes(api, receiver, receive)
+    return Site(api, StaticFiles(api.state.files), ActasRoute(api, receiver, receive))
 
 
 def app_from_env() -> ASGIApp:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from escrutinio.store import schema as t
 from escrutinio.store.bulk import insert_many
 from escrutinio.store.database import lock_for_append
 from escrutinio.store.log import check_leaf_sizes, next_index
-from escrutinio.store.senders import Sender, sender_in
+from escrutinio.store.senders import Sender, senders_in
 from escrutinio.store.store import Store
 from escrutinio.submission.envelope import SignedEnvelope
 from escrutinio.submission.receipt import receipt_body, sign_receipt
@@ -109,6 +110,7 @@ def store_envelopes(
     *,
     maximum_merge_delay: int = DEFAULT_MERGE_DELAY,
     received_at: str | None = None,
+    connection: Connection | None = None,
 ) -> list[Stored | Exception]:
     """Store several checked envelopes in ONE transaction under the append lock (group
     commit), in list order and with exactly the outcome storing them one after another
@@ -117,21 +119,24 @@ def store_envelopes(
     is a `Stored` or the exception its ``authorise`` raised (nothing written for that
     envelope). Receipts exist only once the transaction committed: any other failure
     undoes the whole batch and is raised. The batch costs a few statements in all (one
-    lookup per table, one multi-row insert per table), not a few per envelope."""
+    lookup per table, one multi-row insert per table), not a few per envelope.
+    ``connection``: a connection of ``store``'s engine the caller keeps open between
+    batches (no pool checkout and liveness ping per batch); it must not be in a
+    transaction."""
     answers: list[Stored | Exception] = []
-    with store.engine.begin() as conn:
+    with _transaction(store, connection) as conn:
         # the lock comes first: a concurrent identical envelope waits, then finds ours
         lock_for_append(conn)
         plan = _Plan(conn, next_index(conn), utc_timestamp(received_at), batch)
-        senders: dict[str, Sender | None] = {}
+        # one lookup for the batch: the registry cannot change while we hold the lock
+        names = {p.signed.sender for p in batch if p.signed.sha256 not in plan.receipts}
+        senders = senders_in(conn, names) if names else {}
         for item in batch:
             name = item.signed.sender
             known = plan.receipts.get(item.signed.sha256)
             if known is not None:
                 answers.append(Stored(known, False))
                 continue
-            if name not in senders:  # the registry cannot change while we hold the lock
-                senders[name] = sender_in(conn, name)
             try:
                 item.authorise(senders[name])
             except Exception as exc:
@@ -143,6 +148,16 @@ def store_envelopes(
 
 
 _Slot = tuple[int, str, str]
+
+
+@contextmanager
+def _transaction(store: Store, connection: Connection | None) -> Iterator[Connection]:
+    if connection is None:
+        with store.engine.begin() as conn:
+            yield conn
+        return
+    with connection.begin():
+        yield connection
 
 
 class _Plan:
@@ -210,6 +225,7 @@ class _Plan:
             acta_index,
             version,
             outcome,
+            signed.canonical,
         )
         envelope_index = self._append(leaves.ENVELOPE, envelope_body)
         held = self._held(slot, acta, version)

@@ -209,6 +209,14 @@ def sender_in(conn: Connection, name: str) -> Sender | None:
     return None if row is None else _sender(row)
 
 
+def senders_in(conn: Connection, names: set[str]) -> dict[str, Sender | None]:
+    """The senders ``names`` as seen by ``conn``'s transaction, in one query (None for an
+    unregistered name)."""
+    rows = conn.execute(_select().where(t.senders.c.name.in_(names))).all()
+    found: dict[str, Sender | None] = {str(r.name): _sender(r) for r in rows}
+    return {name: found.get(name) for name in names}
+
+
 def get_sender(store: Store, name: str) -> Sender | None:
     """The registered sender ``name``, with its revocation if any (None when unknown)."""
     with store.engine.connect() as conn:
@@ -230,5 +238,5 @@ def unit_in_scope(definition: Definition, sender: Sender, unit: str) -> bool:
     if unit_idx is None:
         return False
     region = int(definition.units.region[unit_idx])
-    index = {rid: i for i, rid in enumerate(definition.regions.ids)}
+    index = definition.regions.index
     return any(r in index and definition.region_contains(index[r], region) for r in sender.regions)

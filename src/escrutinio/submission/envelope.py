@@ -279,6 +279,60 @@ def parse_request(raw: bytes) -> SignedEnvelope:
     """Parse a submission body: JSON (no duplicated keys, no NaN), RFC 8785 canonical, with
     exactly ``envelope`` and ``signature`` (base64 of 64 bytes) and a well-formed envelope.
     Raises `SubmissionError` (``malformed_json``, ``non_canonical_json``, ``bad_envelope``)."""
+    body = _parse_plain(raw)
+    if body is None:
+        body = _parse_careful(raw)
+    _check_keys(body, BODY_KEYS, "body")
+    envelope = body["envelope"]
+    check_envelope(envelope)
+    signature = body["signature"]
+    try:
+        sig = base64.b64decode(str(signature).encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        sig = b""
+    if not isinstance(signature, str) or len(sig) != 64:
+        raise SubmissionError(
+            400, "bad_envelope", "signature must be the base64 of a 64-byte signature", "signature"
+        )
+    # the body is {"envelope":<canonical envelope>,"signature":"<base64>"}: the envelope's
+    # canonical bytes are a slice of it (a nested "signature" key comes before the last one)
+    env_bytes = raw[len(_BODY_HEAD) : raw.rindex(_BODY_SIGNATURE)]
+    return SignedEnvelope(envelope, env_bytes, hashlib.sha256(env_bytes).hexdigest(), sig)
+
+
+_BODY_HEAD = b'{"envelope":'
+_BODY_SIGNATURE = b',"signature":'
+
+
+def _refuse_float(text: str) -> Any:
+    raise ValueError(f"{text} is not an integer")
+
+
+_PLAIN_DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
+_LONG_NUMBER = re.compile(rb"\d{16,}")
+
+
+def _parse_plain(raw: bytes) -> dict[str, Any] | None:
+    """The body when it is canonical and plain, the common case, parsed by the standard
+    library's C parser alone; None otherwise, to be parsed by `_parse_careful`, which finds
+    the exact error. Plain (what `_plain` asks, checked without walking the value): ASCII
+    bytes, so every key is ASCII; no fraction, exponent, NaN or Infinity; no run of 16
+    digits, so every integer is below 2^53. A body with a duplicated key never passes:
+    its re-serialisation lost a member, so it differs from the bytes."""
+    if not raw.isascii() or _LONG_NUMBER.search(raw):
+        return None
+    try:
+        body = _PLAIN_DECODER.decode(raw.decode("ascii"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    return body if canonical_json_fast(body) == raw else None
+
+
+def _parse_careful(raw: bytes) -> dict[str, Any]:
+    """The body parsed with every check (UTF-8, duplicated keys, NaN, nesting, RFC 8785
+    form by the reference implementation); `SubmissionError` naming what is wrong."""
     try:
         text = raw.decode("utf-8")
         body = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
@@ -308,17 +362,4 @@ def parse_request(raw: bytes) -> SignedEnvelope:
             "the body is not RFC 8785 canonical JSON (sorted keys, no whitespace, shortest "
             "escapes): send exactly the canonical bytes that were signed",
         )
-    _check_keys(body, BODY_KEYS, "body")
-    envelope = body["envelope"]
-    check_envelope(envelope)
-    signature = body["signature"]
-    try:
-        sig = base64.b64decode(str(signature).encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        sig = b""
-    if not isinstance(signature, str) or len(sig) != 64:
-        raise SubmissionError(
-            400, "bad_envelope", "signature must be the base64 of a 64-byte signature", "signature"
-        )
-    env_bytes = canonical_bytes(envelope)
-    return SignedEnvelope(envelope, env_bytes, hashlib.sha256(env_bytes).hexdigest(), sig)
+    return body

@@ -114,13 +114,13 @@ def receipt_body(
 
 def sign_receipt(body: dict[str, Any], signer: Ed25519Signer) -> bytes:
     """The canonical bytes of the receipt document for ``body`` signed by the log key."""
-    signature = signer.sign(RECEIPT_DOMAIN + canonical_bytes(body))
-    return canonical_bytes(
-        {
-            "key_id": f"{signer.key_id:08x}",
-            "receipt": body,
-            "signature": base64.b64encode(signature).decode("ascii"),
-        }
+    signed = canonical_bytes(body)
+    signature = base64.b64encode(signer.sign(RECEIPT_DOMAIN + signed))
+    # RFC 8785 of {"key_id", "receipt", "signature"}: the members in this (sorted) order,
+    # the key ID and the base64 signature being plain ASCII strings
+    key_id = f"{signer.key_id:08x}".encode("ascii")
+    return (
+        b'{"key_id":"' + key_id + b'","receipt":' + signed + b',"signature":"' + signature + b'"}'
     )
 
 
