@@ -18,6 +18,8 @@ software runs, never its workflow code):
   assorter (SHANGRLA, Stark, FC 2020, §2.3) of the uniformly drawn tables, ballots outside
   the tables as valid votes for other candidates; every table counted: the hand count decides;
 * ``fixed-percentage``: the hypergeometric attained risk of the audited tables;
+* ``full-hand-count``: 0 once every table of the contest has a hand count (the count is the
+  outcome), 1 before;
 * ``macro``: the joint Kaplan–Markov risk of the pooled PPEB draws
   (:mod:`escrutinio.verify.audit_macro`);
 * ballot-level methods (polling, comparison, Minerva, Providence, hybrid) from the published
@@ -25,8 +27,8 @@ software runs, never its workflow code):
 
 Only the longest prefix of each contest's draws whose tables all have hand counts enters a
 test, as in the auditors' workflow. A difference of more than rounding (risks are published
-as six significant digits) fails naming the audit, round and contest. Other methods (a full
-hand count) are listed as not recomputed.
+as six significant digits) fails naming the audit, round and contest. A method the verifier
+does not know is listed as not recomputed.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from escrutinio.verify.audit_reported import Reported, reported_contest
 from escrutinio.verify.audits import POOLED
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
 
-RECOMPUTED = ("table-comparison", "fixed-percentage", "macro", *BALLOT_RISKS)
+RECOMPUTED = ("table-comparison", "fixed-percentage", "macro", "full-hand-count", *BALLOT_RISKS)
 """Methods whose measured risk the verifier recomputes."""
 
 RELATIVE_TOLERANCE = 1e-5
@@ -303,6 +305,8 @@ def _check_conclusion(
             risk = macro[cid]
         elif method == "table-comparison" and threshold is not None:
             risk = table_supermajority_risk(rep, drawn, hand, float(threshold), limit)
+        elif method == "full-hand-count":
+            risk = 0.0 if all(u in hand for u in rep.units) else 1.0
         elif method == "table-comparison":
             risk = table_comparison_risk(rep, drawn, hand, limit)
         else:
