@@ -79,6 +79,8 @@ class BallotAudit:
     reported: dict[str, Reported]
     rounds: list[list[str]] = field(default_factory=list)
     counts: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    _assertions: dict[str, list[Assertion]] = field(default_factory=dict, repr=False)
+    _cvr_means: dict[tuple[str, int, int], Stratum] = field(default_factory=dict, repr=False)
 
     @property
     def ballots(self) -> int:
@@ -143,7 +145,27 @@ class BallotAudit:
         return np.asarray(rep.contest.totals())
 
     def assertions(self, cid: str) -> list[Assertion]:
-        """The contest's assertions over its population."""
+        """The contest's assertions over its population (computed once)."""
+        if cid not in self._assertions:
+            self._assertions[cid] = self._build_assertions(cid)
+        return self._assertions[cid]
+
+    def cvr_stratum(self, a: Assertion, cvr_part: dict[str, int]) -> Stratum:
+        """A hybrid audit's comparison stratum for an assertion: its reported assorter mean
+        from the CVRs, phantoms as votes for the winner (computed once)."""
+        key = (a.contest, a.winner, a.loser)
+        if key not in self._cvr_means:
+            n1 = sum(cvr_part.values())
+            stratum = Stratum(0)
+            if n1:
+                with_cvr = [b for b in self.inputs.cvrs if batch_of(b) in cvr_part]
+                marks = self.marks(self.reported[a.contest], a.contest, with_cvr, cvr=True)
+                total = float(polling_assorter(marks[:, a.winner], marks[:, a.loser]).sum())
+                stratum = Stratum(n1, 1.0, (total + n1 - len(with_cvr)) / n1)
+            self._cvr_means[key] = stratum
+        return self._cvr_means[key]
+
+    def _build_assertions(self, cid: str) -> list[Assertion]:
         rep = self.reported[cid]
         n = max(self.population(cid), 1)
         totals = self.totals(rep, cid)
@@ -263,13 +285,7 @@ def _hybrid_risk(audit: BallotAudit, rep: Reported, a: Assertion) -> float:
     every = [b for r in audit.rounds for b in r]
     s1 = audit.read_prefix([b for b in every if batch_of(b) in cvr_part])
     s2 = audit.read_prefix([b for b in every if batch_of(b) in poll_part])
-    n1 = sum(cvr_part.values())
-    cvr_stratum = Stratum(0)
-    if n1:
-        with_cvr = [b for b in audit.inputs.cvrs if batch_of(b) in cvr_part]
-        marks = audit.marks(rep, a.contest, with_cvr, cvr=True)
-        total = float(polling_assorter(marks[:, a.winner], marks[:, a.loser]).sum())
-        cvr_stratum = Stratum(n1, 1.0, (total + n1 - len(with_cvr)) / n1)
+    cvr_stratum = audit.cvr_stratum(a, cvr_part)
     mvr1 = audit.marks(rep, a.contest, s1)
     cvr1 = audit.marks(rep, a.contest, s1, cvr=True)
     phantom = np.array([b not in audit.inputs.cvrs for b in s1], dtype=bool)
