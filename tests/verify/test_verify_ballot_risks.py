@@ -16,8 +16,11 @@ from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.reported import reported_contests
 from escrutinio.audit.workflow.state import AuditState, HandCount
+from escrutinio.model.canonical import canonical_json_fast, sha256_hex
 from escrutinio.publish.site import publish
 from escrutinio.store.audit_records import AuditRecords
+from escrutinio.verify.audit_ballots import published_inputs
+from escrutinio.verify.record import RecordProblem
 from escrutinio.verify.verifier import verify_publication
 
 SEED = "09876543210987654321"
@@ -241,3 +244,19 @@ def test_supermajority_table_risks_are_recomputed(pub: Pub, tamper: str | None) 
         assert ok and "1 contest risk(s) in 1 conclusion(s) recomputed" in detail, detail
     else:
         assert not ok and "audit 's' round 1, gov-A: the published risk is" in detail, detail
+
+
+def test_published_cvrs_are_checked_against_their_hash() -> None:
+    manifest = canonical_json_fast([["u1", 2, 1]])
+    marks = canonical_json_fast({"u1:1": {"gov-A": [1, 0, 0, 0]}})
+    files = {
+        f"audits/ballots/{sha256_hex(manifest)}.json": manifest,
+        f"audits/ballots/{sha256_hex(marks)}.json": marks,
+    }
+    leaf = {"manifest_sha256": sha256_hex(manifest), "cvrs_sha256": sha256_hex(marks)}
+    inputs = published_inputs("h", leaf, files.__getitem__)
+    assert inputs.manifest == {"u1": 2} and inputs.table_batches == {"u1"}
+    assert inputs.cvrs == {"u1:1": {"gov-A": (1, 0, 0, 0)}}
+    files[f"audits/ballots/{sha256_hex(marks)}.json"] = marks.replace(b"[1,0", b"[0,1")
+    with pytest.raises(RecordProblem, match="is not those CVRs"):
+        published_inputs("h", leaf, files.__getitem__)
