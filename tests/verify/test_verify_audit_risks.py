@@ -137,7 +137,23 @@ def test_macro_joint_risks_are_recomputed(pub: Pub, tamper: bool) -> None:
         assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
 
 
-def test_methods_not_recomputed_are_listed(pub: Pub) -> None:
-    sa.create_audit(AuditRecords(pub.store), "f", "full-hand-count", 0.2, SEED, ["gov-A"])
+@pytest.mark.parametrize("tamper", [False, True])
+def test_full_hand_count_risks_are_recomputed(pub: Pub, tamper: bool) -> None:
+    state = create(pub, "full-hand-count")
+    sa.add_round(AuditRecords(pub.store), state, wf.draw(state, wf.first_round_sizes(state)))
+    counts = honest_counts(state, {"u1": 5})
+    sa.record_counts(AuditRecords(pub.store), state, counts[:2], "board")
+    st = wf.status(state)
+    assert [c.risk for c in st.contests] == [1.0, 1.0]
+    if tamper:
+        st.contests[0].risk = 0.0  # a hand count declared complete with tables missing
+    sa.record_conclusion(AuditRecords(pub.store), state, st)
+    sa.record_counts(AuditRecords(pub.store), state, counts[2:], "board")
+    sa.record_conclusion(AuditRecords(pub.store), state, wf.status(state))
     ok, detail = audit_check(pub)
-    assert ok and "risks not recomputed: f (full-hand-count)" in detail
+    assert ok is not tamper, detail
+    if tamper:
+        assert "audit 'rla' round 1, gov-A: the published risk is 0" in detail
+    else:
+        assert "4 contest risk(s) in 2 conclusion(s) recomputed" in detail
+        assert "not recomputed" not in detail

@@ -14,18 +14,28 @@ software runs, never its workflow code):
   ((r_w − r_l) − (a_w − a_l)) / V', a hand count with more ballots than its acta scored at
   the table's full error bound; ballots outside the tables reduce every margin (Bañuelos &
   Stark 2012); every table counted: the hand count decides (risk 0 or 1);
-* ``fixed-percentage``: the hypergeometric attained risk of the audited tables.
+* ``table-comparison`` with a threshold: ALPHA on the supermajority batch comparison
+  assorter (SHANGRLA, Stark, FC 2020, §2.3) of the uniformly drawn tables, ballots outside
+  the tables as valid votes for other candidates; every table counted: the hand count decides;
+* ``fixed-percentage``: the hypergeometric attained risk of the audited tables;
+* ``full-hand-count``: 0 once every table of the contest has a hand count (the count is the
+  outcome), 1 before;
+* ``macro``: the joint Kaplan–Markov risk of the pooled PPEB draws
+  (:mod:`escrutinio.verify.audit_macro`);
+* ballot-level methods (polling, comparison, Minerva, Providence, hybrid) from the published
+  manifest, CVRs and readings (:mod:`escrutinio.verify.audit_ballot_risks`).
 
 Only the longest prefix of each contest's draws whose tables all have hand counts enters a
 test, as in the auditors' workflow. A difference of more than rounding (risks are published
-as six significant digits) fails naming the audit, round and contest. Other methods (and
-table audits with a supermajority threshold) are listed as not recomputed.
+as six significant digits) fails naming the audit, round and contest. A method the verifier
+does not know is listed as not recomputed.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -33,13 +43,20 @@ from escrutinio.audit.stats.hypergeometric import attained_risk
 from escrutinio.audit.stats.macro import BatchContest, contest_error_bounds
 from escrutinio.audit.stats.ppeb_betting import betting_pvalues
 from escrutinio.audit.stats.reconcile import reconcile_contest
+from escrutinio.audit.stats.supermajority import (
+    batch_columns,
+    supermajority_assertion,
+    supermajority_batch_assorter,
+)
 from escrutinio.model.definition import Definition
+from escrutinio.verify.audit_ballot_risks import BALLOT_RISKS, BallotAudit, ballot_risk
+from escrutinio.verify.audit_ballots import published_inputs
 from escrutinio.verify.audit_macro import Pooled, macro_risks, pooled_for
 from escrutinio.verify.audit_reported import Reported, reported_contest
 from escrutinio.verify.audits import POOLED
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
 
-RECOMPUTED = ("table-comparison", "fixed-percentage", "macro")
+RECOMPUTED = ("table-comparison", "fixed-percentage", "macro", "full-hand-count", *BALLOT_RISKS)
 """Methods whose measured risk the verifier recomputes."""
 
 RELATIVE_TOLERANCE = 1e-5
@@ -116,6 +133,38 @@ def _fully_counted_risk(rep: Reported, hand: dict[str, np.ndarray]) -> float:
     return 0.0
 
 
+def table_supermajority_risk(
+    rep: Reported,
+    drawn: list[str],
+    hand: dict[str, np.ndarray],
+    threshold: float,
+    risk_limit: float,
+) -> float:
+    """The risk of a table-comparison audit with a threshold over its audited prefix."""
+    c = rep.contest
+    if c.reported.shape[1] <= c.seats:
+        return 0.0
+    totals = c.reported.sum(axis=0)
+    ballots = max(int(c.ballots.sum()), int(totals.sum()), 1)
+    a = supermajority_assertion(c.contest, totals, threshold, ballots)
+    outside = max(c.outside_ballots, sum(c.outside_votes))
+    if outside:
+        a = replace(a, loser_votes=a.loser_votes + outside, ballots=a.ballots + outside)
+    sample = _prefix(drawn, hand)
+    if a.diluted_margin <= 0 or not sample:
+        return 1.0
+    b = supermajority_batch_assorter(a, c.reported, c.ballots)
+    idx = np.array([rep.position[u] for u in sample], dtype=np.int64)
+    rw, rl = batch_columns(a, c.reported[idx])
+    aw, al = batch_columns(a, np.vstack([hand[u] for u in sample]))
+    risk = float(b.pvalues(b.values(rw, rl, aw, al))[-1])
+    if risk <= risk_limit or len(sample) < len(drawn) or len(sample) < len(rep.units):
+        return risk
+    counted = np.vstack([hand[u] for u in rep.units]).sum(axis=0)
+    share = float(counted[a.winner]) / max(int(counted.sum()) + outside, 1)
+    return 0.0 if share > a.threshold else 1.0
+
+
 def fixed_percentage_risk(rep: Reported, drawn: list[str], hand: dict[str, np.ndarray]) -> float:
     """The hypergeometric risk a fixed-percentage audit attains over its audited prefix."""
     c = rep.contest
@@ -147,6 +196,8 @@ class _Audit:
     counts: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     reported: dict[str, Reported] = field(default_factory=dict)
     pool: Pooled | None = None
+    rounds: list[list[str]] = field(default_factory=list)
+    ballots: BallotAudit | None = None
 
 
 def _candidates(definition: Definition, cid: str, votes: tuple[int, ...]) -> np.ndarray:
@@ -168,8 +219,11 @@ def _same(published: str, risk: float) -> bool:
     return math.isclose(value, risk, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-9)
 
 
-def check_audit_risks(definition: Definition, record: Record) -> RiskCheck:
-    """Recompute every conclusion's risks (see the module docstring); raises
+def check_audit_risks(
+    definition: Definition, record: Record, read: Callable[[str], bytes] | None = None
+) -> RiskCheck:
+    """Recompute every conclusion's risks (see the module docstring; ballot-level audits
+    from the manifests and CVRs ``read`` returns from the publication); raises
     :class:`RecordProblem` naming the audit, round and contest whose risk differs."""
     result = RiskCheck()
     audits: dict[str, _Audit] = {}
@@ -181,21 +235,27 @@ def check_audit_risks(definition: Definition, record: Record) -> RiskCheck:
         if kind == "create":
             audits[name] = _Audit(step)
             method = str(leaf.get("method"))
-            if method not in RECOMPUTED or leaf.get("threshold") is not None:
-                label = method + (" with threshold" if leaf.get("threshold") is not None else "")
-                result.skipped.append(f"{name} ({label})")
+            if method not in RECOMPUTED or (method in BALLOT_RISKS and read is None):
+                result.skipped.append(f"{name} ({method})")
                 skipped.add(name)
             continue
         audit = audits.get(name)
         if audit is None:
             continue  # the draw check names an audit used before its creation
         if kind == "draw" and isinstance(leaf.get("draws"), dict):
+            if leaf.get("part", 1) == 1:
+                audit.rounds.append([])
             for cid, tables in leaf["draws"].items():
                 audit.drawn.setdefault(str(cid), []).extend(str(t) for t in tables)
+                if cid == POOLED and audit.rounds:
+                    audit.rounds[-1].extend(str(t) for t in tables)
         elif kind == "record" and isinstance(leaf.get("counts"), list):
             for row in leaf["counts"]:
                 audit.counts[(str(row["unit"]), str(row["contest"]))] = tuple(row["votes"])
         elif kind == "conclusion" and name not in skipped:
+            if str(audit.create.leaf.get("method")) in BALLOT_RISKS and audit.ballots is None:
+                assert read is not None  # (skipped above without it)
+                audit.ballots = _ballot_audit(definition, record, audit.create, read)
             result.contests += _check_conclusion(definition, record, audit, step)
             result.conclusions += 1
     return result
@@ -231,24 +291,58 @@ def _check_conclusion(
                 f"log entry {step.index}: audit '{name}' concludes on '{cid}', a contest it "
                 "does not audit"
             )
-        if cid not in audit.reported:
-            audit.reported[cid] = reported_contest(definition, record, audit.create, cid)
-        rep = audit.reported[cid]
-        hand = {u: rep.by_candidate([v])[0] for (u, c), v in audit.counts.items() if c == cid}
-        drawn = audit.drawn.get(cid, [])
-        if method == "macro":
-            risk = macro[cid]
-        elif method == "table-comparison":
-            limit = float(str(audit.create.leaf.get("risk_limit")))
-            risk = table_comparison_risk(rep, drawn, hand, limit)
+        if audit.ballots is not None:
+            audit.ballots.rounds, audit.ballots.counts = audit.rounds, audit.counts
+            risk = ballot_risk(audit.ballots, cid)
+            inputs = "readings, CVRs, manifest and actas"
         else:
-            risk = fixed_percentage_risk(rep, drawn, hand)
+            if cid not in audit.reported:
+                audit.reported[cid] = reported_contest(definition, record, audit.create, cid)
+            risk = macro[cid] if method == "macro" else _table_risk(audit, cid)
+            inputs = "hand counts and actas"
         published = str(doc.get("risk"))
         if not _same(published, risk):
             raise RecordProblem(
                 f"log entry {step.index}: audit '{name}' round {leaf.get('round')}, {cid}: "
-                f"the published risk is {published} but the published hand counts and actas "
-                f"give {risk:.6g}"
+                f"the published risk is {published} but the published {inputs} give "
+                f"{risk:.6g}"
             )
         checked += 1
     return checked
+
+
+def _table_risk(audit: _Audit, cid: str) -> float:
+    """A table audit's risk for one contest (not MACRO's joint one)."""
+    rep = audit.reported[cid]
+    hand = {u: rep.by_candidate([v])[0] for (u, c), v in audit.counts.items() if c == cid}
+    drawn = audit.drawn.get(cid, [])
+    leaf = audit.create.leaf
+    method, threshold = str(leaf.get("method")), leaf.get("threshold")
+    limit = float(str(leaf.get("risk_limit")))
+    if method == "table-comparison" and threshold is not None:
+        return table_supermajority_risk(rep, drawn, hand, float(threshold), limit)
+    if method == "table-comparison":
+        return table_comparison_risk(rep, drawn, hand, limit)
+    if method == "full-hand-count":
+        return 0.0 if all(u in hand for u in rep.units) else 1.0
+    return fixed_percentage_risk(rep, drawn, hand)
+
+
+def _ballot_audit(
+    definition: Definition, record: Record, create: AuditStep, read: Callable[[str], bytes]
+) -> BallotAudit:
+    """A ballot-level audit's parameters, published inputs and reported contests."""
+    leaf = create.leaf
+    name = str(leaf.get("audit"))
+    contests = [str(c) for c in leaf.get("contests") or []]
+    threshold = leaf.get("threshold")
+    return BallotAudit(
+        method=str(leaf.get("method")),
+        test=str(leaf.get("test", "")),
+        replacement=leaf.get("replacement", True) is not False,
+        threshold=None if threshold is None else float(threshold),
+        risk_limit=float(str(leaf.get("risk_limit"))),
+        inputs=published_inputs(name, leaf, read),
+        contests=contests,
+        reported={c: reported_contest(definition, record, create, c) for c in contests},
+    )

@@ -13,8 +13,8 @@ to each table's MACRO error bound (Stark 2008), in increasing order of −ln(τ)
 table's first consistent-sampler ticket (Efraimidis & Spirakis 2006): the verifier
 recomputes the bounds from the acta leaves with its own code. MACRO's pooled draws (with
 replacement, :mod:`escrutinio.verify.audit_macro`) are re-derived too, and ballot-level
-draws from the ballot manifest the publication holds (:mod:`escrutinio.verify.audit_ballots`);
-hybrid (stratified) audits are listed as not re-derived.
+draws from the ballot manifest the publication holds (:mod:`escrutinio.verify.audit_ballots`),
+hybrid (stratified) draws stratum by stratum from the manifest and the published CVRs.
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ import numpy as np
 from consistent_sampler import first_fraction, sampler, sha256_hex
 
 from escrutinio.model.definition import Definition
-from escrutinio.verify.audit_ballots import BALLOT_DRAWS, ballot_draws, published_manifest
+from escrutinio.verify.audit_ballots import (
+    BALLOT_DRAWS,
+    HYBRID,
+    BallotInputs,
+    ballot_draws,
+    hybrid_draws,
+    published_inputs,
+)
 from escrutinio.verify.audit_macro import Pooled, macro_draws, pooled_for
 from escrutinio.verify.audit_reported import pending_ballots, population_rows
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
@@ -147,6 +154,11 @@ def _text(leaf: dict[str, Any], key: str) -> str:
     return value
 
 
+def _derivable(method: str, read: Callable[[str], bytes] | None) -> bool:
+    """Whether the verifier re-derives the method's draws (ballot ones need the files)."""
+    return method in TABLE_SAMPLES or (method in (*BALLOT_DRAWS, HYBRID) and read is not None)
+
+
 def check_audit_draws(
     definition: Definition, record: Record, read: Callable[[str], bytes] | None = None
 ) -> AuditCheck:
@@ -159,7 +171,8 @@ def check_audit_draws(
     rounds: dict[str, int] = {}
     parts_seen: dict[str, int] = {}
     pools: dict[str, Pooled] = {}
-    manifests: dict[str, dict[str, int]] = {}
+    manifests: dict[str, BallotInputs] = {}
+    history: dict[str, list[str]] = {}
     for step in record.audits:
         leaf = step.leaf
         name = _text(leaf, "audit")
@@ -171,7 +184,7 @@ def check_audit_draws(
             drawn[name], rounds[name] = {}, 0
             result.audits += 1
             method = _text(leaf, "method")
-            if method not in TABLE_SAMPLES and not (method in BALLOT_DRAWS and read):
+            if not _derivable(method, read):
                 result.skipped.append(f"{name} ({method})")
             continue
         if name not in created:
@@ -193,7 +206,7 @@ def check_audit_draws(
             )
         create = created[name]
         method = _text(create.leaf, "method")
-        if method not in TABLE_SAMPLES and not (method in BALLOT_DRAWS and read):
+        if not _derivable(method, read):
             continue
         result.rounds += part == 1
         draws = leaf.get("draws")
@@ -202,7 +215,7 @@ def check_audit_draws(
         seed = _text(create.leaf, "seed")
         contests = create.leaf.get("contests")
         for cid, tables in draws.items():
-            pooled_draw = method == "macro" or method in BALLOT_DRAWS
+            pooled_draw = method == "macro" or method in BALLOT_DRAWS or method == HYBRID
             if not isinstance(contests, list) or (
                 cid != POOLED if pooled_draw else cid not in contests
             ):
@@ -220,9 +233,17 @@ def check_audit_draws(
                 else:
                     assert read is not None  # (audits without it were skipped above)
                     if name not in manifests:
-                        manifests[name] = published_manifest(name, create.leaf, read)
+                        manifests[name] = published_inputs(name, create.leaf, read)
                     replacement = create.leaf.get("replacement", True) is not False
-                    want = ballot_draws(manifests[name], seed, skip, len(tables), replacement)
+                    done = history.setdefault(name, [])
+                    if method == HYBRID:
+                        drawn_now = [str(b) for b in tables]
+                        want = hybrid_draws(manifests[name], seed, done, drawn_now, replacement)
+                    else:
+                        want = ballot_draws(
+                            manifests[name].manifest, seed, skip, len(tables), replacement
+                        )
+                    done.extend(str(b) for b in tables)
                     result.ballots += len(tables)
                 _compare(step.index, name, rounds[name], cid, skip, tables, want)
                 drawn[name][cid] = skip + len(tables)

@@ -23,7 +23,7 @@ def check_audits(ctx: Context) -> str:
     draws = check_audit_draws(snapshots.definition, record, files.get)
     if not draws.audits:
         return draws.summary()
-    risks = check_audit_risks(snapshots.definition, record)
+    risks = check_audit_risks(snapshots.definition, record, files.get)
     return f"{draws.summary()}; {risks.summary()}"
 
 
