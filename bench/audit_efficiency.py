@@ -9,9 +9,18 @@ simulated ``--runs`` times per setting; a run that has not confirmed when the ta
 - ``table-comparison`` (the default): PPEB without replacement + aGRAPA betting
   (escrutinio.audit.stats.ppeb_betting);
 - MACRO/PPEB with replacement, Kaplan–Markov (distinct tables counted);
-- ALPHA batch assorters, uniform without replacement (the former default).
+- ALPHA batch assorters, uniform without replacement (the former default);
+- a betting test on MACRO's own draws (with replacement), for comparison only.
 
-Run: .venv/bin/python bench/audit_efficiency.py [--runs 200] [--tables 3000]
+The default and MACRO are compared on common random numbers: the order in which a
+with-replacement PPEB sequence first reaches each table is successive sampling
+proportional to the bounds (the default's design), so each run draws one such order and
+MACRO's sequence is that order with repeats put back: before the j-th new table a
+geometric number of repeats, each with probability Σ_drawn u / U, each a table already
+drawn chosen proportional to u. Both methods then see the same tables in the same order,
+and the mean paired difference (default − MACRO) and its standard error are printed.
+
+Run: .venv/bin/python bench/audit_efficiency.py [--runs 1000] [--tables 3000]
 """
 
 from __future__ import annotations
@@ -28,13 +37,19 @@ from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_log_terms, comparis
 from escrutinio.audit.stats.assertions import plurality_assertions
 from escrutinio.audit.stats.batch_assorter import batch_assorter
 from escrutinio.audit.stats.macro import error_bounds, make_batch_contest, overstatements
-from escrutinio.audit.stats.ppeb_betting import TaintSampler, simulate_stops
+from escrutinio.audit.stats.ppeb_betting import (
+    PRIOR_DRAWS,
+    BettingState,
+    betting_log_terms,
+    ppeb_keys,
+)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "audits.md"
 START, END = "<!-- efficiency:start -->", "<!-- efficiency:end -->"
 MARGINS = (0.005, 0.01, 0.02, 0.05, 0.10, 0.20)
 RISKS = (0.05, 0.10)
 RATES = (0.0, 0.01)
+WR_BETTING = "PPEB with replacement, betting (not the default)"
 
 
 def election(rng: np.random.Generator, n_tab: int, margin: float) -> np.ndarray:
@@ -55,23 +70,96 @@ def with_errors(rng: np.random.Generator, rep: np.ndarray, rate: float) -> np.nd
     return act
 
 
-def macro_tables(
-    u: np.ndarray, taint: np.ndarray, risk: float, runs: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Distinct tables of MACRO/PPEB (with replacement, Kaplan–Markov) per run."""
-    n_tab = u.size
-    big_u = float(u.sum())
-    cap = 20 * n_tab
-    out = np.full(runs, n_tab, dtype=np.int64)
-    step = math.log1p(-1 / big_u)
-    threshold = math.log(risk)
-    for r in range(runs):
-        draws = rng.choice(n_tab, cap, p=u / big_u)
-        log_p = np.cumsum(step - np.log1p(-np.minimum(taint[draws], 1.0)))
-        hit = np.flatnonzero(log_p <= threshold)
-        if hit.size:
-            out[r] = np.unique(draws[: hit[0] + 1]).size
+def default_tables(order: np.ndarray, u: np.ndarray, taint: np.ndarray, risk: float) -> np.ndarray:
+    """Tables the default audit hand counts per run, drawing tables in ``order[run]``."""
+    runs, n_tab = order.shape
+    state = BettingState.start(float(u.sum()), runs)
+    threshold = math.log(1 / risk)
+    stops = np.full(runs, n_tab, dtype=np.int64)
+    log_t = np.zeros(runs)
+    active = np.arange(runs)
+    done, chunk = 0, 32
+    while active.size and done < n_tab:
+        k = min(chunk, n_tab - done)
+        o = order[active, done : done + k]
+        terms, nxt = betting_log_terms(taint[o] * u[o], u[o], state.take(active))
+        with np.errstate(invalid="ignore"):
+            path = np.nan_to_num(log_t[active, None] + np.cumsum(terms, axis=1), nan=-np.inf)
+        hit = path >= threshold
+        got = hit.any(axis=1)
+        stops[active[got]] = done + np.argmax(hit[got], axis=1) + 1
+        state = state.put(active, nxt)
+        log_t[active] = path[:, -1]
+        active = active[~got]
+        done += k
+        chunk = min(2 * chunk, 512)
+    return stops
+
+
+def with_repeats(
+    order: np.ndarray, u: np.ndarray, taint: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """A with-replacement PPEB sequence whose new tables come in ``order`` (one run): the
+    taints of its draws and which draws are a table's first."""
+    n_tab = order.size
+    cum = np.cumsum(u[order])
+    before = np.concatenate([[0.0], cum[:-1]])  # Σ u drawn before the j-th new table
+    repeats = rng.geometric(np.maximum(1.0 - before / float(u.sum()), 1e-12)) - 1
+    blocks = np.repeat(np.arange(n_tab), repeats)
+    picks = np.searchsorted(cum, rng.random(blocks.size) * before[blocks], side="right")
+    new_at = np.cumsum(repeats + 1) - 1
+    is_new = np.zeros(n_tab + blocks.size, dtype=bool)
+    is_new[new_at] = True
+    t = np.empty(is_new.size)
+    t[new_at] = taint[order]
+    t[~is_new] = taint[order[picks]]
+    return t[: 20 * n_tab], is_new[: 20 * n_tab]
+
+
+def macro_log_t(t: np.ndarray, big_u: float) -> np.ndarray:
+    """ln 1/P of MACRO's Kaplan–Markov P-value after each draw of taint ``t``."""
+    out: np.ndarray = np.cumsum(np.log1p(-np.minimum(t, 1.0)) - math.log1p(-1 / big_u))
     return out
+
+
+def wr_betting_log_t(t: np.ndarray, big_u: float) -> np.ndarray:
+    """ln T of a betting martingale on the same with-replacement draws (not the default):
+    null mean μ = 1 − 1/U of x = 1 − t at every draw, aGRAPA bets shrunk towards x = 1 by
+    max(20, 2U) pseudo-draws as the default's, at most 1/μ (Kaplan–Markov's bet)."""
+    x = np.clip(1.0 - t, 0.0, 2.0)
+    mu = 1.0 - 1.0 / big_u
+    d = max(PRIOR_DRAWS, 2.0 * big_u)
+    k = np.arange(x.size, dtype=np.float64)
+    sx = np.concatenate([[0.0], np.cumsum(x)[:-1]])
+    sx2 = np.concatenate([[0.0], np.cumsum(x * x)[:-1]])
+    m = (d + sx) / (d + k)
+    var = np.maximum((d + sx2) / (d + k) - m * m, 0.0)
+    gap = m - mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.where(gap > 0, gap / (var + gap * gap), 0.0)
+    lam = np.clip(np.nan_to_num(lam), 0.0, 1.0 / mu)
+    with np.errstate(divide="ignore"):
+        out: np.ndarray = np.cumsum(np.log(np.maximum(1.0 + lam * (x - mu), 0.0)))
+    return out
+
+
+def macro_tables(
+    order: np.ndarray, u: np.ndarray, taint: np.ndarray, risk: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct tables per run of MACRO/PPEB (with replacement, Kaplan–Markov) and of a
+    betting test on the same draws, these being ``order[run]`` with repeats put back (see
+    the module's docstring)."""
+    runs, n_tab = order.shape
+    big_u = float(u.sum())
+    goal = math.log(1 / risk)
+    out = np.full((2, runs), n_tab, dtype=np.int64)
+    for r in range(runs):
+        t, is_new = with_repeats(order[r], u, taint, rng)
+        for i, log_t in enumerate((macro_log_t(t, big_u), wr_betting_log_t(t, big_u))):
+            hit = np.flatnonzero(log_t >= goal)
+            if hit.size:
+                out[i, r] = int(is_new[: hit[0] + 1].sum())
+    return out[0], out[1]
 
 
 def alpha_uniform_tables(
@@ -103,41 +191,68 @@ def alpha_uniform_tables(
 def main() -> None:
     """Print the table and write it into docs/audits.md between the efficiency markers."""
     p = argparse.ArgumentParser()
-    p.add_argument("--runs", type=int, default=200)
+    p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--tables", type=int, default=3000)
+    p.add_argument(
+        "--lost-table",
+        action="store_true",
+        help="one table (at random) cannot be found: scored at its bound (taint 1); only "
+        "prints the table (docs/audits.md is not written)",
+    )
+    p.add_argument("--margins", type=float, nargs="*", default=list(MARGINS))
     args = p.parse_args()
+    margins = tuple(args.margins)
     rng = np.random.default_rng(14)
-    head = "| risk | errors | method | " + " | ".join(f"{m:.1%}" for m in MARGINS) + " |"
+    head = "| risk | errors | method | " + " | ".join(f"{m:.1%}" for m in margins) + " |"
     lines = [
-        f"{args.runs} simulated audits per cell; 1,000,000 ballots in {args.tables:,} tables; "
-        "mean tables hand counted (one decimal).",
+        f"{args.runs:,} simulated audits per cell; 1,000,000 ballots in {args.tables:,} tables; "
+        "mean tables hand counted (one decimal); the default and MACRO on the same tables in "
+        "the same order (MACRO's repeats put back), their mean paired difference ± its "
+        "standard error."
+        + (" One table in each election cannot be found." if args.lost_table else ""),
         "",
         head,
-        "|" + "---|" * (3 + len(MARGINS)),
+        "|" + "---|" * (3 + len(margins)),
     ]
     t0 = time.perf_counter()
     for risk in RISKS:
         for rate in RATES:
-            cells: dict[str, list[str]] = {"table-comparison": [], "MACRO": [], "ALPHA uniform": []}
-            for m in MARGINS:
+            cells: dict[str, list[str]] = {
+                "table-comparison": [],
+                "MACRO": [],
+                "default − MACRO (± s.e.)": [],
+                "ALPHA uniform": [],
+                WR_BETTING: [],
+            }
+            for m in margins:
                 rep = election(rng, args.tables, m)
                 act = with_errors(rng, rep, rate)
                 c = make_batch_contest("c", rep, rep.sum(axis=1), 1)
                 u = error_bounds([c])
                 e = overstatements([c], np.arange(args.tables), [act])
                 taint = np.where(u > 0, e / u, 0.0)
-                new = simulate_stops(
-                    u, TaintSampler(taint), risk, runs=args.runs, seed=int(m * 1e4)
-                )
-                new = np.where(new > 0, new, args.tables)
-                mac = macro_tables(u, taint, risk, args.runs, rng)
+                if args.lost_table:
+                    taint[int(rng.integers(args.tables))] = 1.0
+                keys = ppeb_keys(rng.random((args.runs, args.tables)), u[None, :])
+                order = np.argsort(keys, axis=1)
+                new = default_tables(order, u, taint, risk)
+                mac, wrb = macro_tables(order, u, taint, risk, rng)
                 alp = alpha_uniform_tables(rep, act, risk, args.runs, rng)
-                for name, v in (("table-comparison", new), ("MACRO", mac), ("ALPHA uniform", alp)):
+                for name, v in (
+                    ("table-comparison", new),
+                    ("MACRO", mac),
+                    ("ALPHA uniform", alp),
+                    (WR_BETTING, wrb),
+                ):
                     cells[name].append(f"{float(np.mean(v)):,.1f}")
+                diff = new - mac
+                se = float(np.std(diff, ddof=1)) / math.sqrt(args.runs)
+                cells["default − MACRO (± s.e.)"].append(f"{float(np.mean(diff)):+.2f} ± {se:.2f}")
                 print(
                     f"[{time.perf_counter() - t0:6.1f}s] risk {risk:.0%} errors {rate:.0%} "
-                    f"margin {m:.1%}: new {np.mean(new):.1f} macro {np.mean(mac):.1f} "
-                    f"alpha {np.mean(alp):.1f}",
+                    f"margin {m:.1%}: new {np.mean(new):.2f} macro {np.mean(mac):.2f} "
+                    f"diff {np.mean(diff):+.3f} ± {se:.3f} alpha {np.mean(alp):.1f} "
+                    f"wr-betting {np.mean(wrb):.2f} (vs MACRO {np.mean(wrb - mac):+.3f})",
                     flush=True,
                 )
             for name, vals in cells.items():
@@ -145,7 +260,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     text = DOC.read_text(encoding="utf-8")
-    if START in text and END in text:
+    if START in text and END in text and not args.lost_table and margins == MARGINS:
         text = re.sub(
             re.escape(START) + ".*?" + re.escape(END),
             lambda _: f"{START}\n{table}\n{END}",

@@ -143,3 +143,33 @@ def test_macro_next_draws_with_and_without_evidence_against_the_winner() -> None
     assert worse > clean and 0.9 <= prob <= 1.0
     hopeless, _ = ppeb_next_draws(np.r_[np.zeros(40), np.full(10, 0.5)], 40.0, 0.2, 0.05, cap=5000)
     assert hopeless == 5000  # drift against the winner: the draws run out (full hand count)
+
+
+def test_no_error_martingale_is_the_exact_hypergeometric_bound() -> None:
+    """With no discrepancy the bet is maximal and 1/T_k is the exact chance that k draws miss
+    every table of an error spread over tables of total bound 1 (equal tables: SRSWOR)."""
+    n_tab, u = 1000, 0.01  # U = 10: the error needs s = 100 whole tables
+    s = round(1 / u)
+    terms, _ = betting_log_terms(
+        np.zeros((1, 300)), np.full((1, 300), u), BettingState.start(n_tab * u)
+    )
+    log_t = np.cumsum(terms[0])
+    for k in (1, 10, 29, 100, 300):
+        miss = math.comb(n_tab - s, k) / math.comb(n_tab, k)
+        assert math.isclose(-log_t[k - 1], math.log(miss), rel_tol=2e-4)
+
+
+def test_small_taints_keep_the_maximal_bet() -> None:
+    """Taints with E[1/x] < 1/μ (1–10 vote errors) leave aGRAPA's bet at its cap, so each
+    factor is Kaplan–Markov's x/μ (up to the cap), as MACRO's (Spertus, COBRA, 2023)."""
+    n_tab, u = 3000, 0.067  # a 0.5% margin: U ≈ 201, μ ≈ 0.995
+    taint = np.zeros(400)
+    taint[[30, 90, 200, 350]] = [0.06, 0.015, 0.03, 0.045]
+    terms, _ = betting_log_terms(
+        (taint * u)[None, :], np.full((1, 400), u), BettingState.start(n_tab * u)
+    )
+    remaining = n_tab * u - u * np.arange(400)
+    mu = 1 - (1 - u * np.concatenate([[0.0], np.cumsum(taint)[:-1]])) / remaining
+    x = 1 - taint
+    expected = np.log1p(0.9999 * (x - mu) / mu)
+    assert np.allclose(terms[0], expected, rtol=0, atol=1e-12)

@@ -5,10 +5,12 @@ consistent sampler (arXiv:1808.10016), as ``table-comparison`` draws them on thi
 each table's hand count is compared with its acta
 through the batch comparison assorter of the supermajority assertion (SHANGRLA, Stark,
 FC 2020, §2.3; :func:`~escrutinio.audit.stats.supermajority.supermajority_batch_assorter`),
-tested with the batch assorter's own P-values (ALPHA). The method stands on its own (it
-shares only the table helpers of :mod:`escrutinio.audit.workflow.tables`), so a change of
-the plurality table test leaves it valid. :func:`variant` gives this method for a
-``table-comparison`` audit with a threshold; the registry's methods are unchanged.
+tested with the batch assorter's own P-values (ALPHA). Its test stands on its own, so a
+change of the plurality table test leaves it valid; the round-by-round escalation (statuses,
+next rounds, first-round sizes, conclusion) is shared with ``table-comparison`` through
+:class:`~escrutinio.audit.workflow.tables.EscalatingActaMethod`. :func:`variant` gives this
+method for a ``table-comparison`` audit with a threshold; the registry's methods are
+unchanged.
 """
 
 from __future__ import annotations
@@ -29,14 +31,9 @@ from escrutinio.audit.stats.supermajority import (
 )
 from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.ballots import threshold_problems
-from escrutinio.audit.workflow.method import (
-    AuditParameters,
-    Method,
-    escalating_conclusion,
-    no_ballot_inputs,
-)
+from escrutinio.audit.workflow.method import AuditParameters, Method, no_ballot_inputs
 from escrutinio.audit.workflow.reported import ReportedContest
-from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
+from escrutinio.audit.workflow.state import AuditState, ContestStatus, Estimate
 
 
 def outside_count(rc: ReportedContest) -> int:
@@ -147,7 +144,7 @@ def contest_status(state: AuditState, cid: str) -> ContestStatus:
     return st
 
 
-class TableSupermajority(tb.ActaMethod):
+class TableSupermajority(tb.EscalatingActaMethod):
     """``table-comparison`` with a threshold (see the module's docstring)."""
 
     name = "table-comparison"
@@ -176,17 +173,13 @@ class TableSupermajority(tb.ActaMethod):
             out.append(Estimate(cid, n_tab, margin, n, n * mean_ballots, note))
         return out
 
-    def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
-        """The expected tables per contest (or ``size``), at most the contest's tables."""
-        out: dict[str, int] = {}
-        for cid in state.contests:
-            n_tab = len(state.reported[cid].units)
-            if size is not None:
-                out[cid] = min(size, n_tab)
-            else:
-                n = expected_tables(state, state.reported[cid])
-                out[cid] = n_tab if not math.isfinite(n) else min(n_tab, math.ceil(n))
-        return out
+    def expected_count(self, state: AuditState, rc: ReportedContest) -> float:
+        """Tables with no discrepancy (see :func:`expected_tables`)."""
+        return expected_tables(state, rc)
+
+    def contest_status(self, state: AuditState, cid: str) -> ContestStatus:
+        """The supermajority's risk in the contest (see :func:`contest_status`)."""
+        return contest_status(state, cid)
 
     def draw(self, state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
         """Each contest's next tables, continuing its consistent sample from the seed."""
@@ -196,24 +189,6 @@ class TableSupermajority(tb.ActaMethod):
                 units = list(state.reported[key].units)
                 out[key] = sample_ids(units, state.seed, size, skip=len(state.drawn(key)))
         return out
-
-    def statuses(self, state: AuditState) -> list[ContestStatus]:
-        """The supermajority's risk per contest."""
-        return [contest_status(state, c) for c in state.contests]
-
-    def next_round_sizes(
-        self, state: AuditState, st: AuditStatus, size: int | None
-    ) -> dict[str, int]:
-        """The escalation of every contest not yet confirmed."""
-        out = {}
-        for c in st.contests:
-            if not c.confirmed and c.next_size:
-                out[c.contest] = c.next_size if size is None else min(size, c.tables - c.drawn)
-        return out
-
-    def conclusion(self, state: AuditState, contests: list[ContestStatus], pending: int) -> str:
-        """Confirmed, escalating, or a full hand count required."""
-        return escalating_conclusion(state, contests, pending)
 
 
 METHOD = TableSupermajority()

@@ -37,9 +37,8 @@ from escrutinio.audit.stats.ppeb_betting import (
 )
 from escrutinio.audit.stats.sampling import ppeb_order_ids
 from escrutinio.audit.workflow import tables as tb
-from escrutinio.audit.workflow.method import escalating_conclusion
 from escrutinio.audit.workflow.reported import ReportedContest
-from escrutinio.audit.workflow.state import AuditState, AuditStatus, ContestStatus, Estimate
+from escrutinio.audit.workflow.state import AuditState, ContestStatus, Estimate
 
 FINISH_PROBABILITY = 0.9
 """Target probability that the next round's size finishes the audit."""
@@ -199,7 +198,7 @@ def _fully_counted(state: AuditState, cid: str, st: ContestStatus) -> ContestSta
     return full
 
 
-class TableComparison(tb.ActaMethod):
+class TableComparison(tb.EscalatingActaMethod):
     """The ``table-comparison`` method (see the module's docstring)."""
 
     name = "table-comparison"
@@ -218,17 +217,13 @@ class TableComparison(tb.ActaMethod):
             out.append(Estimate(cid, n_tab, tb.margin(rc), n, n * mean_ballots, note))
         return out
 
-    def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
-        """The expected tables per contest (or ``size``), at most the contest's tables."""
-        out: dict[str, int] = {}
-        for cid in state.contests:
-            n_tab = len(state.reported[cid].units)
-            if size is not None:
-                out[cid] = min(size, n_tab)
-            else:
-                n, _ = expected_tables(state, state.reported[cid])
-                out[cid] = n_tab if not math.isfinite(n) else min(n_tab, math.ceil(n))
-        return out
+    def expected_count(self, state: AuditState, rc: ReportedContest) -> float:
+        """Mean tables with no discrepancy (see :func:`expected_tables`)."""
+        return expected_tables(state, rc)[0]
+
+    def contest_status(self, state: AuditState, cid: str) -> ContestStatus:
+        """Betting-martingale risk of the contest (see :func:`contest_status`)."""
+        return contest_status(state, cid)
 
     def draw(self, state: AuditState, sizes: dict[str, int]) -> dict[str, list[str]]:
         """Each contest's next tables in its PPEB order."""
@@ -239,24 +234,6 @@ class TableComparison(tb.ActaMethod):
             skip = len(state.drawn(cid))
             out[cid] = draw_order(state, cid)[skip : skip + size]
         return out
-
-    def statuses(self, state: AuditState) -> list[ContestStatus]:
-        """Betting-martingale risk per contest."""
-        return [contest_status(state, c) for c in state.contests]
-
-    def next_round_sizes(
-        self, state: AuditState, st: AuditStatus, size: int | None
-    ) -> dict[str, int]:
-        """The escalation of every contest not yet confirmed."""
-        out = {}
-        for c in st.contests:
-            if not c.confirmed and c.next_size:
-                out[c.contest] = c.next_size if size is None else min(size, c.tables - c.drawn)
-        return out
-
-    def conclusion(self, state: AuditState, contests: list[ContestStatus], pending: int) -> str:
-        """Confirmed, escalating, or a full hand count required."""
-        return escalating_conclusion(state, contests, pending)
 
 
 METHOD = TableComparison()

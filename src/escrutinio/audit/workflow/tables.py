@@ -3,6 +3,8 @@ discrepancies and the reconciliation of a contest whose tables are all hand coun
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -11,9 +13,19 @@ from escrutinio.audit.stats.batch_assorter import BatchAssorter, batch_assorter
 from escrutinio.audit.stats.macro import BatchContest, make_batch_contest
 from escrutinio.audit.stats.reconcile import reconcile_contest
 from escrutinio.audit.stats.sampling import sample_ids
-from escrutinio.audit.workflow.method import AuditParameters, no_ballot_inputs
+from escrutinio.audit.workflow.method import (
+    AuditParameters,
+    escalating_conclusion,
+    no_ballot_inputs,
+)
 from escrutinio.audit.workflow.reported import ReportedContest
-from escrutinio.audit.workflow.state import AuditState, ContestStatus, Discrepancy, IntArray
+from escrutinio.audit.workflow.state import (
+    AuditState,
+    AuditStatus,
+    ContestStatus,
+    Discrepancy,
+    IntArray,
+)
 
 
 def margin(rc: ReportedContest) -> float:
@@ -173,3 +185,47 @@ class ActaMethod:
     def input_problems(self, state: AuditState) -> list[str]:
         """None: the actas are the only input."""
         return []
+
+
+class EscalatingActaMethod(ActaMethod):
+    """A table-level method that measures each contest on its own and escalates round by
+    round: a contest not confirmed asks for its own next round (``ContestStatus.next_size``).
+    Subclasses give :meth:`contest_status` and :meth:`expected_count`."""
+
+    def contest_status(self, state: AuditState, cid: str) -> ContestStatus:
+        """Measured risk, discrepancies and escalation of one contest."""
+        raise NotImplementedError
+
+    def expected_count(self, state: AuditState, rc: ReportedContest) -> float:
+        """Tables the contest's audit needs if no discrepancy is found (∞: cannot stop)."""
+        raise NotImplementedError
+
+    def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
+        """The expected tables per contest (or ``size``), at most the contest's tables."""
+        out: dict[str, int] = {}
+        for cid in state.contests:
+            n_tab = len(state.reported[cid].units)
+            if size is not None:
+                out[cid] = min(size, n_tab)
+            else:
+                n = self.expected_count(state, state.reported[cid])
+                out[cid] = n_tab if not math.isfinite(n) else min(n_tab, math.ceil(n))
+        return out
+
+    def statuses(self, state: AuditState) -> list[ContestStatus]:
+        """Every audited contest's status."""
+        return [self.contest_status(state, c) for c in state.contests]
+
+    def next_round_sizes(
+        self, state: AuditState, st: AuditStatus, size: int | None
+    ) -> dict[str, int]:
+        """The escalation of every contest not yet confirmed (``size`` caps it)."""
+        out = {}
+        for c in st.contests:
+            if not c.confirmed and c.next_size:
+                out[c.contest] = c.next_size if size is None else min(size, c.tables - c.drawn)
+        return out
+
+    def conclusion(self, state: AuditState, contests: list[ContestStatus], pending: int) -> str:
+        """Confirmed, escalating, or a full hand count required."""
+        return escalating_conclusion(state, contests, pending)
