@@ -326,11 +326,12 @@ def separation(cloud: tuple[float, float, float, float], theta: float) -> float:
 
 SEPARATION_MIN = 1.3
 """Below this :func:`separation` incremental stuffing stays inside the fair cloud and f_i is
-not identifiable (the study in docs/forensics.md)."""
+not identifiable (chosen on the study in docs/forensics.md, so in-sample)."""
 
 GOF_MAX = 1.3
 """Above this goodness of fit (residual over the expected sampling noise) the model does not
-describe the fingerprint (e.g. a cloud made of several regional clouds)."""
+describe the fingerprint (e.g. a cloud made of several regional clouds, or stuffing of
+another shape); chosen on the same study."""
 
 
 def reliability_problems(fit: dict[str, float]) -> list[str]:
