@@ -9,10 +9,11 @@ compact or wide, one region or 24; escrutinio.forensics.simulate.CleanCloud), st
 the bias (mean error), spread (standard deviation) and largest absolute error of f_i and f_e,
 and how many runs the fit called reliable (TestResult.details["reliable"]).
 
-Run: .venv/bin/python bench/fingerprint_study.py [n_units] [seeds] [workers] [csv] [clouds]
+Run: .venv/bin/python bench/fingerprint_study.py [n_units] [seeds] [workers] [csv] [clouds] [alphas]
 or:  .venv/bin/python bench/fingerprint_study.py saved.csv [more.csv ...]   (tables again)
 (the csv, when given, gets one row per simulated election; clouds: comma-separated names of
-CLOUDS, by their first word, e.g. "compact,low"; all by default).
+CLOUDS, by their first word, e.g. "compact,low", or "all"; alphas: the exponents the fit
+chooses among, e.g. "1,2" (StuffingModel.alphas; default: α = 2 only).
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from itertools import product
 
 import numpy as np
 
-from escrutinio.forensics.fingerprint import reliability_problems, stuffing_fit_test
+from escrutinio.forensics.fingerprint import (
+    StuffingModel,
+    reliability_problems,
+    stuffing_fit_test,
+)
 from escrutinio.forensics.simulate import COLUMNS, CleanCloud, simulate_election
 from escrutinio.forensics.units import from_frame
 
@@ -42,9 +47,11 @@ TRUTHS = ((0.0, 0.0), (0.0, 0.05), (0.2, 0.0), (0.4, 0.03), (0.6, 0.1))
 FIELDS = ("f_i", "f_e", "theta", "gof", "separation", "reliable")
 
 
-def one(args: tuple[str, float, float, float, float, int, int]) -> dict[str, float | str]:
+def one(
+    args: tuple[str, float, float, float, float, int, int, tuple[float, ...]],
+) -> dict[str, float | str]:
     """Fit of one simulated election."""
-    name, theta, alpha, f_i, f_e, seed, n_units = args
+    name, theta, alpha, f_i, f_e, seed, n_units, alphas = args
     cloud, regions = CLOUDS[name]
     frame = simulate_election(
         n_units,
@@ -56,7 +63,8 @@ def one(args: tuple[str, float, float, float, float, int, int]) -> dict[str, flo
         alpha=alpha,
         cloud=cloud,
     )
-    fit = stuffing_fit_test(from_frame(frame, COLUMNS), seed=seed)
+    model = StuffingModel(alphas=alphas)
+    fit = stuffing_fit_test(from_frame(frame, COLUMNS), model=model, seed=seed)
     row: dict[str, float | str] = {
         "cloud": name,
         "theta_true": theta,
@@ -66,6 +74,7 @@ def one(args: tuple[str, float, float, float, float, int, int]) -> dict[str, flo
         "seed": seed,
     }
     row.update({k: float(fit.details.get(k, float("nan"))) for k in FIELDS})
+    row["alpha_fit"] = float(fit.details["alpha"])
     return row
 
 
@@ -173,11 +182,12 @@ def main() -> None:
     seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     out = sys.argv[4] if len(sys.argv) > 4 else None
-    pick = sys.argv[5].split(",") if len(sys.argv) > 5 else None
+    pick = sys.argv[5].split(",") if len(sys.argv) > 5 and sys.argv[5] != "all" else None
+    alphas = tuple(float(a) for a in sys.argv[6].split(",")) if len(sys.argv) > 6 else ()
     clouds = [c for c in CLOUDS if pick is None or c.split()[0] in pick]
     settings = list(product(clouds, THETAS, ALPHAS, TRUTHS))
     jobs = [
-        (name, theta, alpha, fi, fe, 100 * k + s, n_units)
+        (name, theta, alpha, fi, fe, 100 * k + s, n_units, alphas)
         for k, (name, theta, alpha, (fi, fe)) in enumerate(settings)
         for s in range(seeds)
     ]

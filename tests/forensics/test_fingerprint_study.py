@@ -10,7 +10,7 @@ import pytest
 
 from escrutinio.cli.examine import _reading
 from escrutinio.forensics.analyze import analyze
-from escrutinio.forensics.fingerprint import GOF_MAX, stuffing_fit_test
+from escrutinio.forensics.fingerprint import GOF_MAX, StuffingModel, stuffing_fit_test
 from escrutinio.forensics.report import render_html
 from escrutinio.forensics.simulate import COLUMNS, CleanCloud, simulate_election
 from escrutinio.forensics.units import from_frame
@@ -86,6 +86,17 @@ def test_stuffing_of_another_shape_is_flagged_as_a_bad_fit() -> None:
     details = fit(COMPACT, 0.3, 1.0, 0.4, 0.03, seed=53)  # α = 1: y = x, not the fit's x²
     assert not details["reliable"] and details["gof"] > GOF_MAX
     assert "is not the model's" in details["reliability_note"]
+
+
+def test_fitting_the_exponent_recovers_stuffing_of_the_other_shape() -> None:
+    model = StuffingModel(alphas=(1.0, 2.0))
+    for alpha in (1.0, 2.0):
+        frame = simulate_election(
+            20_000, seed=54, n_regions=1, f_i=0.6, f_e=0.1, theta=0.3, alpha=alpha, cloud=COMPACT
+        )
+        details = stuffing_fit_test(from_frame(frame, COLUMNS), model=model).details
+        assert details["alpha"] == alpha and details["reliable"], details
+        assert_recovered(details, 0.6, 0.1)
 
 
 def test_unreliable_fit_is_said_in_the_report_and_the_cli() -> None:

@@ -40,7 +40,7 @@ states the error within which f_i and f_e are recovered where it says reliable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -71,6 +71,9 @@ class StuffingModel:
     """How the fair cloud is estimated: ``"fit"`` (the default: the robust start refined
     jointly with f_i, f_e), ``"mode"`` (the robust start alone) or ``"all"`` (median and
     MAD of all units, the earlier estimate, kept for comparison); see the module."""
+    alphas: tuple[float, ...] = ()
+    """When given, the fit is run once per exponent α in it and the one that fits best (least
+    squares) is kept, its α reported; empty: ``alpha`` only (the default, the studied one)."""
 
 
 def fingerprint_histogram(turnout: FloatArray, share: FloatArray, bins: int) -> FloatArray:
@@ -273,8 +276,15 @@ def fit_stuffing(
     model: StuffingModel | None = None,
     seed: int = 2012,
 ) -> dict[str, float]:
-    """Fit (f_i, f_e) of the Klimek et al. model to observed turnout and winner share."""
+    """Fit (f_i, f_e) of the Klimek et al. model to observed turnout and winner share (with
+    ``model.alphas``, for the exponent α among them that fits best)."""
     model = model or StuffingModel()
+    if model.alphas:
+        fits = [
+            fit_stuffing(turnout, share, electorate, replace(model, alpha=a, alphas=()), seed)
+            for a in model.alphas
+        ]
+        return min(fits, key=lambda fit: fit["loss"])
     if model.cloud not in ("fit", "mode", "all"):
         raise ValueError(f"unknown clean-cloud estimate {model.cloud!r} (fit, mode or all)")
     rng = np.random.default_rng(seed)
@@ -311,6 +321,7 @@ def fit_stuffing(
         "mu_share": mu_s,
         "sd_share": sd_s,
         "theta": theta,
+        "alpha": model.alpha,
     }
 
 
