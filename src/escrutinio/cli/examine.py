@@ -249,6 +249,8 @@ def _forensics_file(path: Path, columns: UnitColumns, out: Path, resamples: int)
 def _reading(p: float | None, details: dict[str, object]) -> str:
     if details.get("calibrated") is False:
         return "not calibrated: " + str(details.get("calibration_note", "see the report"))
+    if details.get("reliability_note"):
+        return "descriptive; " + str(details["reliability_note"])
     if p is None:
         return "descriptive (see report)"
     return "unusual at the 5% level" if p < 0.05 else "consistent with a clean count"

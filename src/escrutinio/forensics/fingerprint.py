@@ -29,14 +29,19 @@ For a given fair cloud each regime (fair, incremental, extreme) is simulated onc
 sizes); the expected fingerprint for fractions (f_i, f_e) is the mixture
 (1 − f_i − f_e)·H₀ + f_i·H_i + f_e·H_e, and (f_i, f_e) minimises the squared distance to the
 observed normalised histogram on a 0.0025 grid (closed-form quadratic, so the grid is cheap).
-Recovery on simulations with known stuffing is in docs/forensics.md.
+Recovery on simulations with known stuffing is in docs/forensics.md. Every fit says whether
+its f_i can be read as a fraction of stuffed units (:func:`reliability_problems`): not when
+stuffing of the fitted θ stays inside the fair cloud (:func:`separation` < 1.3), nor when the
+model leaves more than 1.3× the sampling noise unexplained; the study in docs/forensics.md
+states the error within which f_i and f_e are recovered where it says reliable.
 α = 2 is this implementation's choice; θ = 0.1 is the start of the fit (and fixed for the
 ``"mode"`` and ``"all"`` estimates).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -66,6 +71,9 @@ class StuffingModel:
     """How the fair cloud is estimated: ``"fit"`` (the default: the robust start refined
     jointly with f_i, f_e), ``"mode"`` (the robust start alone) or ``"all"`` (median and
     MAD of all units, the earlier estimate, kept for comparison); see the module."""
+    alphas: tuple[float, ...] = ()
+    """When given, the fit is run once per exponent α in it and the one that fits best (least
+    squares) is kept, its α reported; empty: ``alpha`` only (the default, the studied one)."""
 
 
 def fingerprint_histogram(turnout: FloatArray, share: FloatArray, bins: int) -> FloatArray:
@@ -268,8 +276,15 @@ def fit_stuffing(
     model: StuffingModel | None = None,
     seed: int = 2012,
 ) -> dict[str, float]:
-    """Fit (f_i, f_e) of the Klimek et al. model to observed turnout and winner share."""
+    """Fit (f_i, f_e) of the Klimek et al. model to observed turnout and winner share (with
+    ``model.alphas``, for the exponent α among them that fits best)."""
     model = model or StuffingModel()
+    if model.alphas:
+        fits = [
+            fit_stuffing(turnout, share, electorate, replace(model, alpha=a, alphas=()), seed)
+            for a in model.alphas
+        ]
+        return min(fits, key=lambda fit: fit["loss"])
     if model.cloud not in ("fit", "mode", "all"):
         raise ValueError(f"unknown clean-cloud estimate {model.cloud!r} (fit, mode or all)")
     rng = np.random.default_rng(seed)
@@ -291,17 +306,63 @@ def fit_stuffing(
         comps = (h[0], h[1], h[2])
     f_i, f_e, loss = _best_mixture(observed, comps, model.grid_step)
     residual = observed - comps[0]
+    mixture = (1.0 - f_i - f_e) * comps[0] + f_i * comps[1] + f_e * comps[2]
+    draws = min(model.n_sim, SEARCH_DRAWS) if model.cloud == "fit" else model.n_sim
+    noise = (1.0 - float(mixture @ mixture)) * (1.0 / t.size + 1.0 / draws)
     return {
         "f_i": f_i,
         "f_e": f_e,
         "loss": loss,
         "loss_fair": float(residual @ residual),
+        "gof": loss / noise,
+        "separation": separation((mu_t, mu_s, sd_t, sd_s), theta),
         "mu_turnout": mu_t,
         "sd_turnout": sd_t,
         "mu_share": mu_s,
         "sd_share": sd_s,
         "theta": theta,
+        "alpha": model.alpha,
     }
+
+
+def separation(cloud: tuple[float, float, float, float], theta: float) -> float:
+    """How far incremental stuffing moves a typical unit, in units of the fair cloud's spread:
+    the mean shift E[x]·(1 − μ_τ) in turnout over σ_τ and the first-order shift
+    E[x]·(1 − μ_τ)(1 − μ_ν)/μ_τ in share over σ_ν, combined as a Euclidean norm
+    (E[x] = θ·√(2/π) for x ~ |N(0, θ)|)."""
+    mu_t, mu_s, sd_t, sd_s = cloud
+    shift = theta * float(np.sqrt(2.0 / np.pi)) * (1.0 - mu_t)
+    return float(np.hypot(shift / sd_t, shift * (1.0 - mu_s) / max(mu_t, 1e-9) / sd_s))
+
+
+SEPARATION_MIN = 1.3
+"""Below this :func:`separation` incremental stuffing stays inside the fair cloud and f_i is
+not identifiable (chosen on the study in docs/forensics.md, so in-sample)."""
+
+GOF_MAX = 1.3
+"""Above this goodness of fit (residual over the expected sampling noise) the model does not
+describe the fingerprint (e.g. a cloud made of several regional clouds, or stuffing of
+another shape); chosen on the same study."""
+
+
+def reliability_problems(fit: dict[str, float]) -> list[str]:
+    """Why the fitted f_i cannot be read as a fraction of stuffed units (empty when it can):
+    stuffing too small to leave the fair cloud, or a fingerprint the model does not fit.
+    The thresholds are those within which docs/forensics.md states the fit's error."""
+    problems = []
+    if fit["separation"] < SEPARATION_MIN:
+        problems.append(
+            f"stuffing of the fitted spread θ = {fit['theta']:.2f} moves a unit by "
+            f"{fit['separation']:.2f} of the fair cloud's spread (< {SEPARATION_MIN}), "
+            "so it cannot be told from a wider clean cloud"
+        )
+    if fit["gof"] > GOF_MAX:
+        problems.append(
+            f"the model leaves {fit['gof']:.1f}× the sampling noise unexplained "
+            f"(> {GOF_MAX}): the fingerprint is not the model's (one Gaussian cloud "
+            "smeared by stuffing that moves y = x^α of the opposition's votes)"
+        )
+    return problems
 
 
 def stuffing_fit_test(
@@ -319,9 +380,15 @@ def stuffing_fit_test(
             else "fewer than 100 units with turnout and valid votes",
             int(mask.sum()),
         )
-    fit = fit_stuffing(
-        data.turnout()[mask], data.leader_share()[mask], data.registered[mask], model, seed
+    fit: dict[str, Any] = dict(
+        fit_stuffing(
+            data.turnout()[mask], data.leader_share()[mask], data.registered[mask], model, seed
+        )
     )
+    problems = reliability_problems(fit)
+    fit["reliable"] = not problems
+    if problems:
+        fit["reliability_note"] = "f_i unreliable: " + "; ".join(problems)
     return TestResult(
         name=name,
         status="ran",
