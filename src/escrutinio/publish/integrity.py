@@ -13,7 +13,9 @@ body and the tree is still compared with the mark's root and every signed checkp
 entry of the log can change unnoticed), the definition, bulletin and adjudication rows are
 still compared in full, the acta rows are counted (rows, counting rows) and compared with the
 replayed log, but only the entries after the mark are re-encoded and only the acta rows of
-those entries (and every version of the slots they touch) are compared field by field. A
+those entries (and every version of the slots they touch) are compared field by field; the
+acta versions before the mark are parsed from their leaves only when a re-publication cannot
+carry them over from the previous publication (`escrutinio.publish.carry`). A
 direct ``UPDATE`` of an older acta row that keeps the row and counting counts is caught by
 the next full check (``escrutinio log check``, ``publish --full-check`` or ``--final``), not
 by an incremental one (docs/security.md).
