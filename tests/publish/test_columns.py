@@ -6,14 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.series.string import StringNameSpace
 
 from escrutinio.publish import columns, formats
 from escrutinio.publish.replay import ActaRecord, records_frame
 from support import small_definition
 
 TEXT = st.text(alphabet=st.sampled_from(list('ab,"\n\r ;é\t')), max_size=6)
+SEPARATORS = [(",", ":"), (",", ":"), (", ", ": ")]  # canonical, or parsed as JSON
 CONTESTS = {"gov-A": ["a1-psuv", "a1-pcv", "a2-mud", "a3"], "gov-B": ["b1", "b2"]}
 
 
@@ -39,7 +42,7 @@ def records(draw: st.DrawFn) -> list[ActaRecord]:
                 draw(st.none() | st.integers(0, 99)),
                 draw(st.integers(0, 999)),
                 votes,
-                json.dumps(votes, separators=(",", ":"), sort_keys=True),
+                json.dumps(votes, separators=draw(st.sampled_from(SEPARATORS)), sort_keys=True),
             )
         )
     return out
@@ -59,3 +62,23 @@ def test_column_writers_equal_row_writers(recs: list[ActaRecord], senders: dict[
         definition, recs, hashes, senders
     )
     assert columns.actas_parquet(frame) == formats.actas_parquet(recs)
+
+
+def test_canonical_votes_are_read_without_a_json_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    recs = [
+        ActaRecord(i, f"u{i}", c, "s", 1, "ok", True, "t", "h", 0, None, 9, v, "")
+        for i, (c, v) in enumerate(
+            [
+                ("gov-A", {"a1-psuv": 5, "a1-pcv": 0, "a2-mud": 7, "a3": 1}),
+                ("gov-B", {"b1": 2, "b2": 3}),
+            ]
+        )
+    ]
+    for r in recs:
+        r.votes_json = json.dumps(r.votes, separators=(",", ":"), sort_keys=True)
+    monkeypatch.setattr(StringNameSpace, "json_decode", lambda *a, **k: pytest.fail("parsed"))
+    frame = records_frame(recs)
+    hashes = bytes(64 * len(recs))
+    assert columns.actas_prep_csv(small_definition(), frame, hashes, {}) == (
+        formats.actas_prep_csv(small_definition(), recs, hashes, {})
+    )

@@ -10,10 +10,12 @@ columns of ``actas.parquet`` (`escrutinio.publish.formats.actas_frame`).
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.publish.formats import ACTA_COLUMNS, PREP_FIXED_COLUMNS
 from escrutinio.tally import ContestCounts
@@ -81,6 +83,52 @@ def hex_hashes(leaf_hashes: bytes, indexes: pl.Series) -> pl.Series:
     return pl.Series("leaf_hash", text.view("S64").ravel(), dtype=pl.Binary).cast(pl.String)
 
 
+def _vote_columns(
+    frame: pl.DataFrame, contests: dict[str, list[str]], wanted: list[str]
+) -> list[pl.Series]:
+    """One Int64 column per option id of ``wanted`` (null where the row's contest has no
+    such option) from the ``votes`` JSON of each row.
+
+    A ``votes`` cell is the RFC 8785 object of its contest's options, so its numbers are
+    read by position (keys in UTF-16 order) without a JSON parser, and the cell is rebuilt
+    from them and compared: when any row differs (another contest, other keys) every cell is
+    parsed as JSON instead."""
+    numbers = pl.col("votes").str.extract_all(r":-?[0-9]+").list.eval(pl.element().str.slice(1))
+    rebuilt: Any = None
+    values: dict[str, Any] = {o: None for o in wanted}
+    for cid, options in contests.items():
+        keys = sorted(options, key=lambda k: k.encode("utf-16-be"))
+        where = pl.col("contest") == cid
+        pieces: list[pl.Expr] = []
+        for i, k in enumerate(keys):
+            lead = ("{" if i == 0 else ",") + canonical_json_fast(k).decode() + ":"
+            pieces += [pl.lit(lead), pl.col("_n").list.get(i, null_on_oob=True)]
+            if k in values:
+                got = pl.col("_n").list.get(i, null_on_oob=True).cast(pl.Int64)
+                values[k] = (pl.when(where) if values[k] is None else values[k].when(where)).then(
+                    got
+                )
+        text = pl.concat_str([*pieces, pl.lit("}")]) if keys else pl.lit("{}")
+        rebuilt = (pl.when(where) if rebuilt is None else rebuilt.when(where)).then(text)
+    exprs = [
+        (pl.lit(None, pl.Int64) if e is None else e.otherwise(None)).alias(o)
+        for o, e in values.items()
+    ]
+    try:
+        done = frame.select(pl.col("votes"), pl.col("contest"), numbers.alias("_n")).select(
+            pl.lit(True)
+            if rebuilt is None
+            else rebuilt.otherwise(None).eq_missing(pl.col("votes")),
+            *exprs,
+        )
+        if rebuilt is not None and bool(done.to_series(0).all()):
+            return done.get_columns()[1:]
+    except pl.exceptions.PolarsError:
+        pass
+    decoded = frame["votes"].str.json_decode(pl.Struct({o: pl.Int64 for o in wanted}))
+    return decoded.struct.unnest().get_columns()
+
+
 def actas_prep_csv(
     definition: Definition,
     actas: pl.DataFrame,
@@ -96,10 +144,9 @@ def actas_prep_csv(
         .alias("sender"),
     )
     if options:
-        votes = frame["votes"].str.json_decode(pl.Struct({o: pl.Int64 for o in options}))
-        frame = frame.with_columns(
-            votes.struct.unnest().select(pl.all().name.prefix("\0")).get_columns()
-        )
+        contests = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
+        votes = _vote_columns(frame, contests, options)
+        frame = frame.with_columns(v.alias("\0" + o) for v, o in zip(votes, options, strict=True))
     cells = [
         _number("log_index"),
         pl.col("leaf_hash"),
@@ -140,8 +187,7 @@ def counting_counts(
         options = [o.id for o in contest.options]
         matrix = np.zeros((frame.height, len(options) + 3), dtype=np.int64)
         if frame.height:
-            votes = frame["votes"].str.json_decode(pl.Struct({o: pl.Int64 for o in options}))
-            for j, column in enumerate(votes.struct.unnest().get_columns()):
+            for j, column in enumerate(_vote_columns(frame, {cid: options}, options)):
                 if column.null_count():
                     raise KeyError(f"an acta of contest {cid} lacks option {options[j]}")
                 matrix[:, j] = column.to_numpy()
