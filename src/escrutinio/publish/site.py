@@ -405,7 +405,7 @@ def publish(
         raise StoreError("store integrity check failed: " + "; ".join(problems[:5]))
     write_mark(store, IntegrityMark(checked.size, checked_tree.root(checked.size)))
     target.mkdir(parents=True, exist_ok=True)
-    sign_checkpoint_now(store, signer)
+    sign_checkpoint_now(store, signer, checked_tree)
     stored = latest_checkpoint(store)
     if stored is None:
         raise StoreError("no checkpoint could be signed")
