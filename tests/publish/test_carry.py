@@ -8,6 +8,7 @@ Runs once per database kind (``db_url`` from tests/conftest.py).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import struct
@@ -20,7 +21,9 @@ from ledger_pubkit import WAVE2, Pub, ingest, wave1
 from sqlalchemy import text
 
 from escrutinio import reads
+from escrutinio.ledger.note import sign_note
 from escrutinio.model import Definition
+from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.publish import carry, site
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.site import publish
@@ -105,13 +108,11 @@ def _rewrite_parquet(pub: Pub, resign: bool) -> None:
     frame.write_parquet(buf, statistics=False)
     (pub.out / "actas.parquet").write_bytes(buf.getvalue())
     doc = json.loads((pub.out / "manifest.json").read_bytes())
-    import hashlib
-
     doc["files"]["actas.parquet"] = hashlib.sha256(buf.getvalue()).hexdigest()
-    raw = site.canonical_json_fast(doc)
+    raw = canonical_json_fast(doc)
     (pub.out / "manifest.json").write_bytes(raw)
     if resign:
-        note = site.sign_note(
+        note = sign_note(
             carry.manifest_note_text(pub.signer.name, doc["size"], doc["root_hash"], raw),
             [pub.signer],
         )
