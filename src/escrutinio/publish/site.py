@@ -46,12 +46,11 @@ from escrutinio.model.definition import Definition
 from escrutinio.model.paths import path_problem
 from escrutinio.publish import columns, formats
 from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256, write_archive
-from escrutinio.publish.carry import (
-    MANIFEST,
-    MANIFEST_NOTE,
-    carried_actas,
-    manifest_note_text,
-)
+from escrutinio.publish.carry import MANIFEST as MANIFEST
+from escrutinio.publish.carry import MANIFEST_NOTE as MANIFEST_NOTE
+from escrutinio.publish.carry import MANIFEST_NOTE_FORMAT as MANIFEST_NOTE_FORMAT
+from escrutinio.publish.carry import carried_actas
+from escrutinio.publish.carry import manifest_note_text as manifest_note_text
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
