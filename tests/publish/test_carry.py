@@ -166,3 +166,20 @@ def test_an_edited_old_row_of_a_touched_slot_is_caught(pub: Pub, tmp_path: Path)
     ingest(pub.store, tmp_path, "wave2.csv", WAVE2)  # a new version of u2 touches its slot
     with pytest.raises(StoreError, match="counts is"):
         publish(pub.store, pub.out, pub.signer)
+
+
+def test_old_entries_swapped_with_their_hashes_are_caught_while_carrying(
+    pub: Pub, taken: list[bool]
+) -> None:
+    with pub.store.engine.begin() as conn:
+        rows = conn.execute(
+            text("SELECT idx, body, leaf_hash FROM log_entries WHERE idx IN (1, 2) ORDER BY idx")
+        ).all()
+        for (idx, _, _), (_, body, digest) in zip(rows, reversed(rows), strict=True):
+            conn.execute(
+                text("UPDATE log_entries SET body = :b, leaf_hash = :h WHERE idx = :i"),
+                {"b": bytes(body), "h": bytes(digest), "i": idx},
+            )
+    with pytest.raises(StoreError, match="history was rewritten"):
+        publish(pub.store, pub.out, pub.signer)
+    assert taken == [True]

@@ -33,7 +33,7 @@ from sqlalchemy import Integer, cast, func, select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.leaves import ACTA, leaf_hash
+from escrutinio.model.leaves import ACTA, LEAF_PREFIX, leaf_hash
 from escrutinio.model.packed_counts import counts_row, pack_counts, unpack_counts
 from escrutinio.model.prepared import content_templates
 from escrutinio.publish.replay import ACTA_PREFIX, ActaRecord, Replay, acta_leaf_bytes
@@ -49,22 +49,55 @@ from escrutinio.store.store import Store, StoreError
 MAX_PROBLEMS = 50
 
 
+def _check_carried_prefix(
+    store: Store, state: Replay, tree: MerkleTree, problems: list[str], since: int
+) -> bool:
+    """The entries before ``since`` when their acta versions are carried (``state.base``):
+    each leaf hash against its body, acta leaves counted without parsing, the others
+    applied. Read with the driver's cursor in batches (no row objects). False on a gap or
+    a malformed leaf (the problem is recorded)."""
+    sha, append, skip = hashlib.sha256, tree.append, state.skip_acta
+    sql = "SELECT idx, body, leaf_hash FROM log_entries WHERE idx >= {} AND idx < {} ORDER BY idx"
+    for lo in range(0, since, 100_000):
+        with store.engine.connect() as conn:
+            rows = fetch_raw(conn, sql, (lo, min(lo + 100_000, since)))
+        for idx, raw, stored in rows:
+            body = bytes(raw)
+            if idx != state.size:
+                problems.append(f"log_entries: index {state.size} is missing (next is {idx})")
+                return False
+            digest = sha(LEAF_PREFIX + body).digest()
+            if digest != bytes(stored):
+                problems.append(f"log_entries[{idx}]: leaf_hash does not match its body")
+            if body.startswith(ACTA_PREFIX):
+                skip(idx)
+            else:
+                try:
+                    state.apply(idx, body, canonical=True)
+                except (ValueError, KeyError, TypeError) as exc:
+                    problems.append(f"log_entries[{idx}]: malformed leaf body ({exc})")
+                    return False
+            append(digest)
+    return True
+
+
 def _check_entries(
     store: Store, state: Replay, tree: MerkleTree, problems: list[str], since: int = 0
 ) -> None:
     """Every entry's leaf hash against its body; entries from ``since`` on also for canonical
     bytes, content hash and kind column."""
-    for entry in store_log.log_entries(store):
+    start = 0
+    if state.base is not None and since:
+        if not _check_carried_prefix(store, state, tree, problems, since):
+            return
+        start = since
+    for entry in store_log.log_entries(store, start):
         if entry.idx != state.size:
             problems.append(f"log_entries: index {state.size} is missing (next is {entry.idx})")
             return
         digest = leaf_hash(entry.body)
         if digest != entry.leaf_hash:
             problems.append(f"log_entries[{entry.idx}]: leaf_hash does not match its body")
-        if entry.idx < since and state.base is not None and entry.body.startswith(ACTA_PREFIX):
-            state.skip_acta(entry.idx)  # one of the carried rows (escrutinio.publish.carry)
-            tree.append(digest)
-            continue
         try:
             leaf = state.apply(entry.idx, entry.body, canonical=entry.idx < since)
         except (ValueError, KeyError, TypeError) as exc:
