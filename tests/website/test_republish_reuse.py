@@ -194,15 +194,16 @@ def test_a_changed_shard_is_rebuilt_from_the_previous_one(
     s.publish()
     s.add("more.csv", NEW_CONFLICT_IN_A1)
     taken: list[str] = []
-    original = shards._previous_doc
+    original = shards._previous_bytes
 
-    def previous_doc(pages: shards.ShardSite, path: str) -> dict[str, object] | None:
-        doc = original(pages, path)
-        if doc is not None:
+    def previous_bytes(pages: shards.ShardSite, path: str) -> bytes | None:
+        data = original(pages, path)
+        if data is not None:
             taken.append(path)
-        return doc
+        return data
 
-    monkeypatch.setattr(shards, "_previous_doc", previous_doc)
+    monkeypatch.setattr(shards, "_previous_bytes", previous_bytes)
+    monkeypatch.setattr(shards, "_previous_doc", lambda *_: pytest.fail("spliced, not parsed"))
     s.publish()
     assert taken == ["table/data/A1.json"]
     _assert_same_as_full(s)

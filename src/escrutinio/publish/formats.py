@@ -19,7 +19,7 @@ from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.fields import FIELDS as FIELDS
 from escrutinio.model.fields import field_dictionary_json
-from escrutinio.publish.replay import ActaRecord
+from escrutinio.publish.replay import ActaRecord, records_frame
 
 ACTA_COLUMNS = (
     "log_index",
@@ -178,38 +178,7 @@ def actas_prep_csv(
 
 def actas_frame(actas: Sequence[ActaRecord]) -> pl.DataFrame:
     """The acta versions as a typed polars frame (the content of actas.parquet)."""
-    return pl.DataFrame(
-        {
-            "log_index": [r.log_index for r in actas],
-            "unit": [r.unit for r in actas],
-            "contest": [r.contest for r in actas],
-            "source": [r.source for r in actas],
-            "version": [r.version for r in actas],
-            "status": [r.status for r in actas],
-            "counting": [r.counting for r in actas],
-            "received_at": [r.received_at for r in actas],
-            "content_hash": [r.content_hash for r in actas],
-            "null": [r.null for r in actas],
-            "blank": [r.blank for r in actas],
-            "voters": [r.voters for r in actas],
-            "votes": [r.votes_json for r in actas],
-        },
-        schema={
-            "log_index": pl.Int64,
-            "unit": pl.String,
-            "contest": pl.String,
-            "source": pl.String,
-            "version": pl.Int64,
-            "status": pl.String,
-            "counting": pl.Boolean,
-            "received_at": pl.String,
-            "content_hash": pl.String,
-            "null": pl.Int64,
-            "blank": pl.Int64,
-            "voters": pl.Int64,
-            "votes": pl.String,
-        },
-    )
+    return records_frame(actas)
 
 
 def actas_parquet(actas: Sequence[ActaRecord]) -> bytes:

@@ -13,7 +13,9 @@ body and the tree is still compared with the mark's root and every signed checkp
 entry of the log can change unnoticed), the definition, bulletin and adjudication rows are
 still compared in full, the acta rows are counted (rows, counting rows) and compared with the
 replayed log, but only the entries after the mark are re-encoded and only the acta rows of
-those entries (and every version of the slots they touch) are compared field by field. A
+those entries (and every version of the slots they touch) are compared field by field; the
+acta versions before the mark are parsed from their leaves only when a re-publication cannot
+carry them over from the previous publication (`escrutinio.publish.carry`). A
 direct ``UPDATE`` of an older acta row that keeps the row and counting counts is caught by
 the next full check (``escrutinio log check``, ``publish --full-check`` or ``--final``), not
 by an incremental one (docs/security.md).
@@ -25,14 +27,16 @@ import hashlib
 import json
 from typing import Any
 
+import numpy as np
+import polars as pl
 from sqlalchemy import Integer, cast, func, select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.leaves import ACTA, leaf_hash
+from escrutinio.model.leaves import ACTA, LEAF_PREFIX, leaf_hash
 from escrutinio.model.packed_counts import counts_row, pack_counts, unpack_counts
 from escrutinio.model.prepared import content_templates
-from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes
+from escrutinio.publish.replay import ACTA_PREFIX, ActaRecord, Replay, acta_leaf_bytes
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import log as store_log
 from escrutinio.store import schema as t
@@ -45,12 +49,49 @@ from escrutinio.store.store import Store, StoreError
 MAX_PROBLEMS = 50
 
 
+def _check_carried_prefix(
+    store: Store, state: Replay, tree: MerkleTree, problems: list[str], since: int
+) -> bool:
+    """The entries before ``since`` when their acta versions are carried (``state.base``):
+    each leaf hash against its body, acta leaves counted without parsing, the others
+    applied. Read with the driver's cursor in batches (no row objects). False on a gap or
+    a malformed leaf (the problem is recorded)."""
+    sha, append, skip = hashlib.sha256, tree.append, state.skip_acta
+    sql = "SELECT idx, body, leaf_hash FROM log_entries WHERE idx >= {} AND idx < {} ORDER BY idx"
+    for lo in range(0, since, 100_000):
+        with store.engine.connect() as conn:
+            rows = fetch_raw(conn, sql, (lo, min(lo + 100_000, since)))
+        for idx, raw, stored in rows:
+            body = bytes(raw)
+            if idx != state.size:
+                problems.append(f"log_entries: index {state.size} is missing (next is {idx})")
+                return False
+            digest = sha(LEAF_PREFIX + body).digest()
+            if digest != bytes(stored):
+                problems.append(f"log_entries[{idx}]: leaf_hash does not match its body")
+            if body.startswith(ACTA_PREFIX):
+                skip(idx)
+            else:
+                try:
+                    state.apply(idx, body, canonical=True)
+                except (ValueError, KeyError, TypeError) as exc:
+                    problems.append(f"log_entries[{idx}]: malformed leaf body ({exc})")
+                    return False
+            append(digest)
+    return True
+
+
 def _check_entries(
     store: Store, state: Replay, tree: MerkleTree, problems: list[str], since: int = 0
 ) -> None:
     """Every entry's leaf hash against its body; entries from ``since`` on also for canonical
     bytes, content hash and kind column."""
-    for entry in store_log.log_entries(store):
+    start = 0
+    if state.base is not None and since:
+        if not _check_carried_prefix(store, state, tree, problems, since):
+            return
+        start = since
+    for entry in store_log.log_entries(store, start):
         if entry.idx != state.size:
             problems.append(f"log_entries: index {state.size} is missing (next is {entry.idx})")
             return
@@ -103,12 +144,13 @@ def _touched(state: Replay, since: int) -> list[int]:
         for idx, leaf in state.adjudications
         if idx >= since
     )
-    return sorted(
+    older = [
         state.actas[pos].log_index
         for slot in slots
         for pos in state.slots.get(slot, [])
         if state.actas[pos].log_index < since
-    )
+    ]
+    return sorted(older + state.base_slot_indexes(slots))
 
 
 def _acta_rows(store: Store, since: int, touched: list[int]) -> list[tuple[Any, ...]]:
@@ -131,9 +173,9 @@ def _check_acta_totals(store: Store, state: Replay, problems: list[str]) -> None
         rows, counting = conn.execute(
             select(func.count(), func.coalesce(func.sum(cast(v.counting, Integer)), 0))
         ).one()
-    logged = sum(1 for a in state.actas if a.counting)
-    if int(rows) != len(state.actas):
-        problems.append(f"acta_versions has {rows} rows but the log has {len(state.actas)} actas")
+    versions, logged = state.acta_totals()
+    if int(rows) != versions:
+        problems.append(f"acta_versions has {rows} rows but the log has {versions} actas")
     elif int(counting) != logged:
         problems.append(
             f"acta_versions has {counting} counting rows but the log's replay has {logged}"
@@ -142,9 +184,13 @@ def _check_acta_totals(store: Store, state: Replay, problems: list[str]) -> None
 
 def _check_actas(store: Store, state: Replay, problems: list[str], since: int = 0) -> None:
     definition = store_definitions.read_definition(store)
-    by_index = {rec.log_index: rec for rec in state.actas}
     options = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
     rows = _acta_rows(store, since, _touched(state, since) if since else [])
+    by_index = (
+        state.records_at(int(row[10]) for row in rows)
+        if state.base is not None
+        else {rec.log_index: rec for rec in state.actas}
+    )
     for row in rows:
         idx = int(row[10])
         rec = by_index.get(idx)
@@ -300,7 +346,6 @@ def _check_images(store: Store, state: Replay, problems: list[str]) -> None:
     records it), and every image leaf has its row."""
     ai = t.acta_images.c
     image_leaves = dict(state.images)
-    actas = {rec.log_index: rec for rec in state.actas}
     with store.engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -314,6 +359,7 @@ def _check_images(store: Store, state: Replay, problems: list[str]) -> None:
                 ai.log_idx,
             )
         ).all()
+    actas = state.records_at(int(r.log_idx) for r in rows if int(r.log_idx) not in image_leaves)
     for row in rows:
         idx = int(row.log_idx)
         leaf = image_leaves.pop(idx, None)
@@ -361,16 +407,26 @@ def _check_definition(store: Store, state: Replay, problems: list[str]) -> None:
         problems.append("definition: stored definition fingerprint differs from its log leaf")
 
 
+def _carried_matches(base: pl.DataFrame, state: Replay) -> bool:
+    """True when the carried rows are those of the acta leaves before the mark, in order."""
+    indexes = base["log_index"]
+    return indexes.len() == len(state.base_indexes) and bool(
+        (indexes.to_numpy() == np.asarray(state.base_indexes, dtype=np.int64)).all()
+    )
+
+
 def check_store(store: Store) -> list[str]:
     """Every inconsistency between the store's rows, its log and its signed checkpoints."""
     return check_store_state(store)[0]
 
 
 def check_store_state(
-    store: Store, mark: IntegrityMark | None = None
+    store: Store, mark: IntegrityMark | None = None, carried: pl.DataFrame | None = None
 ) -> tuple[list[str], Replay, MerkleTree]:
     """`check_store` plus the replayed log and its tree (reused by `publish`); incremental
-    from ``mark`` when given (see the module's docstring for what it leaves out)."""
+    from ``mark`` when given (see the module's docstring for what it leaves out), taking
+    the acta versions of the mark's prefix from ``carried`` (`escrutinio.publish.carry`)
+    instead of parsing their leaves when its log indexes are exactly theirs."""
     problems: list[str] = []
     try:
         templates = (
@@ -381,10 +437,13 @@ def check_store_state(
     except (StoreError, ValueError) as exc:
         problems.append(f"definition: the stored definition cannot be read ({exc})"[:500])
         return problems, Replay(), MerkleTree()
-    state = Replay(templates=templates)
-    tree = MerkleTree()
     since = 0 if mark is None else mark.size
+    base = carried if mark is not None else None
+    state = Replay(templates=templates, base=base, base_size=since)
+    tree = MerkleTree()
     _check_entries(store, state, tree, problems, since)
+    if base is not None and not problems and not _carried_matches(base, state):
+        return check_store_state(store, mark)  # replay every leaf instead
     if mark is not None and not problems:
         if mark.size > tree.size:
             problems.append(f"integrity mark of size {mark.size}: the log has {tree.size}")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from escrutinio.model.canonical import canonical_json
 from escrutinio.model.definition import Definition
@@ -102,6 +103,21 @@ class Replay:
     envelopes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     size: int = 0
     templates: dict[str, ContentTemplate] = field(default_factory=dict)
+    base: pl.DataFrame | None = None
+    """The acta versions of the log prefix the state was carried from (``actas.parquet``
+    columns, log order; `escrutinio.publish.carry`); ``actas`` then holds only the later
+    versions. None: ``actas`` holds every version."""
+    base_size: int = 0
+    base_indexes: list[int] = field(default_factory=list)
+    base_adjudicated: dict[Slot, int | None] = field(default_factory=dict)
+    _base_current: pl.DataFrame | None = field(default=None, repr=False)
+
+    def skip_acta(self, index: int) -> None:
+        """Count the acta leaf at ``index`` as one of ``base``'s rows without parsing it."""
+        if index != self.size:
+            raise ValueError(f"leaf {index} applied out of order (expected {self.size})")
+        self.base_indexes.append(index)
+        self.size += 1
 
     def apply(self, index: int, body: bytes, canonical: bool = False) -> dict[str, Any]:
         """Apply the leaf at ``index`` (its canonical JSON body); returns the parsed leaf.
@@ -146,6 +162,9 @@ class Replay:
             for pos in self.slots.get(slot, []):
                 rec = self.actas[pos]
                 rec.counting = leaf["version"] is not None and rec.version == leaf["version"]
+            if self.base is not None and index >= self.base_size:  # the last one decides
+                self.base_adjudicated[slot] = leaf["version"]
+                self._base_current = None
             self.adjudications.append((index, leaf))
         elif kind == "bulletin":
             self.bulletins.append((index, leaf))
@@ -162,6 +181,132 @@ class Replay:
             self.envelopes.append((index, leaf))
         self.size += 1
         return leaf
+
+    def acta_frame(self) -> pl.DataFrame:
+        """Every acta version in log order as a frame (``actas.parquet`` columns)."""
+        new = records_frame(self.actas)
+        if self.base is None:
+            return new
+        return pl.concat([self._base_now(), new], rechunk=True)
+
+    def _base_now(self) -> pl.DataFrame:
+        """``base`` with the counting flags that later adjudications set."""
+        assert self.base is not None
+        if not self.base_adjudicated:
+            return self.base
+        if self._base_current is not None:
+            return self._base_current
+        decided = pl.DataFrame(
+            {
+                "unit": [s[0] for s in self.base_adjudicated],
+                "contest": [s[1] for s in self.base_adjudicated],
+                "source": [s[2] for s in self.base_adjudicated],
+                "_chosen": list(self.base_adjudicated.values()),
+                "_decided": [True] * len(self.base_adjudicated),
+            },
+            schema_overrides={"_chosen": pl.Int64},
+        )
+        joined = self.base.join(
+            decided, on=["unit", "contest", "source"], how="left", maintain_order="left"
+        )
+        counting = (
+            pl.when(pl.col("_decided"))
+            .then(pl.col("_chosen").is_not_null() & (pl.col("version") == pl.col("_chosen")))
+            .otherwise(pl.col("counting"))
+        )
+        self._base_current = joined.with_columns(
+            counting.fill_null(False).alias("counting")
+        ).select(self.base.columns)
+        return self._base_current
+
+    def acta_totals(self) -> tuple[int, int]:
+        """How many acta versions the log holds, and how many of them count."""
+        new = sum(1 for a in self.actas if a.counting)
+        if self.base is None:
+            return len(self.actas), new
+        base = self._base_now()
+        return base.height + len(self.actas), int(base["counting"].sum()) + new
+
+    def records_at(self, indexes: Iterable[int]) -> dict[int, ActaRecord]:
+        """The acta versions at these log indexes (those that are acta leaves), by index."""
+        wanted = set(indexes)
+        out = {r.log_index: r for r in self.actas if r.log_index in wanted}
+        if self.base is not None and wanted - out.keys():
+            rows = self._base_now().filter(pl.col("log_index").is_in(list(wanted - out.keys())))
+            for row in rows.iter_rows(named=True):
+                out[row["log_index"]] = record_of(row)
+        return out
+
+    def base_slot_indexes(self, slots: set[Slot]) -> list[int]:
+        """Log indexes of ``base``'s versions of these (unit, contest, source) slots."""
+        if self.base is None or not slots:
+            return []
+        wanted = pl.DataFrame(
+            {k: [s[i] for s in slots] for i, k in enumerate(("unit", "contest", "source"))},
+            schema={"unit": pl.String, "contest": pl.String, "source": pl.String},
+        )
+        found = self.base.join(wanted, on=["unit", "contest", "source"], how="semi")
+        return [int(i) for i in found["log_index"]]
+
+
+ACTA_SCHEMA = {
+    "log_index": pl.Int64,
+    "unit": pl.String,
+    "contest": pl.String,
+    "source": pl.String,
+    "version": pl.Int64,
+    "status": pl.String,
+    "counting": pl.Boolean,
+    "received_at": pl.String,
+    "content_hash": pl.String,
+    "null": pl.Int64,
+    "blank": pl.Int64,
+    "voters": pl.Int64,
+    "votes": pl.String,
+}
+"""The columns of ``actas.parquet`` (one row per acta version)."""
+
+
+def records_frame(actas: Sequence[ActaRecord]) -> pl.DataFrame:
+    """The acta versions as a typed polars frame (the content of actas.parquet)."""
+    return pl.DataFrame(
+        {
+            "log_index": [r.log_index for r in actas],
+            "unit": [r.unit for r in actas],
+            "contest": [r.contest for r in actas],
+            "source": [r.source for r in actas],
+            "version": [r.version for r in actas],
+            "status": [r.status for r in actas],
+            "counting": [r.counting for r in actas],
+            "received_at": [r.received_at for r in actas],
+            "content_hash": [r.content_hash for r in actas],
+            "null": [r.null for r in actas],
+            "blank": [r.blank for r in actas],
+            "voters": [r.voters for r in actas],
+            "votes": [r.votes_json for r in actas],
+        },
+        schema=ACTA_SCHEMA,
+    )
+
+
+def record_of(row: dict[str, Any]) -> ActaRecord:
+    """The `ActaRecord` of one ``actas.parquet`` row (without its content bytes)."""
+    return ActaRecord(
+        row["log_index"],
+        row["unit"],
+        row["contest"],
+        row["source"],
+        row["version"],
+        row["status"],
+        row["counting"],
+        row["received_at"],
+        row["content_hash"],
+        row["null"],
+        row["blank"],
+        row["voters"],
+        {k: int(v) for k, v in json.loads(row["votes"]).items()},
+        row["votes"],
+    )
 
 
 def replay(entries: Iterable[tuple[int, bytes]]) -> Replay:

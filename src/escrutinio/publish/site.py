@@ -44,8 +44,13 @@ from escrutinio.ledger.tiles import (
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.paths import path_problem
-from escrutinio.publish import formats
+from escrutinio.publish import columns, formats
 from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256, write_archive
+from escrutinio.publish.carry import MANIFEST as MANIFEST
+from escrutinio.publish.carry import MANIFEST_NOTE as MANIFEST_NOTE
+from escrutinio.publish.carry import MANIFEST_NOTE_FORMAT as MANIFEST_NOTE_FORMAT
+from escrutinio.publish.carry import carried_actas
+from escrutinio.publish.carry import manifest_note_text as manifest_note_text
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
@@ -55,7 +60,7 @@ from escrutinio.publish.outdir import (
     write_file,
 )
 from escrutinio.publish.previous import Previous, changed_slots
-from escrutinio.publish.replay import Replay, counting_counts
+from escrutinio.publish.replay import Replay
 from escrutinio.publish.senders import SENDERS_FILE, senders_json
 from escrutinio.store import audit_ballots
 from escrutinio.store import definitions as store_definitions
@@ -71,10 +76,7 @@ from escrutinio.store.definitions import read_definition
 from escrutinio.store.integrity_marks import IntegrityMark, read_mark, write_mark
 from escrutinio.store.store import Store, StoreError
 
-MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "escrutinio-publication/1"
-MANIFEST_NOTE = "manifest.note"
-MANIFEST_NOTE_FORMAT = "escrutinio-manifest/1"
 
 
 class SiteWriter(Protocol):
@@ -114,15 +116,6 @@ class PublishReport:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def manifest_note_text(origin: str, size: int, root_b64: str, manifest: bytes) -> str:
-    """The text the log key signs in ``manifest.note``: binds ``manifest.json`` (its SHA-256)
-    to the checkpoint of ``size`` and root."""
-    return (
-        f"{MANIFEST_NOTE_FORMAT}\norigin {origin}\nsize {size}\nroot {root_b64}\n"
-        f"sha256 {_sha(manifest)}\n"
-    )
 
 
 @dataclass
@@ -204,10 +197,14 @@ def _previous(old: _OldManifest, disk: _Disk, tree: MerkleTree, state: Replay) -
     return Previous(old.size, changed_slots(state, old.size), old.paths, disk.kept)
 
 
-def snapshot_at(store: Store, state: Replay, source: str | None = None) -> reads.SnapshotDoc:
-    """The results snapshot (bulletin format) of the replayed log for ``source``."""
+def snapshot_at(
+    store: Store, state: Replay, source: str | None = None, actas: pl.DataFrame | None = None
+) -> reads.SnapshotDoc:
+    """The results snapshot (bulletin format) of the replayed log for ``source`` (``actas``:
+    its acta versions, `Replay.acta_frame`, when already built)."""
     definition = store_definitions.read_definition(store)
-    counts = counting_counts(definition, state.actas, source or definition.info.official_source)
+    frame = state.acta_frame() if actas is None else actas
+    counts = columns.counting_counts(definition, frame, source or definition.info.official_source)
     return reads.snapshot_of(definition, counts, state.size)
 
 
@@ -217,20 +214,25 @@ audit's ``create`` leaf states it, so an observer re-derives the ballot draws.""
 
 
 def _data_files(
-    store: Store, state: Replay, tree: MerkleTree, note: str, witness_keys: dict[str, str]
+    store: Store,
+    state: Replay,
+    actas: pl.DataFrame,
+    tree: MerkleTree,
+    note: str,
+    witness_keys: dict[str, str],
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {"checkpoint": note.encode("utf-8")}
     definition = store_definitions.read_definition(store)
     files.update(formats.definition_files(definition))
-    files["actas.csv"] = formats.actas_csv(state.actas)
-    files["actas_prep.csv"] = formats.actas_prep_csv(
+    files["actas.csv"] = columns.actas_csv(actas)
+    files["actas_prep.csv"] = columns.actas_prep_csv(
         definition,
-        state.actas,
+        actas,
         tree.level_bytes(0, 0, state.size),
         formats.prep_senders(state.envelopes),
     )
-    files["actas.parquet"] = formats.actas_parquet(state.actas)
-    snap = snapshot_at(store, state)
+    files["actas.parquet"] = columns.actas_parquet(actas)
+    snap = snapshot_at(store, state, actas=actas)
     files["results/results.json"] = canonical_json_fast(snap)
     files["results/results.csv"] = formats.results_csv(dict(snap))
     for number, body in reads.bulletin_bodies(store, state.size):
@@ -395,13 +397,14 @@ def publish(
     ``out`` cannot be written safely.
     """
     mark = None if full_check else read_mark(store)
-    problems, checked, checked_tree = check_store_state(store, mark)
+    target = Path(out)
+    carried = None if mark is None else carried_actas(target, signer.name, signer.verifier(), mark)
+    problems, checked, checked_tree = check_store_state(store, mark, carried)
     if problems:
         raise StoreError("store integrity check failed: " + "; ".join(problems[:5]))
     write_mark(store, IntegrityMark(checked.size, checked_tree.root(checked.size)))
-    target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
-    sign_checkpoint_now(store, signer)
+    sign_checkpoint_now(store, signer, checked_tree)
     stored = latest_checkpoint(store)
     if stored is None:
         raise StoreError("no checkpoint could be signed")
@@ -424,7 +427,8 @@ def publish(
     hashes = _write_tiles(store, target, tree, report, disk)
     keys = {c.witness: c.witness_key for c in cosignatures(store)}
     keys.update(witness_keys or {})
-    files = _data_files(store, state, tree, cosigned_note(store, stored), keys)
+    actas = state.acta_frame()
+    files = _data_files(store, state, actas, tree, cosigned_note(store, stored), keys)
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
     _write_images(images, _image_files(store, state, files), target, hashes, report)
     ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
@@ -432,7 +436,7 @@ def publish(
         website(
             read_definition(store),
             files,
-            formats.actas_frame(state.actas),
+            actas,
             state.adjudications,
             target,
             previous=_previous(old, disk, tree, state),

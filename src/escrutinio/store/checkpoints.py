@@ -90,12 +90,15 @@ def store_checkpoint(store: Store, checkpoint: Checkpoint, note: str) -> StoredC
     return latest
 
 
-def sign_checkpoint_now(store: Store, signer: Ed25519Signer) -> str:
+def sign_checkpoint_now(store: Store, signer: Ed25519Signer, tree: MerkleTree | None = None) -> str:
     """Sign a checkpoint of the current log with ``signer`` (origin = key name), store it and
-    return the note text.  Re-signing an unchanged log returns the latest stored note."""
-    tree = log_tree(store)
-    checkpoint = Checkpoint(signer.name, tree.size, tree.root())
+    return the note text.  Re-signing an unchanged log returns the latest stored note.
+    ``tree``: the log's tree as the caller just rebuilt it from the stored entries (a prefix
+    of the log when it grew since; the checkpoint is then of that prefix), not read again."""
     latest = latest_checkpoint(store)
+    if tree is None or (latest is not None and latest.size > tree.size):
+        tree = log_tree(store)
+    checkpoint = Checkpoint(signer.name, tree.size, tree.root())
     if latest is not None and latest.size > tree.size:
         raise StoreError(
             f"the log has {tree.size} entries but a checkpoint of size {latest.size} was "

@@ -5,9 +5,10 @@ tables (rendered in the browser by ``assets/table.js``).
 On a re-publication (`escrutinio.website.reuse`) a shard none of whose tables changed is
 left as it is; a shard with changed tables is, when the previous publication's file is
 still as its manifest lists it (same SHA-256), read back and only the entries of the
-changed tables are rebuilt before it is written again in canonical form, so the acta
-versions of the unchanged tables are not read at all. The bytes are those of a shard built
-from scratch: the shard is RFC 8785 canonical JSON of the same document.
+changed tables are rebuilt and put in place of the old ones in the canonical bytes (without
+parsing the others, `_spliced`; the whole shard is parsed when an entry cannot be located),
+so the acta versions of the unchanged tables are not read at all. The bytes are those of a
+shard built from scratch: the shard is RFC 8785 canonical JSON of the same document.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _entry(pages: ShardSite, u: int, versions: Versions) -> dict[str, Any]:
     return {"registered": int(d.units.registered[u]), "contests": entry}
 
 
-def _previous_doc(pages: ShardSite, path: str) -> dict[str, Any] | None:
+def _previous_bytes(pages: ShardSite, path: str) -> bytes | None:
     """The previous publication's shard at ``path`` when it still holds the bytes its
     manifest lists (else None: the shard is built from scratch)."""
     previous, root = pages.reuse.previous, pages.bundle.root
@@ -83,6 +84,53 @@ def _previous_doc(pages: ShardSite, path: str) -> dict[str, Any] | None:
         return None
     data = file.read_bytes()
     if hashlib.sha256(data).hexdigest() != previous.hashes.get(path):
+        return None
+    return data
+
+
+def _table_key(unit: str) -> bytes:
+    """How a table id opens its entry in a shard: ``"<id>":{"contests":`` (canonical)."""
+    return canonical_json_fast(unit) + b':{"contests":'
+
+
+def _spliced(old: bytes, units: list[str], new: Mapping[str, bytes]) -> bytes | None:
+    """The canonical shard ``old`` (whose tables are exactly ``units``) with the entries of
+    ``new`` (table id → canonical entry) put in place of the old ones, without parsing the
+    others; None when an entry cannot be located (then the shard is parsed).
+
+    In RFC 8785 bytes ``tables`` is the last member and its entries follow in key order
+    (UTF-16 code units); an entry is an object whose first key is ``contests``, and a
+    ``"<id>":{"contests":`` run cannot occur inside a JSON string (its quotes would be
+    escaped), so each entry spans from its key to the next table's key."""
+    order = sorted(units, key=lambda u: u.encode("utf-16-be"))
+    position = {u: i for i, u in enumerate(order)}
+    if not old.endswith(b"}}") or len(position) != len(units):
+        return None
+    parts: list[bytes] = []
+    done = 0
+    for unit in sorted(new, key=position.__getitem__):
+        i = position[unit]
+        key = _table_key(unit)
+        start = old.find(key, done)
+        if start < 1 or old[start - 1] not in b"{,":
+            return None
+        if i + 1 < len(order):
+            end = old.find(b"," + _table_key(order[i + 1]), start + len(key))
+        else:
+            end = len(old) - 2
+        if end < 0:
+            return None
+        parts += (old[done : start + len(key) - len(b'{"contests":')], new[unit])
+        done = end
+    parts.append(old[done:])
+    return b"".join(parts)
+
+
+def _previous_doc(pages: ShardSite, path: str) -> dict[str, Any] | None:
+    """The previous publication's shard at ``path`` parsed, when it still holds the bytes
+    its manifest lists (else None: the shard is built from scratch)."""
+    data = _previous_bytes(pages, path)
+    if data is None:
         return None
     try:
         doc = json.loads(data)
@@ -120,14 +168,24 @@ def shard_files(pages: ShardSite, unit_shard: IntArray) -> Iterator[tuple[str, b
         if reuse.keep(path, bool(changed)):
             yield path, None
             continue
-        old = _previous_doc(pages, path) if changed else None
-        if old is not None:
+        before = _previous_bytes(pages, path) if changed else None
+        if before is not None:
             if changed_versions is None:
                 changed_versions = _changed_versions(pages)
-            for u in changed:
-                old["tables"][d.units.ids[u]] = _entry(pages, u, changed_versions)
-            yield path, canonical_json_fast(old)
-            continue
+            entries = {d.units.ids[u]: _entry(pages, u, changed_versions) for u in changed}
+            spliced = _spliced(
+                before,
+                [d.units.ids[u] for u in units],
+                {unit: canonical_json_fast(entry) for unit, entry in entries.items()},
+            )
+            if spliced is not None:
+                yield path, spliced
+                continue
+            old = _previous_doc(pages, path)
+            if old is not None:
+                old["tables"].update(entries)
+                yield path, canonical_json_fast(old)
+                continue
         tables = {d.units.ids[u]: _entry(pages, u, pages.bundle.versions) for u in units}
         used = {cid for t in tables.values() for cid in t["contests"]}
         doc = {

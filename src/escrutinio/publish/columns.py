@@ -1,0 +1,199 @@
+"""The acta open-data files rendered column-wise from a polars frame of acta versions.
+
+Byte for byte what `escrutinio.publish.formats` writes row by row with the ``csv`` module
+(RFC 4180 minimal quoting with ``\\n`` line ends: a field is quoted when it holds a comma, a
+double quote or a line feed, quotes inside doubled), without a Python object per row, so a
+re-publication of a million acta versions renders them in about a second. The frame has the
+columns of ``actas.parquet`` (`escrutinio.publish.formats.actas_frame`).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from escrutinio.model.canonical import canonical_json_fast
+from escrutinio.model.definition import Definition
+from escrutinio.publish.formats import ACTA_COLUMNS, PREP_FIXED_COLUMNS
+from escrutinio.tally import ContestCounts
+
+SPECIAL = '[,"\n]'
+"""Characters that make the ``csv`` module quote a field (with ``\\n`` line ends)."""
+
+
+def _field(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A String column as CSV fields (quoted only when a cell needs it; null as empty)."""
+    col = pl.col(column)
+    if frame[column].str.contains(SPECIAL).any():
+        quoted = pl.concat_str(
+            pl.lit('"'), col.str.replace_all('"', '""', literal=True), pl.lit('"')
+        )
+        col = pl.when(col.str.contains(SPECIAL)).then(quoted).otherwise(col)
+    return col.fill_null("")
+
+
+def _number(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String).fill_null("")
+
+
+def _flag(column: str) -> pl.Expr:
+    return pl.when(pl.col(column)).then(pl.lit("true")).otherwise(pl.lit("false"))
+
+
+def _render(header: list[str], frame: pl.DataFrame, cells: list[pl.Expr]) -> bytes:
+    head = ",".join(header) + "\n"
+    if not frame.height:
+        return head.encode("utf-8")
+    body: str = frame.select(pl.concat_str(cells, separator=",").str.join("\n")).item()
+    return (head + body + "\n").encode("utf-8")
+
+
+def actas_csv(actas: pl.DataFrame) -> bytes:
+    """actas.csv (every acta version in log order), as `formats.actas_csv` writes it."""
+    cells = [
+        _number("log_index"),
+        _field(actas, "unit"),
+        _field(actas, "contest"),
+        _field(actas, "source"),
+        _number("version"),
+        _field(actas, "status"),
+        _flag("counting"),
+        _field(actas, "received_at"),
+        _field(actas, "content_hash"),
+        _number("null"),
+        _number("blank"),
+        _number("voters"),
+        _field(actas, "votes"),
+    ]
+    return _render(list(ACTA_COLUMNS), actas, cells)
+
+
+def hex_hashes(leaf_hashes: bytes, indexes: pl.Series) -> pl.Series:
+    """The lowercase hex of the 32-byte hashes at ``indexes`` of the concatenated
+    ``leaf_hashes``."""
+    table = np.frombuffer(leaf_hashes, dtype=np.uint8).reshape(-1, 32)
+    picked = table[indexes.to_numpy()]
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    text = np.empty((picked.shape[0], 64), dtype=np.uint8)
+    text[:, 0::2] = digits[picked >> 4]
+    text[:, 1::2] = digits[picked & 15]
+    return pl.Series("leaf_hash", text.view("S64").ravel(), dtype=pl.Binary).cast(pl.String)
+
+
+def _vote_columns(
+    frame: pl.DataFrame, contests: dict[str, list[str]], wanted: list[str]
+) -> list[pl.Series]:
+    """One Int64 column per option id of ``wanted`` (null where the row's contest has no
+    such option) from the ``votes`` JSON of each row.
+
+    A ``votes`` cell is the RFC 8785 object of its contest's options, so its numbers are
+    read by position (keys in UTF-16 order) without a JSON parser, and the cell is rebuilt
+    from them and compared: when any row differs (another contest, other keys) every cell is
+    parsed as JSON instead."""
+    numbers = pl.col("votes").str.extract_all(r":-?[0-9]+").list.eval(pl.element().str.slice(1))
+    rebuilt: Any = None
+    values: dict[str, Any] = {o: None for o in wanted}
+    for cid, options in contests.items():
+        keys = sorted(options, key=lambda k: k.encode("utf-16-be"))
+        where = pl.col("contest") == cid
+        pieces: list[pl.Expr] = []
+        for i, k in enumerate(keys):
+            lead = ("{" if i == 0 else ",") + canonical_json_fast(k).decode() + ":"
+            pieces += [pl.lit(lead), pl.col("_n").list.get(i, null_on_oob=True)]
+            if k in values:
+                got = pl.col("_n").list.get(i, null_on_oob=True).cast(pl.Int64)
+                values[k] = (pl.when(where) if values[k] is None else values[k].when(where)).then(
+                    got
+                )
+        text = pl.concat_str([*pieces, pl.lit("}")]) if keys else pl.lit("{}")
+        rebuilt = (pl.when(where) if rebuilt is None else rebuilt.when(where)).then(text)
+    exprs = [
+        (pl.lit(None, pl.Int64) if e is None else e.otherwise(None)).alias(o)
+        for o, e in values.items()
+    ]
+    try:
+        done = frame.select(pl.col("votes"), pl.col("contest"), numbers.alias("_n")).select(
+            pl.lit(True)
+            if rebuilt is None
+            else rebuilt.otherwise(None).eq_missing(pl.col("votes")),
+            *exprs,
+        )
+        if rebuilt is not None and bool(done.to_series(0).all()):
+            return done.get_columns()[1:]
+    except pl.exceptions.PolarsError:
+        pass
+    decoded = frame["votes"].str.json_decode(pl.Struct({o: pl.Int64 for o in wanted}))
+    return decoded.struct.unnest().get_columns()
+
+
+def actas_prep_csv(
+    definition: Definition,
+    actas: pl.DataFrame,
+    leaf_hashes: bytes,
+    senders: dict[int, str],
+) -> bytes:
+    """actas_prep.csv, as `formats.actas_prep_csv` writes it (see there)."""
+    options = list(dict.fromkeys(o.id for c in definition.contests.values() for o in c.options))
+    frame = actas.with_columns(
+        hex_hashes(leaf_hashes, actas["log_index"]),
+        pl.col("log_index")
+        .replace_strict(list(senders), list(senders.values()), default=None, return_dtype=pl.String)
+        .alias("sender"),
+    )
+    if options:
+        contests = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
+        votes = _vote_columns(frame, contests, options)
+        frame = frame.with_columns(v.alias("\0" + o) for v, o in zip(votes, options, strict=True))
+    cells = [
+        _number("log_index"),
+        pl.col("leaf_hash"),
+        _field(frame, "content_hash"),
+        _field(frame, "unit"),
+        _field(frame, "contest"),
+        _field(frame, "source"),
+        _field(frame, "sender"),
+        _number("version"),
+        _field(frame, "status"),
+        _flag("counting"),
+        _field(frame, "received_at"),
+        _number("null"),
+        _number("blank"),
+        _number("voters"),
+        *(_number("\0" + o) for o in options),
+    ]
+    return _render([*PREP_FIXED_COLUMNS, *options], frame, cells)
+
+
+def actas_parquet(actas: pl.DataFrame) -> bytes:
+    """actas.parquet, as `formats.actas_parquet` writes it."""
+    buf = io.BytesIO()
+    actas.rechunk().write_parquet(buf, statistics=False)
+    return buf.getvalue()
+
+
+def counting_counts(
+    definition: Definition, actas: pl.DataFrame, source: str
+) -> dict[str, ContestCounts]:
+    """`escrutinio.publish.replay.counting_counts` from the frame: unit-level counts of the
+    counting versions of ``source`` (contest option order, then null, blank, voters)."""
+    counting = actas.filter(pl.col("counting") & (pl.col("source") == source))
+    index = definition.units.index
+    out: dict[str, ContestCounts] = {}
+    for cid, contest in definition.contests.items():
+        frame = counting.filter(pl.col("contest") == cid)
+        options = [o.id for o in contest.options]
+        matrix = np.zeros((frame.height, len(options) + 3), dtype=np.int64)
+        if frame.height:
+            for j, column in enumerate(_vote_columns(frame, {cid: options}, options)):
+                if column.null_count():
+                    raise KeyError(f"an acta of contest {cid} lacks option {options[j]}")
+                matrix[:, j] = column.to_numpy()
+            matrix[:, -3] = frame["null"].to_numpy()
+            matrix[:, -2] = frame["blank"].fill_null(0).to_numpy()
+            matrix[:, -1] = frame["voters"].to_numpy()
+        units = np.fromiter((index[u] for u in frame["unit"]), np.int32, frame.height)
+        out[cid] = ContestCounts(cid, units, matrix)
+    return out
