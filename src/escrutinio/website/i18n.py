@@ -338,6 +338,12 @@ def strings(code: str) -> dict[str, str]:
     return out
 
 
+NUM_CACHE = 1 << 16
+"""Most formatted integers kept per language (a site formats the same small counts again
+and again: votes of a table, electors of a centre)."""
+_NUMS: dict[str, dict[int, str]] = {code: {} for code in LANGUAGES}
+
+
 @dataclass(frozen=True)
 class Lang:
     """One language: its strings and its number, percentage and date formats."""
@@ -353,8 +359,15 @@ class Lang:
         """An integer with the locale's thousands separator (es 1.234.567, en 1,234,567)."""
         if value is None:
             return "—"
-        text = f"{int(value):,}"
-        return text.replace(",", ".") if self.code == "es" else text
+        cache = _NUMS[self.code]
+        text = cache.get(value)
+        if text is None:
+            text = f"{int(value):,}"
+            if self.code == "es":
+                text = text.replace(",", ".")
+            if len(cache) < NUM_CACHE:
+                cache[int(value)] = text
+        return text
 
     def pct(self, value: float | None, digits: int = 2) -> str:
         """A percentage (es 12,34 %, en 12.34%)."""

@@ -58,6 +58,8 @@ def contract_acta(version: ActaVersionDoc) -> dict[str, Any]:
     }
 
 
+Skeleton = tuple[list[bytes], list[str]]
+"""A table page rendered with markers: the UTF-8 text around them and the marker names."""
 STATUSES = ("accepted", "conflicting")
 
 
@@ -123,15 +125,20 @@ class TablePage:
             values["log_index"] = str(official["log_index"])
             values["source"] = str(escape(official["source"]))
             values["acta"] = str(escape(json.dumps(contract_acta(official), ensure_ascii=False)))
-        return "".join(text if i % 2 == 0 else values[text] for i, text in enumerate(parts)).encode(
-            "utf-8"
-        )
+        statics, keys = parts
+        out = [statics[0]]
+        for key, text in zip(keys, statics[1:], strict=True):
+            out.append(values[key].encode("utf-8"))
+            out.append(text)
+        return b"".join(out)
 
     def _official(self, versions: list[ActaVersionDoc]) -> ActaVersionDoc | None:
         source = self.bundle.official_source
         return next((v for v in versions if v["counting"] and v["source"] == source), None)
 
-    def _skeleton(self, lang: Lang, cid: str, counted: bool) -> list[str]:
+    def _skeleton(self, lang: Lang, cid: str, counted: bool) -> Skeleton:
+        """The page rendered with markers: its text between the markers (UTF-8) and the
+        marker names."""
         key = (lang.code, cid, counted)
         parts = self._skeletons.get(key)
         if parts is None:
@@ -160,18 +167,34 @@ class TablePage:
                 decisions_html=_mark("decisions"),
                 images_html=_mark("images"),
             ).decode("utf-8")
-            parts = page.split(MARK)
+            pieces = page.split(MARK)
+            parts = ([text.encode("utf-8") for text in pieces[0::2]], pieces[1::2])
             self._skeletons[key] = parts
         return parts
 
     @cached_property
-    def _skeletons(self) -> dict[tuple[str, str, bool], list[str]]:
+    def _skeletons(self) -> dict[tuple[str, str, bool], Skeleton]:
         return {}
 
     def _crumbs(self, lang: Lang, place: Place, u: int) -> str:
+        """The breadcrumb items of a unit's table page (the same for every table of a
+        region, language and folder depth, so built once for them)."""
+        d = self.definition
+        region = int(d.units.region[u])
+        key = (lang.code, place.path.count("/"), region)
+        html = self._crumb_cache.get(key)
+        if html is None:
+            html = self._crumb_cache[key] = self._crumbs_of(lang, place, region)
+        return html
+
+    @cached_property
+    def _crumb_cache(self) -> dict[tuple[str, int, int], str]:
+        return {}
+
+    def _crumbs_of(self, lang: Lang, place: Place, region: int) -> str:
         d = self.definition
         out = [f'<li><a href="{place.u("index.html")}">{escape(lang.t("home"))}</a></li>']
-        for a in self.site.ancestors(int(d.units.region[u])):
+        for a in self.site.ancestors(region):
             name = escape(d.regions.names[a])
             if self.site.paged(a):
                 href = place.u(region_path(d.regions.ids[a]))
