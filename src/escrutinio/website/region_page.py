@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from escrutinio.website.html import html as _e
 from escrutinio.website.paths import Place
-
-
-def _e(value: Any) -> str:
-    return str(escape(value))
 
 
 def crumbs_html(T: Mapping[str, str], crumbs: Sequence[tuple[str, str | None]]) -> str:

@@ -8,9 +8,10 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from escrutinio.model.definition import IntArray
+from escrutinio.website.html import esc
 from escrutinio.website.i18n import Lang
 from escrutinio.website.paths import Place, slug
 from escrutinio.website.site_parts import SiteParts
@@ -92,13 +93,13 @@ class RegionTables:
             zip(counted, zip(voters.tolist(), matrix.tolist(), strict=True), strict=True)
         )
         uncounted = (
-            f'<td colspan="{1 + columns}" class="muted">{escape(lang.t("uncounted"))}</td></tr>\n'
+            f'<td colspan="{1 + columns}" class="muted">{esc(lang.t("uncounted"))}</td></tr>\n'
         )
         td = '</td><td class="n">'
         links = self.links(place, units, cid)
         for u, row, reg, href in zip(units, rows, registered.tolist(), links, strict=True):
             head = (
-                f'<tr><th scope="row"><a href="{escape(href)}">{escape(d.units.ids[u])}</a></th>'
+                f'<tr><th scope="row"><a href="{esc(href)}">{esc(d.units.ids[u])}</a></th>'
                 f'<td class="n">{fmt[reg]}</td>'
             )
             if row is None:

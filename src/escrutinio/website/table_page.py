@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from escrutinio.reads.documents import ActaVersionDoc
+from escrutinio.website.html import esc
 from escrutinio.website.i18n import Lang
 from escrutinio.website.images import images_html
 from escrutinio.website.paths import Place, region_path, slug
@@ -42,6 +43,31 @@ def acta_values(version: Mapping[str, Any]) -> dict[str, int | None]:
     for key in EXTRA_FIELDS:
         out[key] = version[key]
     return out
+
+
+def acta_json(version: ActaVersionDoc) -> str:
+    """:func:`contract_acta` as ``json.dumps(..., ensure_ascii=False)`` writes it (written
+    directly: one per table page)."""
+    s = _JSON_STR
+    votes = ", ".join(f"{s(k)}: {_json_int(v)}" for k, v in version["votes"].items())
+    return (
+        f'{{"unit": {s(version["unit"])}, "contest": {s(version["contest"])}, '
+        f'"source": {s(version["source"])}, "votes": {{{votes}}}, '
+        f'"null": {_json_int(version["null"])}, "blank": {_json_int(version["blank"])}, '
+        f'"voters": {_json_int(version["voters"])}}}'
+    )
+
+
+_JSON_STR = json.encoder.encode_basestring
+"""A string as ``json.dumps(..., ensure_ascii=False)`` writes it (C version when built)."""
+
+
+def _json_int(value: int | None) -> str:
+    if value is None:
+        return "null"
+    if type(value) is not int:
+        return json.dumps(value)
+    return str(value)
 
 
 def contract_acta(version: ActaVersionDoc) -> dict[str, Any]:
@@ -106,7 +132,7 @@ class TablePage:
         parts = self._skeleton(lang, cid, official is not None)
         place = Place(self.site.prefix[lang.code], path)
         values: dict[str, str] = {
-            "unit": str(escape(unit)),
+            "unit": esc(unit),
             "uslug": slug(unit),
             "registered": lang.num(int(d.units.registered[u])),
             "crumbs": self._crumbs(lang, place, u),
@@ -121,10 +147,10 @@ class TablePage:
                 values[f"f{i}"] = _num(lang, nums.get(f["id"]))
             for j, key in enumerate(EXTRA_FIELDS, start=len(self.fields(cid))):
                 values[f"f{j}"] = _num(lang, nums.get(key))
-            values["received"] = str(escape(lang.when(official["received_at"])))
+            values["received"] = esc(lang.when(official["received_at"]))
             values["log_index"] = str(official["log_index"])
-            values["source"] = str(escape(official["source"]))
-            values["acta"] = str(escape(json.dumps(contract_acta(official), ensure_ascii=False)))
+            values["source"] = esc(official["source"])
+            values["acta"] = esc(acta_json(official))
         statics, keys = parts
         out = [statics[0]]
         for key, text in zip(keys, statics[1:], strict=True):
@@ -193,9 +219,9 @@ class TablePage:
 
     def _crumbs_of(self, lang: Lang, place: Place, region: int) -> str:
         d = self.definition
-        out = [f'<li><a href="{place.u("index.html")}">{escape(lang.t("home"))}</a></li>']
+        out = [f'<li><a href="{place.u("index.html")}">{esc(lang.t("home"))}</a></li>']
         for a in self.site.ancestors(region):
-            name = escape(d.regions.names[a])
+            name = esc(d.regions.names[a])
             if self.site.paged(a):
                 href = place.u(region_path(d.regions.ids[a]))
                 out.append(f'<li><a href="{href}">{name}</a></li>')
@@ -209,10 +235,10 @@ class TablePage:
             status = lang.t("st_" + v["status"]) if v["status"] in STATUSES else v["status"]
             counts = lang.t("counts_yes") if v["counting"] else lang.t("counts_no")
             rows.append(
-                f'<tr><th scope="row">{escape(v["source"])}</th><td class="n">{v["version"]}'
-                f"</td><td>{escape(status)}</td><td>{escape(counts)}</td>"
+                f'<tr><th scope="row">{esc(v["source"])}</th><td class="n">{v["version"]}'
+                f"</td><td>{esc(status)}</td><td>{esc(counts)}</td>"
                 f'<td class="n">{lang.num(v["voters"])}</td>'
-                f"<td>{escape(lang.when(v['received_at']))}</td>"
+                f"<td>{esc(lang.when(v['received_at']))}</td>"
                 f'<td class="n">{v["log_index"]}</td></tr>'
             )
         return "".join(rows)
@@ -220,7 +246,7 @@ class TablePage:
     def _decisions_html(self, lang: Lang, unit: str, cid: str) -> str:
         decisions = self.bundle.adjudications_of(unit, cid)
         if not decisions:
-            return f"<p>{escape(lang.t('no_decision'))}</p>"
+            return f"<p>{esc(lang.t('no_decision'))}</p>"
         items = []
         for a in decisions:
             what = (
@@ -230,8 +256,8 @@ class TablePage:
             )
             by = lang.t("decided_by", who=a.decided_by, when=lang.when(a.decided_at))
             items.append(
-                f"<li>{escape(a.source)}: {escape(what)} — «{escape(a.reason)}» {escape(by)} "
-                f"({escape(lang.t('log_index'))} {a.log_index})</li>"
+                f"<li>{esc(a.source)}: {esc(what)} — «{esc(a.reason)}» {esc(by)} "
+                f"({esc(lang.t('log_index'))} {a.log_index})</li>"
             )
         return "<ul>" + "".join(items) + "</ul>"
 
