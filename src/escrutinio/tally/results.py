@@ -104,6 +104,8 @@ class ContestResultDoc(TypedDict):
 
 
 Doc = TypeVar("Doc")
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+"""Field names of each :class:`FlatRecord` class, in declaration order."""
 
 
 class FlatRecord(Generic[Doc]):
@@ -112,8 +114,10 @@ class FlatRecord(Generic[Doc]):
 
     def to_dict(self) -> Doc:
         """JSON-ready dict of the fields, in declaration order."""
-        doc = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
-        return cast(Doc, doc)
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:  # dataclasses.fields() per call is most of the cost
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        return cast(Doc, {name: getattr(self, name) for name in names})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:

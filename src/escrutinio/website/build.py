@@ -34,6 +34,7 @@ from escrutinio.website.bundle import OPTIONAL_FILES, Bundle
 from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
 from escrutinio.website.images import IMAGES_CSV, QR_CHECKS_CSV
 from escrutinio.website.paths import Place, race_path, region_path, slug
+from escrutinio.website.region_page import region_main
 from escrutinio.website.reports import Report
 from escrutinio.website.reuse import BUILD_FILE, Reuse, build_stamp, reuse_for
 from escrutinio.website.svg import (
@@ -441,9 +442,8 @@ class Site:
             lang,
             path,
             "region",
-            region={"name": d.regions.names[r], "level": level},
-            breadcrumbs=crumbs,
-            blocks=blocks,
+            region=(region := {"name": d.regions.names[r], "level": level}),
+            main=region_main(self.strings[lang.code], place, region, crumbs, blocks),
         )
 
     def bulletin_list(self, lang: Lang) -> bytes:

@@ -12,8 +12,9 @@ from typing import Any
 
 from escrutinio.model.definition import Definition
 from escrutinio.tally import INDEPENDENT
-from escrutinio.website.i18n import Lang, status_formula, status_sentence
+from escrutinio.website.i18n import Lang
 from escrutinio.website.paths import slug
+from escrutinio.website.status_words import status_formula, status_sentence
 from escrutinio.website.svg import OTHER, PALETTE
 
 View = dict[str, Any]
