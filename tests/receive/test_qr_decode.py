@@ -5,23 +5,28 @@ what ``qr-check`` redoes; one result per image, never overwritten."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from escrutinio.cli.serve import _receive_config
 from escrutinio.images.checking import run_qr_checks
 from escrutinio.images.qr_check import MATCH, MISMATCH, UNREADABLE
 from escrutinio.images.synthetic import ActaPage, render_acta
+from escrutinio.ledger.keys import write_signer_key
 from escrutinio.model import Definition
 from escrutinio.receive.app import create_receive_api
-from escrutinio.receive.config import ReceiveConfig
+from escrutinio.receive.config import CONFIG_ENV, ReceiveConfig
 from escrutinio.receive.qr_decode import QrDecoder
 from escrutinio.receive.receiver import Receiver
 from escrutinio.store import images as store_images
 from escrutinio.submission import ImageRef, verify_receipt
+from loopback import free_port, start_receive_server, stop_server
 from submission_kit import Kit, acta, body, make_kit
 from support import DB_KINDS, fresh_db_url
 
@@ -129,3 +134,49 @@ def test_a_full_queue_drops_work_instead_of_waiting(kit: Kit) -> None:
     assert (decoder.pending(), decoder.dropped) == (2, 2)
     decoder.decode([999])  # no image at that index: nothing recorded, nothing raised
     assert store_images.qr_checks(kit.store) == []
+
+
+def test_the_serve_flag_and_the_worker_settings_carry_the_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    on = _receive_config(None, Path("log.skey"), Path("images"), 65536, 0, 1, 300, True)
+    off = _receive_config(None, Path("log.skey"), Path("images"), 65536, 0, 1, 300, False)
+    assert isinstance(on, ReceiveConfig) and isinstance(off, ReceiveConfig)
+    assert (on.qr_decode, off.qr_decode) == (True, False)
+    assert ReceiveConfig(db="x", receipt_key="k", images="i").qr_decode  # on by default
+    monkeypatch.setenv(CONFIG_ENV, "")  # restored after the test
+    off.to_env()
+    assert ReceiveConfig.from_env() == off
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_a_real_server_with_two_workers_flags_a_disagreeing_qr(
+    kind: str, tmp_path: Path, definition: Definition
+) -> None:
+    with fresh_db_url(kind, tmp_path) as url:
+        kit = make_kit(url, definition, tmp_path)
+        log_skey = tmp_path / "log.skey"
+        write_signer_key(log_skey, kit.log)
+        port = free_port()
+        proc = start_receive_server(
+            url, log_skey, port, tmp_path / "server.log", "--workers", "2", "--images",
+            str(tmp_path / "images"),
+        )  # fmt: skip
+        try:
+            image = render_acta(_page("u1"), disagree=True, seed=4)
+            ref = ImageRef.of(image, "image/png")
+            raw = body(kit.official, acta("u1", voters=278), [ref])
+            files: list[tuple[str, tuple[str, bytes, str]]] = [
+                ("envelope", ("e.json", raw, "application/json")),
+                ("image", ("acta.png", image, "image/png")),
+            ]
+            answer = httpx.post(f"http://127.0.0.1:{port}/api/v1/actas", files=files, timeout=60)
+            assert answer.status_code == 201, answer.text
+            verify_receipt(answer.content, kit.log.verifier())
+            deadline = time.monotonic() + 120  # a bound on waiting, not a speed assertion
+            while not store_images.qr_checks(kit.store) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            stop_server(proc)
+        assert _statuses(kit) == {"u1": MISMATCH}
+        kit.store.close()

@@ -114,7 +114,9 @@ class GroupCommitter:
         if self.on_images is not None:
             added = [i for a in answers if not isinstance(a, Exception) for i in a.images]
             if added:
-                self.on_images(added)
+                # never let the follow-up work stop the writer (qr-check redoes it)
+                with contextlib.suppress(Exception):
+                    self.on_images(added)
 
     def _store(self, pendings: list[Pending]) -> list[Stored | Exception]:
         # one connection kept by the writer: no pool checkout and liveness ping per batch;
