@@ -303,6 +303,11 @@ def main() -> None:
     parser.add_argument("--image-bytes", type=int, default=0)
     parser.add_argument("--in-flight", type=int, default=4, help="requests at once per sender")
     parser.add_argument(
+        "--no-qr-decode",
+        action="store_true",
+        help="start the server with --no-qr-decode (no QR decoding after the receipt)",
+    )
+    parser.add_argument(
         "--py-spy", metavar="OUT", help="profile the server with py-spy (collapsed stacks to OUT)"
     )
     opts = parser.parse_args()
@@ -348,6 +353,7 @@ def main() -> None:
                 str(opts.workers),
                 "--rate",
                 "0",
+                *(["--no-qr-decode"] if opts.no_qr_decode else []),
             ],
             stdout=subprocess.DEVNULL,
             start_new_session=True,

@@ -23,6 +23,7 @@ def _receive_config(
     rate: float,
     burst: int,
     merge_delay: int,
+    qr_decode: bool,
 ) -> object:
     from escrutinio.receive.config import ReceiveConfig
     from escrutinio.store.database import resolve_url
@@ -41,6 +42,7 @@ def _receive_config(
         rate_per_second=rate,
         rate_burst=burst,
         maximum_merge_delay=merge_delay,
+        qr_decode=qr_decode,
     )
 
 
@@ -75,6 +77,14 @@ def serve(
     merge_delay: Annotated[
         int, typer.Option(min=0, help="Maximum merge delay promised by receipts, in seconds.")
     ] = 300,
+    qr_decode: Annotated[
+        bool,
+        typer.Option(
+            help="Decode the QR codes of received images in the background after the "
+            "receipt, recording them as `qr-check` does (--no-qr-decode: leave it to "
+            "`escrutinio qr-check`)."
+        ),
+    ] = True,
 ) -> None:
     """Serve a publication: its pages and files with cache rules, the read API under
     /api/v1/ (docs at /api/v1/docs) and live events; with --accept-actas, also the signed
@@ -88,7 +98,9 @@ def serve(
 
     receive: ReceiveConfig | None = None
     if accept_actas:
-        config = _receive_config(db, receipt_key, images, max_body, rate, burst, merge_delay)
+        config = _receive_config(
+            db, receipt_key, images, max_body, rate, burst, merge_delay, qr_decode
+        )
         assert isinstance(config, ReceiveConfig)
         receive = config
     elif folder is None:

@@ -71,20 +71,28 @@ def run_qr_checks(
         if known is not None and not recheck:
             out.append(CheckedImage(ref, known, True))
         else:
-            acta = store_images.acta_content(store, ref)
-            try:
-                result = check_image(
-                    images.read(ref.sha256), acta, default_mappings(definition, ref.contest)
-                )
-            except ImageError as exc:
-                result = {
-                    "status": UNREADABLE,
-                    "differences": [],
-                    "payloads": [],
-                    "detail": f"{exc.code}: {exc}",
-                }
-            check = store_images.record_qr_check(store, ref.id, result["status"], result)
-            out.append(CheckedImage(ref, check, False))
+            out.append(CheckedImage(ref, check_and_record(store, images, definition, ref), False))
         if progress is not None:
             progress(1)
     return out
+
+
+def check_and_record(
+    store: Store, images: ImageStore, definition: Definition, ref: ImageRef
+) -> QrCheck:
+    """Decode one attached image's QR codes, compare them with its acta version and append
+    the result to the store (an image that cannot be read is recorded as unreadable); the
+    one way both `qr-check` and the submission server's background decoder record it."""
+    acta = store_images.acta_content(store, ref)
+    try:
+        result = check_image(
+            images.read(ref.sha256), acta, default_mappings(definition, ref.contest)
+        )
+    except ImageError as exc:
+        result = {
+            "status": UNREADABLE,
+            "differences": [],
+            "payloads": [],
+            "detail": f"{exc.code}: {exc}",
+        }
+    return store_images.record_qr_check(store, ref.id, result["status"], result)

@@ -23,6 +23,8 @@ class ReceiveConfig:
     rate_burst: int = 40
     maximum_merge_delay: int = 300
     body_timeout_seconds: float = 30.0
+    qr_decode: bool = True
+    """Decode the QR codes of received images in the background after the receipt."""
 
     def to_env(self) -> None:
         """Put the settings in the environment for worker processes."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from sqlalchemy.engine import Connection
@@ -34,11 +35,15 @@ class GroupCommitter:
         signer: Ed25519Signer,
         maximum_merge_delay: int,
         max_batch: int = DEFAULT_BATCH,
+        on_images: Callable[[list[int]], None] | None = None,
     ) -> None:
         self.store = store
         self.signer = signer
         self.maximum_merge_delay = maximum_merge_delay
         self.max_batch = max_batch
+        self.on_images = on_images
+        """Called after each commit (and after its receipts were handed out) with the
+        log indexes of the ``image`` leaves the batch added, when any."""
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -106,6 +111,12 @@ class GroupCommitter:
                 future.set_exception(answer)
             else:
                 future.set_result(answer)
+        if self.on_images is not None:
+            added = [i for a in answers if not isinstance(a, Exception) for i in a.images]
+            if added:
+                # never let the follow-up work stop the writer (qr-check redoes it)
+                with contextlib.suppress(Exception):
+                    self.on_images(added)
 
     def _store(self, pendings: list[Pending]) -> list[Stored | Exception]:
         # one connection kept by the writer: no pool checkout and liveness ping per batch;

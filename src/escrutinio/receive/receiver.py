@@ -36,6 +36,7 @@ from escrutinio.model.validation import ActaValidator
 from escrutinio.receive.config import ReceiveConfig
 from escrutinio.receive.group_commit import GroupCommitter
 from escrutinio.receive.limits import RateLimiter
+from escrutinio.receive.qr_decode import QrDecoder
 from escrutinio.store.definitions import has_definition, read_definition
 from escrutinio.store.envelopes import Pending, Stored, known_receipt
 from escrutinio.store.senders import Sender, get_sender, unit_in_scope
@@ -77,10 +78,21 @@ class Receiver:
     templates: dict[str, ContentTemplate]
     senders: dict[str, tuple[Sender, Ed25519Verifier, float]] = field(default_factory=dict)
     validators: dict[str, ActaValidator] = field(default_factory=dict)
+    qr_decode: bool = False
+    """Decode the QR codes of newly attached images after the receipt (`QrDecoder`)."""
     committer: GroupCommitter = field(init=False)
+    decoder: QrDecoder | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.committer = GroupCommitter(self.store, self.signer, self.maximum_merge_delay)
+        self.decoder = (
+            QrDecoder(self.store, self.images, self.definition) if self.qr_decode else None
+        )
+        self.committer = GroupCommitter(
+            self.store,
+            self.signer,
+            self.maximum_merge_delay,
+            on_images=None if self.decoder is None else self.decoder.enqueue,
+        )
 
     @classmethod
     def open(cls, config: ReceiveConfig) -> Receiver:
@@ -99,6 +111,7 @@ class Receiver:
             config.maximum_merge_delay,
             definition,
             content_templates(definition),
+            qr_decode=config.qr_decode,
         )
 
     def _lookup(self, name: str, blocking: bool) -> tuple[Sender, Ed25519Verifier] | None:

@@ -74,7 +74,12 @@ def lock_for_append(conn: Connection) -> None:
     transaction-scoped advisory lock.
     """
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(727002)"))
+        conn.execute(text(APPEND_LOCK_SQL))
+
+
+APPEND_LOCK_SQL = "SELECT pg_advisory_xact_lock(727002)"
+"""PostgreSQL's append lock (`lock_for_append`), for callers sending it with other
+statements in one round trip."""
 
 
 @contextmanager

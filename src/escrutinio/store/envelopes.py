@@ -22,10 +22,10 @@ from escrutinio.model import leaves
 from escrutinio.model.acta import utc_timestamp
 from escrutinio.model.prepared import PreparedActa
 from escrutinio.store import schema as t
-from escrutinio.store.bulk import insert_many
-from escrutinio.store.database import lock_for_append
-from escrutinio.store.log import check_leaf_sizes, next_index
-from escrutinio.store.senders import Sender, senders_in
+from escrutinio.store.bulk import Statement, insert_statements, membership, run_pipelined
+from escrutinio.store.database import APPEND_LOCK_SQL
+from escrutinio.store.log import check_leaf_sizes
+from escrutinio.store.senders import SENDERS_SQL, Sender, senders_from_rows
 from escrutinio.store.store import Store
 from escrutinio.submission.envelope import SignedEnvelope
 from escrutinio.submission.receipt import receipt_body, sign_receipt
@@ -36,19 +36,21 @@ DEFAULT_MERGE_DELAY = 300
 
 @dataclass(frozen=True)
 class Stored:
-    """The answer to an envelope: its receipt document and whether it was new."""
+    """The answer to an envelope: its receipt document, whether it was new, and the log
+    indexes of the ``image`` leaves it added (images to decode)."""
 
     receipt: bytes
     created: bool
+    images: tuple[int, ...] = ()
 
 
 def known_receipt(store: Store, sha256: str) -> bytes | None:
     """The receipt already issued for the envelope with this hash, if any."""
     with store.engine.connect() as conn:
-        return _receipt_in(conn, sha256)
+        return _receiptmembership(conn, sha256)
 
 
-def _receipt_in(conn: Connection, sha256: str) -> bytes | None:
+def _receiptmembership(conn: Connection, sha256: str) -> bytes | None:
     row = conn.execute(select(t.envelopes.c.receipt).where(t.envelopes.c.sha256 == sha256)).first()
     return None if row is None else bytes(row[0])
 
@@ -118,19 +120,18 @@ def store_envelopes(
     a second different acta for a slot becomes the next conflicting version. Each answer
     is a `Stored` or the exception its ``authorise`` raised (nothing written for that
     envelope). Receipts exist only once the transaction committed: any other failure
-    undoes the whole batch and is raised. The batch costs a few statements in all (one
-    lookup per table, one multi-row insert per table), not a few per envelope.
+    undoes the whole batch and is raised. The batch costs a few statements in all, not a
+    few per envelope: on PostgreSQL the lock and every lookup go in one round trip, every
+    insert in a second, then the commit.
     ``connection``: a connection of ``store``'s engine the caller keeps open between
     batches (no pool checkout and liveness ping per batch); it must not be in a
     transaction."""
     answers: list[Stored | Exception] = []
     with _transaction(store, connection) as conn:
-        # the lock comes first: a concurrent identical envelope waits, then finds ours
-        lock_for_append(conn)
-        plan = _Plan(conn, next_index(conn), utc_timestamp(received_at), batch)
-        # one lookup for the batch: the registry cannot change while we hold the lock
-        names = {p.signed.sender for p in batch if p.signed.sha256 not in plan.receipts}
-        senders = senders_in(conn, names) if names else {}
+        # the lock comes first: a concurrent identical envelope waits, then finds ours; the
+        # registry cannot change while we hold it
+        plan = _Plan(conn, utc_timestamp(received_at), batch)
+        senders = plan.senders
         for item in batch:
             name = item.signed.sender
             known = plan.receipts.get(item.signed.sha256)
@@ -163,14 +164,13 @@ def _transaction(store: Store, connection: Connection | None) -> Iterator[Connec
 class _Plan:
     """The rows one batch writes, built in memory from one lookup per table."""
 
-    def __init__(self, conn: Connection, start: int, when: str, batch: list[Pending]) -> None:
-        self.conn, self.next, self.when = conn, start, when
-        self.receipts = _receipts_in(conn, [p.signed.sha256 for p in batch])
-        self.versions = _versions_in(conn, {_slot(p.acta) for p in batch})
+    def __init__(self, conn: Connection, when: str, batch: list[Pending]) -> None:
+        self.conn, self.when = conn, when
+        self.next, self.receipts, self.senders, self.versions = _lookup(conn, batch)
         self.held: dict[tuple[_Slot, int], set[str]] = {}
         self.log: list[tuple[int, str, bytes, bytes]] = []
         self.actas: list[tuple[object, ...]] = []
-        self.images: list[tuple[int | None, int, tuple[object, ...]]] = []
+        self.images: list[tuple[object, ...]] = []
         self.envelopes: list[tuple[object, ...]] = []
 
     def _held(self, slot: _Slot, acta: PreparedActa, version: int) -> set[str]:
@@ -229,7 +229,7 @@ class _Plan:
         )
         envelope_index = self._append(leaves.ENVELOPE, envelope_body)
         held = self._held(slot, acta, version)
-        acta_id = next((v[3] for v in versions if v[0] == version), None)
+        image_leaves: list[int] = []
         for image in signed.images:
             if image.sha256 in held:
                 continue
@@ -244,20 +244,18 @@ class _Plan:
                 when,
             )
             n = self._append(leaves.IMAGE, body)
+            image_leaves.append(n)
             self.images.append(
                 (
-                    acta_id,
-                    acta_index,
-                    (
-                        acta.unit,
-                        acta.contest,
-                        acta.source,
-                        version,
-                        image.sha256,
-                        image.media_type,
-                        when,
-                        n,
-                    ),
+                    acta_index,  # the version's row id, looked up by its leaf when inserted
+                    acta.unit,
+                    acta.contest,
+                    acta.source,
+                    version,
+                    image.sha256,
+                    image.media_type,
+                    when,
+                    n,
                 )
             )
         receipt = sign_receipt(
@@ -291,31 +289,44 @@ class _Plan:
             )
         )
         self.receipts[signed.sha256] = receipt
-        return Stored(receipt, True)
+        return Stored(receipt, True, tuple(image_leaves))
 
     def write(self) -> None:
-        """Insert every planned row: log entries first (the others refer to them)."""
+        """Insert every planned row: log entries first (the others refer to them); on
+        PostgreSQL in one round trip."""
         check_leaf_sizes((r[2] for r in self.log), lambda i: f"{self.log[i][1]} record")
-        conn = self.conn
-        insert_many(conn, "log_entries", ("idx", "kind", "body", "leaf_hash"), self.log)
-        insert_many(conn, "acta_versions", ACTA_COLUMNS, self.actas)
-        if self.images:
-            new_ids = _ids_by_log_idx(conn, [a for i, a, _ in self.images if i is None])
-            rows = [(new_ids[a] if i is None else i, *rest) for i, a, rest in self.images]
-            insert_many(conn, "acta_images", IMAGE_COLUMNS, rows)
-        insert_many(conn, "envelopes", ENVELOPE_COLUMNS, self.envelopes)
+        pg = self.conn.dialect.name == "postgresql"
+        run_pipelined(
+            self.conn,
+            [
+                *insert_statements(pg, "log_entries", LOG_COLUMNS, self.log),
+                *insert_statements(pg, "acta_versions", ACTA_COLUMNS, self.actas),
+                *insert_statements(pg, "acta_images", IMAGE_COLUMNS, self.images, BY_LEAF),
+                *insert_statements(pg, "envelopes", ENVELOPE_COLUMNS, self.envelopes),
+            ],
+            prepare=False,  # their text varies with the number of rows
+        )
 
 
+BY_LEAF = "(SELECT id FROM acta_versions WHERE log_idx = {})"
+"""An image row's ``acta_id``: the row of the version whose leaf index is given."""
+
+# (column, PostgreSQL type) of each table the batch writes
+LOG_COLUMNS = (("idx", "bigint"), ("kind", "text"), ("body", "bytea"), ("leaf_hash", "bytea"))
 ACTA_COLUMNS = (
-    "unit", "unit_idx", "contest", "source", "version", "content_hash", "counts",
-    "has_blank", "received_at", "status", "counting", "log_idx",
+    ("unit", "text"), ("unit_idx", "int"), ("contest", "text"), ("source", "text"),
+    ("version", "int"), ("content_hash", "text"), ("counts", "bytea"),
+    ("has_blank", "boolean"), ("received_at", "text"), ("status", "text"),
+    ("counting", "boolean"), ("log_idx", "bigint"),
 )  # fmt: skip
 IMAGE_COLUMNS = (
-    "acta_id", "unit", "contest", "source", "version", "sha256", "media_type",
-    "attached_at", "log_idx",
+    ("acta_id", "bigint"), ("unit", "text"), ("contest", "text"), ("source", "text"),
+    ("version", "int"), ("sha256", "text"), ("media_type", "text"),
+    ("attached_at", "text"), ("log_idx", "bigint"),
 )  # fmt: skip
 ENVELOPE_COLUMNS = (
-    "sha256", "sender", "received_at", "images", "acta_log_idx", "log_idx", "receipt",
+    ("sha256", "text"), ("sender", "text"), ("received_at", "text"), ("images", "text"),
+    ("acta_log_idx", "bigint"), ("log_idx", "bigint"), ("receipt", "bytea"),
 )  # fmt: skip
 
 
@@ -323,30 +334,43 @@ def _slot(acta: PreparedActa) -> _Slot:
     return (acta.unit_idx, acta.contest, acta.source)
 
 
-def _receipts_in(conn: Connection, hashes: list[str]) -> dict[str, bytes]:
-    env = t.envelopes.c
-    rows = conn.execute(select(env.sha256, env.receipt).where(env.sha256.in_(set(hashes))))
-    return {str(h): bytes(r) for h, r in rows}
-
-
-def _versions_in(
-    conn: Connection, slots: set[_Slot]
-) -> dict[_Slot, list[tuple[int, str, int, int | None]]]:
-    """(version, content hash, log index, row id) of every stored version of the slots."""
-    av = t.acta_versions.c
-    out: dict[_Slot, list[tuple[int, str, int, int | None]]] = {s: [] for s in slots}
-    rows = conn.execute(
-        select(av.unit_idx, av.contest, av.source, av.version, av.content_hash, av.log_idx, av.id)
-        .where(av.unit_idx.in_({s[0] for s in slots}))
-        .order_by(av.version)
+def _lookup(
+    conn: Connection, batch: list[Pending]
+) -> tuple[
+    int,
+    dict[str, bytes],
+    dict[str, Sender | None],
+    dict[_Slot, list[tuple[int, str, int, int | None]]],
+]:
+    """Under the append lock (taken first): the next log index, the receipts already
+    issued for the batch's envelopes, its senders as committed, and (version, content
+    hash, log index, row id) of every stored version of its slots, oldest first. One
+    round trip on PostgreSQL."""
+    postgres = conn.dialect.name == "postgresql"
+    slots = {_slot(p.acta) for p in batch}
+    hashes, h_params = membership(sorted({p.signed.sha256 for p in batch}), postgres)
+    names = {p.signed.sender for p in batch}
+    who, n_params = membership(sorted(names), postgres)
+    units, u_params = membership(sorted({s[0] for s in slots}), postgres)
+    statements: list[Statement] = [(APPEND_LOCK_SQL, [])] if postgres else []
+    statements += [
+        ("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", []),
+        (f"SELECT sha256, receipt FROM envelopes WHERE sha256 {hashes}", h_params),
+        (SENDERS_SQL + who, n_params),
+        (
+            "SELECT unit_idx, contest, source, version, content_hash, log_idx, id "
+            f"FROM acta_versions WHERE unit_idx {units} ORDER BY version",
+            u_params,
+        ),
+    ]
+    start, receipts, senders, stored = run_pipelined(conn, statements)[-4:]
+    versions: dict[_Slot, list[tuple[int, str, int, int | None]]] = {s: [] for s in slots}
+    for u, c, s, version, content_hash, log_idx, row_id in stored:
+        if (u, c, s) in versions:
+            versions[(u, c, s)].append((int(version), str(content_hash), int(log_idx), int(row_id)))
+    return (
+        int(start[0][0]),
+        {str(h): bytes(r) for h, r in receipts},
+        senders_from_rows(names, senders),
+        versions,
     )
-    for u, c, s, version, content_hash, log_idx, row_id in rows:
-        if (u, c, s) in out:
-            out[(u, c, s)].append((int(version), str(content_hash), int(log_idx), int(row_id)))
-    return out
-
-
-def _ids_by_log_idx(conn: Connection, log_indexes: list[int]) -> dict[int, int]:
-    av = t.acta_versions.c
-    rows = conn.execute(select(av.log_idx, av.id).where(av.log_idx.in_(set(log_indexes))))
-    return {int(i): int(r) for i, r in rows}

@@ -10,7 +10,7 @@ overwritten: the newest row of an image is its current result.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,9 +149,12 @@ def record_image_ref(
     )
 
 
-def image_refs(store: Store, log_size: int | None = None) -> list[ImageRef]:
+def image_refs(
+    store: Store, log_size: int | None = None, at: Collection[int] | None = None
+) -> list[ImageRef]:
     """Every image reference (recorded within the first ``log_size`` log entries when
-    given), in the order they were recorded."""
+    given; only those recorded by the log entries ``at`` when given), in the order they
+    were recorded."""
     ai = t.acta_images.c
     query = select(
         ai.id,
@@ -166,6 +169,8 @@ def image_refs(store: Store, log_size: int | None = None) -> list[ImageRef]:
     ).order_by(ai.log_idx, ai.id)
     if log_size is not None:
         query = query.where(ai.log_idx < log_size)
+    if at is not None:
+        query = query.where(ai.log_idx.in_(set(at)))
     with store.engine.connect() as conn:
         return [
             ImageRef(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5], r[6], r[7], int(r[8]))
@@ -224,3 +229,13 @@ def latest_qr_checks(store: Store) -> dict[int, QrCheck]:
     for check in qr_checks(store):
         out[check.image_id] = check
     return out
+
+
+def checked_image_ids(store: Store, image_ids: Collection[int]) -> set[int]:
+    """Those of ``image_ids`` that already have a recorded QR check."""
+    if not image_ids:
+        return set()
+    q = t.qr_checks.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(q.image_id).where(q.image_id.in_(set(image_ids))).distinct())
+        return {int(r[0]) for r in rows}

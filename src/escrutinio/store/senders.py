@@ -182,21 +182,40 @@ def _select() -> Any:
 
 
 def _sender(row: Any) -> Sender:
-    units = tuple(json.loads(row.units))
+    """A sender from a row of `_select` or of `SENDERS_SQL` (the same columns in order)."""
+    name, key, key_id, source, units_json, regions, registered_at, log_idx = row[:8]
+    revoked_at, reason, revocation_idx = row[8:11]
+    units = tuple(json.loads(units_json))
     return Sender(
-        name=row.name,
-        key=row.verifier_key,
-        key_id=row.key_id,
-        source=row.source,
+        name=name,
+        key=key,
+        key_id=key_id,
+        source=source,
         units=units,
-        regions=tuple(json.loads(row.regions)),
-        registered_at=row.registered_at,
-        log_index=int(row.log_idx),
-        revoked_at=row.revoked_at,
-        revocation_reason=row.reason,
-        revocation_index=None if row.revocation_idx is None else int(row.revocation_idx),
+        regions=tuple(json.loads(regions)),
+        registered_at=registered_at,
+        log_index=int(log_idx),
+        revoked_at=revoked_at,
+        revocation_reason=reason,
+        revocation_index=None if revocation_idx is None else int(revocation_idx),
         unit_set=frozenset(units),
     )
+
+
+SENDERS_SQL = (
+    "SELECT s.name, s.verifier_key, s.key_id, s.source, s.units, s.regions, s.registered_at, "
+    "s.log_idx, r.revoked_at, r.reason, r.log_idx FROM senders s "
+    "LEFT JOIN sender_revocations r ON r.name = s.name WHERE s.name "
+)
+"""The columns of `_select` as driver SQL, for `senders_from_rows`; the caller appends
+the name condition (e.g. ``= ANY(?)`` or ``IN (?, ?)``)."""
+
+
+def senders_from_rows(names: set[str], rows: list[tuple[Any, ...]]) -> dict[str, Sender | None]:
+    """The senders ``names`` from the rows `SENDERS_SQL` returned (None for an
+    unregistered name)."""
+    found: dict[str, Sender | None] = {str(r[0]): _sender(r) for r in rows}
+    return {name: found.get(name) for name in names}
 
 
 def _row(conn: Connection, name: str) -> Any:
@@ -213,8 +232,7 @@ def senders_in(conn: Connection, names: set[str]) -> dict[str, Sender | None]:
     """The senders ``names`` as seen by ``conn``'s transaction, in one query (None for an
     unregistered name)."""
     rows = conn.execute(_select().where(t.senders.c.name.in_(names))).all()
-    found: dict[str, Sender | None] = {str(r.name): _sender(r) for r in rows}
-    return {name: found.get(name) for name in names}
+    return senders_from_rows(names, [tuple(r) for r in rows])
 
 
 def get_sender(store: Store, name: str) -> Sender | None:
