@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from escrutinio.receive.config import ReceiveConfig
@@ -35,7 +36,10 @@ def _call(
         "method": method,
         "headers": [(b"content-type", b"application/json")],
     }
-    asyncio.run(route(scope, receive, send))  # type: ignore[arg-type]
+    # a thread of its own: an event loop left running by another test (the browser
+    # tests' sync API) must not stop asyncio.run here
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, route(scope, receive, send)).result()  # type: ignore[arg-type]
     return sent
 
 
