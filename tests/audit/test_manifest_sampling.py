@@ -100,3 +100,17 @@ def test_matches_reference_on_any_manifest(
     expected = reference(manifest, seed, size, replacement, skip)
     got = sample_manifest(manifest, seed, size, replacement=replacement, skip=skip, workers=1)
     assert got == expected
+
+
+def test_batches_longer_than_the_kept_positions_draw_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Positions past the kept ASCII list are formatted on the spot; a run that starts
+    inside a batch (two processes) still hashes ``batch:position`` from the right state."""
+    monkeypatch.setattr(manifest_sampling, "_POSITIONS_KEPT", 50)
+    monkeypatch.setattr(manifest_sampling, "PARALLEL_FROM", 0)
+    big = {"long": 180, "short": 20, "x%d": 61}
+    for replacement in (False, True):
+        expected = reference(big, "5", 90, replacement)
+        assert sample_manifest(big, "5", 90, replacement=replacement) == expected
+        assert sample_manifest(big, "5", 90, replacement=replacement, workers=2) == expected
