@@ -33,7 +33,7 @@ def _row(unit: str, href: str, cells: list[int] | None, uncounted: str) -> str:
 
 def _page(strings: str, lists: dict[str, str]) -> str:
     """A region page around the table lists of several races (slug → rows)."""
-    T = defaultdict(lambda: strings)
+    T: defaultdict[str, str] = defaultdict(lambda: strings)
     body = "".join(
         children_html(T, None, {"key": key, "columns": [strings, key], "rows_html": Markup(rows)})
         for key, rows in lists.items()

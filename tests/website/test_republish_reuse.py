@@ -20,7 +20,7 @@ from escrutinio.store import versions as store_versions
 from escrutinio.store.store import Store
 from escrutinio.verify.notes import parse_key
 from escrutinio.verify.verifier import verify_publication
-from escrutinio.website import build, shards, table_lists
+from escrutinio.website import build, list_splice, shards
 from escrutinio.website.build import SiteOptions
 from escrutinio.website.publication import publication_site
 from escrutinio.website.reuse import BUILD_FILE, build_stamp
@@ -214,7 +214,7 @@ def test_a_changed_shard_is_rebuilt_from_the_previous_one(
 def _spliced_lists(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the rows of every table list spliced into a previous page from now on."""
     done: list[str] = []
-    original = table_lists.spliced_rows
+    original = list_splice.spliced_rows
 
     def spliced(page: str, key: str, count: int, fresh: Iterable[str]) -> str | None:
         rows = original(page, key, count, fresh)
@@ -222,7 +222,7 @@ def _spliced_lists(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             done.append(rows)
         return rows
 
-    monkeypatch.setattr(table_lists, "spliced_rows", spliced)
+    monkeypatch.setattr("escrutinio.website.table_lists.spliced_rows", spliced)
     return done
 
 

@@ -92,6 +92,7 @@ class SiteWriter(Protocol):
         adjudications: Sequence[tuple[int, Mapping[str, Any]]],
         out: Path,
         previous: Previous | None = None,
+        *,
         audits: Sequence[tuple[int, Mapping[str, Any]]] | None = None,
         counts: Mapping[str, ContestCounts] | None = None,
     ) -> Iterable[tuple[str, bytes | None]]:

@@ -26,6 +26,7 @@ def publication_site(
     out: Path,
     previous: Previous | None = None,
     options: SiteOptions | None = None,
+    *,
     audits: Sequence[tuple[int, Mapping[str, Any]]] | None = None,
     counts: Mapping[str, ContestCounts] | None = None,
 ) -> Iterator[tuple[str, bytes | None]]:
