@@ -99,6 +99,7 @@ class Replay:
     adjudications: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     images: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     audits: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
     senders: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     revocations: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     envelopes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
