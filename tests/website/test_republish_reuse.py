@@ -3,7 +3,8 @@ changed (unit, contest) slots, and its folder equals a fresh full publication by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,7 +20,7 @@ from escrutinio.store import versions as store_versions
 from escrutinio.store.store import Store
 from escrutinio.verify.notes import parse_key
 from escrutinio.verify.verifier import verify_publication
-from escrutinio.website import build, shards
+from escrutinio.website import build, list_splice, shards
 from escrutinio.website.build import SiteOptions
 from escrutinio.website.publication import publication_site
 from escrutinio.website.reuse import BUILD_FILE, build_stamp
@@ -208,3 +209,52 @@ def test_a_changed_shard_is_rebuilt_from_the_previous_one(
     assert taken == ["table/data/A1.json"]
     _assert_same_as_full(s)
     store.close()
+
+
+def _spliced_lists(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the rows of every table list spliced into a previous page from now on."""
+    done: list[str] = []
+    original = list_splice.spliced_rows
+
+    def spliced(page: str, key: str, count: int, fresh: Iterable[str]) -> str | None:
+        rows = original(page, key, count, fresh)
+        if rows is not None:
+            done.append(rows)
+        return rows
+
+    monkeypatch.setattr("escrutinio.website.table_lists.spliced_rows", spliced)
+    return done
+
+
+def test_a_touched_region_list_takes_its_unchanged_rows_from_the_previous_page(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup.add("more.csv", NEW_CONFLICT_IN_A1)  # u2 changes; u1, in the same lists, does not
+    spliced = _spliced_lists(monkeypatch)
+    setup.publish()
+    if (setup.out / "region" / "A1.html").exists() or (setup.out / "region" / "A.html").exists():
+        assert spliced and all(">u1</a></th>" in rows for rows in spliced)
+    _assert_same_as_full(setup)
+
+
+def test_a_list_page_altered_on_disk_is_not_spliced(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup.add("more.csv", NEW_CONFLICT_IN_A1)
+    setup.publish()
+    pages = [
+        p
+        for p in setup.out.rglob("*.html")
+        if p.parent.name == "region" and b">u1</a></th>" in p.read_bytes()
+    ]
+    for page in pages:  # same size and time: only its SHA-256 tells
+        data, stat = page.read_bytes(), page.stat()
+        at = data.index(b">u1</a></th>")
+        page.write_bytes(data[:at] + data[at:].replace(b'class="n">', b'class="m">', 1))
+        os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    official = store_definitions.read_definition(setup.store).info.official_source
+    store_versions.adjudicate(setup.store, "u2", "gov-A", official, 2, "recount", "board")
+    spliced = _spliced_lists(monkeypatch)
+    setup.publish()  # u2's counting version changes: its lists are written again
+    assert not [rows for rows in spliced if ">u1</a></th>" in rows]
+    _assert_same_as_full(setup)

@@ -218,5 +218,10 @@ def test_audits_page_lists_the_logged_audit_with_drawn_tables(tmp_path: Path) ->
         for unit in drawn:
             assert f'href="../table/{unit}/gov-A.html"' in html
         assert "Adjudications in the log" in text and "recount" in text
+        # the publisher hands over its audit leaves; read back from the tiles they give
+        # the same pages
+        rebuilt = build_site(Bundle.load(pub.out))
+        for path in ("audits/index.html", "en/audits/index.html"):
+            assert rebuilt[path] == (pub.out / path).read_bytes()
     finally:
         pub.store.close()

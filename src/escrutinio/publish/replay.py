@@ -85,7 +85,8 @@ def _content(acta: dict[str, Any], templates: dict[str, ContentTemplate]) -> byt
 @dataclass
 class Replay:
     """The state rebuilt from the leaves: definition leaf, acta versions, bulletin leaves,
-    sender registrations and revocations, and envelopes.
+    adjudication, image and audit step leaves, sender registrations and revocations, and
+    envelopes.
 
     ``templates`` (from :func:`content_templates`) speeds up re-encoding acta contents;
     without them every content goes through the general canonical encoder.
@@ -97,6 +98,7 @@ class Replay:
     bulletins: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     adjudications: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     images: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    audits: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     senders: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     revocations: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -172,6 +174,8 @@ class Replay:
             self.definition = leaf
         elif kind == "image":
             self.images.append((index, leaf))
+        elif kind == "audit":
+            self.audits.append((index, leaf))
 
         elif kind == "sender":
             self.senders.append((index, leaf))

@@ -75,6 +75,7 @@ from escrutinio.store.checkpoints import (
 from escrutinio.store.definitions import read_definition
 from escrutinio.store.integrity_marks import IntegrityMark, read_mark, write_mark
 from escrutinio.store.store import Store, StoreError
+from escrutinio.tally import ContestCounts
 
 MANIFEST_FORMAT = "escrutinio-publication/1"
 
@@ -91,11 +92,16 @@ class SiteWriter(Protocol):
         adjudications: Sequence[tuple[int, Mapping[str, Any]]],
         out: Path,
         previous: Previous | None = None,
+        *,
+        audits: Sequence[tuple[int, Mapping[str, Any]]] | None = None,
+        counts: Mapping[str, ContestCounts] | None = None,
     ) -> Iterable[tuple[str, bytes | None]]:
         """The files (path, bytes) of the publication being written to ``out``, from its
-        definition, data files by path, acta versions and adjudication leaves. Bytes
-        ``None``: the file is left as ``previous`` wrote it (only for a path that
-        ``previous.reusable`` accepts)."""
+        definition, data files by path, acta versions, adjudication leaves, audit step
+        leaves (None: read from ``out``'s entry bundles) and the official source's counts
+        of its results (None: computed from the acta versions). Bytes ``None``: the file
+        is left as ``previous`` wrote it (only for a path that ``previous.reusable``
+        accepts)."""
         ...
 
 
@@ -220,7 +226,8 @@ def _data_files(
     tree: MerkleTree,
     note: str,
     witness_keys: dict[str, str],
-) -> dict[str, bytes]:
+) -> tuple[dict[str, bytes], dict[str, ContestCounts]]:
+    """The data files by path, and the official counts its results were taken from."""
     files: dict[str, bytes] = {"checkpoint": note.encode("utf-8")}
     definition = store_definitions.read_definition(store)
     files.update(formats.definition_files(definition))
@@ -232,7 +239,8 @@ def _data_files(
         formats.prep_senders(state.envelopes),
     )
     files["actas.parquet"] = columns.actas_parquet(actas)
-    snap = snapshot_at(store, state, actas=actas)
+    counts = columns.counting_counts(definition, actas, definition.info.official_source)
+    snap = reads.snapshot_of(definition, counts, state.size)
     files["results/results.json"] = canonical_json_fast(snap)
     files["results/results.csv"] = formats.results_csv(dict(snap))
     for number, body in reads.bulletin_bodies(store, state.size):
@@ -249,7 +257,7 @@ def _data_files(
         files[SENDERS_FILE] = registry
     for name, vkey in sorted(witness_keys.items()):
         files[f"keys/witnesses/{name}.vkey"] = (vkey + "\n").encode("ascii")
-    return files
+    return files, counts
 
 
 def _image_files(store: Store, state: Replay, files: dict[str, bytes]) -> list[str]:
@@ -428,7 +436,7 @@ def publish(
     keys = {c.witness: c.witness_key for c in cosignatures(store)}
     keys.update(witness_keys or {})
     actas = state.acta_frame()
-    files = _data_files(store, state, actas, tree, cosigned_note(store, stored), keys)
+    files, counts = _data_files(store, state, actas, tree, cosigned_note(store, stored), keys)
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
     _write_images(images, _image_files(store, state, files), target, hashes, report)
     ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
@@ -440,6 +448,8 @@ def publish(
             state.adjudications,
             target,
             previous=_previous(old, disk, tree, state),
+            audits=state.audits,
+            counts=counts,
         )
         if website is not None
         else ()

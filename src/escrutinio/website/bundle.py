@@ -164,6 +164,11 @@ class Bundle:
         """Counting official actas as unit-level counts, per contest."""
         return counting_counts(self.definition, self.actas, self.official_source)
 
+    def set_counts(self, counts: Mapping[str, ContestCounts]) -> None:
+        """Use the official source's counts the publisher already took from ``actas``
+        (the same as :attr:`counts` computes) instead of computing them again."""
+        self.__dict__["counts"] = {cid: counts[cid] for cid in self.definition.contests}
+
     @cached_property
     def overall(self) -> dict[str, ContestResult]:
         """Whole-contest result (with race status) of every contest, definition order."""

@@ -13,6 +13,7 @@ import polars as pl
 
 from escrutinio.model.definition import Definition
 from escrutinio.publish.previous import Previous
+from escrutinio.tally import ContestCounts
 from escrutinio.website.build import SiteOptions, republished_files
 from escrutinio.website.bundle import Bundle
 
@@ -25,10 +26,16 @@ def publication_site(
     out: Path,
     previous: Previous | None = None,
     options: SiteOptions | None = None,
+    *,
+    audits: Sequence[tuple[int, Mapping[str, Any]]] | None = None,
+    counts: Mapping[str, ContestCounts] | None = None,
 ) -> Iterator[tuple[str, bytes | None]]:
     """Every site file of the publication being written to ``out`` (whose tiles are already
-    written: audit steps are read from its entry bundles); ``None`` for a page left as
-    ``previous`` wrote it."""
+    written: audit steps, unless given, are read from its entry bundles; ``counts``: the
+    official source's counts the publisher took from ``actas``); ``None`` for a page left
+    as ``previous`` wrote it."""
     bundle = Bundle.from_files(definition, files, actas, out)
-    bundle.set_log_leaves(adjudications)
+    bundle.set_log_leaves(adjudications, audits)
+    if counts is not None:
+        bundle.set_counts(counts)
     return republished_files(bundle, files, previous, options)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
@@ -85,6 +86,20 @@ class Reuse:
         """True when the page at ``path`` is not ``touched`` and still on disk as the
         previous publication listed it."""
         return not touched and self.previous is not None and self.previous.reusable(path)
+
+    def previous_bytes(self, root: Path | None, path: str, limit: int) -> bytes | None:
+        """The previous publication's file at ``path`` under ``root`` when it still holds
+        the bytes its manifest lists (same SHA-256, at most ``limit`` bytes); else None."""
+        previous = self.previous
+        if previous is None or root is None or not previous.reusable(path):
+            return None
+        file = root / path
+        if file.is_symlink() or not file.is_file() or file.stat().st_size > limit:
+            return None
+        data = file.read_bytes()
+        if hashlib.sha256(data).hexdigest() != previous.hashes.get(path):
+            return None
+        return data
 
 
 def reuse_for(

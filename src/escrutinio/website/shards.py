@@ -13,7 +13,6 @@ shard built from scratch: the shard is RFC 8785 canonical JSON of the same docum
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
@@ -76,16 +75,7 @@ def _entry(pages: ShardSite, u: int, versions: Versions) -> dict[str, Any]:
 def _previous_bytes(pages: ShardSite, path: str) -> bytes | None:
     """The previous publication's shard at ``path`` when it still holds the bytes its
     manifest lists (else None: the shard is built from scratch)."""
-    previous, root = pages.reuse.previous, pages.bundle.root
-    if previous is None or root is None or not previous.reusable(path):
-        return None
-    file = root / path
-    if file.is_symlink() or not file.is_file() or file.stat().st_size > MAX_SHARD_BYTES:
-        return None
-    data = file.read_bytes()
-    if hashlib.sha256(data).hexdigest() != previous.hashes.get(path):
-        return None
-    return data
+    return pages.reuse.previous_bytes(pages.bundle.root, path, MAX_SHARD_BYTES)
 
 
 def _table_key(unit: str) -> bytes:
@@ -102,7 +92,10 @@ def _spliced(old: bytes, units: list[str], new: Mapping[str, bytes]) -> bytes | 
     (UTF-16 code units); an entry is an object whose first key is ``contests``, and a
     ``"<id>":{"contests":`` run cannot occur inside a JSON string (its quotes would be
     escaped), so each entry spans from its key to the next table's key."""
-    order = sorted(units, key=lambda u: u.encode("utf-16-be"))
+    if all(u.isascii() for u in units):  # code point order is UTF-16 order
+        order = sorted(units)
+    else:
+        order = sorted(units, key=lambda u: u.encode("utf-16-be"))
     position = {u: i for i, u in enumerate(order)}
     if not old.endswith(b"}}") or len(position) != len(units):
         return None

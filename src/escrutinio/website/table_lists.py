@@ -1,5 +1,7 @@
 """The table lists of region pages: one row per polling table of a region in a contest
-(registered electors, voters, each candidate's votes), linked to its table page or shard."""
+(registered electors, voters, each candidate's votes), linked to its table page or shard.
+On a re-publication only the changed tables' rows are rendered, the others are taken from
+the previous page (`escrutinio.website.list_splice`)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,12 @@ from markupsafe import Markup
 from escrutinio.model.definition import IntArray
 from escrutinio.website.html import esc
 from escrutinio.website.i18n import Lang
+from escrutinio.website.list_splice import spliced_rows
 from escrutinio.website.paths import Place, slug
 from escrutinio.website.site_parts import SiteParts
+
+MAX_PAGE_BYTES = 256 * 1024 * 1024
+"""Largest previous region page read back for its table lists."""
 
 Links = Callable[[Place, list[int], str], list[str]]
 """``href`` of each unit index's table in a contest, from a page."""
@@ -28,6 +34,7 @@ class RegionTables:
         self.definition = site.definition
         self.bundle = site.bundle
         self.links = links
+        self._page: tuple[str, str | None] = ("", None)
 
     @cached_property
     def _unit_rows(self) -> dict[str, dict[int, int]]:
@@ -50,10 +57,11 @@ class RegionTables:
 
     @cached_property
     def _direct_units(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for u, r in enumerate(self.definition.units.region.tolist()):
-            out.setdefault(int(r), []).append(u)
-        return out
+        """Unit indexes directly in each region, definition order."""
+        region = self.definition.units.region
+        order = np.argsort(region, kind="stable")
+        bounds = np.flatnonzero(np.diff(region[order])) + 1
+        return {int(region[g[0]]): g.tolist() for g in np.split(order, bounds) if g.size}
 
     def region_list(self, lang: Lang, place: Place, r: int, cid: str) -> dict[str, Any] | None:
         """The tables of a region in one contest: those directly in it, or every table
@@ -71,8 +79,40 @@ class RegionTables:
             return None
         names = {c.id: c.name for c in d.contests[cid].candidates}
         columns = [names[c] for c in d.layout(cid).candidate_ids]
-        rows_html = Markup("".join(self._table_rows(lang, place, cid, units, len(columns))))
-        return {"key": slug(cid), "columns": columns, "rows_html": rows_html}
+        rows = self._reused_rows(lang, place, cid, units, len(columns))
+        if rows is None:
+            rows = "".join(self._table_rows(lang, place, cid, units, len(columns)))
+        return {"key": slug(cid), "columns": columns, "rows_html": Markup(rows)}
+
+    def _previous_page(self, path: str) -> str | None:
+        """The previous publication's page at ``path`` as text when it still holds the bytes
+        its manifest lists (the last one read is kept: a page has a list per race)."""
+        if self._page[0] != path:
+            data = self.site.reuse.previous_bytes(self.bundle.root, path, MAX_PAGE_BYTES)
+            try:
+                text = data.decode("utf-8") if data is not None else None
+            except UnicodeDecodeError:
+                text = None
+            self._page = (path, text)
+        return self._page[1]
+
+    def _reused_rows(
+        self, lang: Lang, place: Place, cid: str, units: list[int], columns: int
+    ) -> str | None:
+        """The list's rows with only the changed tables' rows rendered and the others taken
+        from the previous page (`escrutinio.website.list_splice`); None when the list has
+        to be rendered whole."""
+        reuse = self.site.reuse
+        if reuse.previous is None:
+            return None
+        fresh = [u for u in units if u in reuse.units]
+        if len(fresh) == len(units):
+            return None
+        page = self._previous_page(place.full)
+        if page is None:
+            return None
+        rows = self._table_rows(lang, place, cid, fresh, columns) if fresh else iter(())
+        return spliced_rows(page, slug(cid), len(units), rows)
 
     def _table_rows(
         self, lang: Lang, place: Place, cid: str, units: list[int], columns: int
