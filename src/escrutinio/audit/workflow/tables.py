@@ -4,6 +4,7 @@ discrepancies and the reconciliation of a contest whose tables are all hand coun
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import numpy as np
 from numpy.typing import NDArray
@@ -187,18 +188,18 @@ class ActaMethod:
         return []
 
 
-class EscalatingActaMethod(ActaMethod):
+class EscalatingActaMethod(ActaMethod, ABC):
     """A table-level method that measures each contest on its own and escalates round by
     round: a contest not confirmed asks for its own next round (``ContestStatus.next_size``).
     Subclasses give :meth:`contest_status` and :meth:`expected_count`."""
 
+    @abstractmethod
     def contest_status(self, state: AuditState, cid: str) -> ContestStatus:
         """Measured risk, discrepancies and escalation of one contest."""
-        raise NotImplementedError
 
+    @abstractmethod
     def expected_count(self, state: AuditState, rc: ReportedContest) -> float:
         """Tables the contest's audit needs if no discrepancy is found (∞: cannot stop)."""
-        raise NotImplementedError
 
     def first_round_sizes(self, state: AuditState, size: int | None) -> dict[str, int]:
         """The expected tables per contest (or ``size``), at most the contest's tables."""
