@@ -32,7 +32,7 @@ from _synthetic import write_synthetic
 from escrutinio import reads
 from escrutinio.io.acta_chunks import file_chunks
 from escrutinio.io.definition_files import load_definition
-from escrutinio.ledger.keys import generate_key
+from escrutinio.ledger.keys import generate_key, load_signer_key, write_signer_key
 from escrutinio.model.definition import Definition
 from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.site import publish
@@ -74,6 +74,14 @@ def _checks_only(store: Store, wave2: Path, definition: Definition, changed: int
     return 0
 
 
+def _copy_db(src: Path, dst: Path) -> None:
+    """Copy the SQLite store (with its WAL files, when present) from ``src`` to ``dst``."""
+    for name in ("e.db", "e.db-wal", "e.db-shm"):
+        (dst / name).unlink(missing_ok=True)
+        if (src / name).is_file():
+            shutil.copyfile(src / name, dst / name)
+
+
 def main() -> int:
     """Run the benchmark and print one line per phase; exit status 1 when the goal is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,6 +99,13 @@ def main() -> int:
         help="skip the last re-publish with --full-check's full check",
     )
     parser.add_argument(
+        "--snapshot",
+        type=Path,
+        default=None,
+        help="keep the store, key and publication after bulletin 1 in this folder (first run)"
+        " and start later runs from a copy of it (skips storing and publishing bulletin 1)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="print the re-publish's cProfile top 30 (cumulative) and top 25 (own time)",
@@ -103,10 +118,21 @@ def main() -> int:
     definition_path, actas = write_synthetic(work / "data", args.units)
     wave1, wave2 = _split(actas, args.changed)
     print(f"synthetic data ({args.units:,} tables): {time.perf_counter() - t0:.1f} s", flush=True)
+    snap = args.snapshot
+    restored = snap is not None and (snap / "done").is_file()
+    if restored:
+        assert snap is not None
+        _copy_db(snap, work)
+        shutil.copytree(snap / "pub", work / "pub")
+        print(f"restored store and publication of bulletin 1 from {snap}", flush=True)
     store = Store.open(str(work / "e.db"))
     definition = load_definition(definition_path)
-    store_definitions.load_definition(store, definition)
-    signer = generate_key("escrutinio.example/bench")
+    if restored:
+        assert snap is not None
+        signer = load_signer_key(snap / "bench.key")
+    else:
+        store_definitions.load_definition(store, definition)
+        signer = generate_key("escrutinio.example/bench")
 
     def timed(label: str, profile: bool = False, full_check: bool = False) -> float:
         prof = cProfile.Profile() if profile else None
@@ -128,16 +154,30 @@ def main() -> int:
         )
         return took
 
-    t0 = time.perf_counter()
-    store_intake.ingest_chunks(store, file_chunks(wave1, definition))
-    reads.record_bulletin(store)
-    if args.check_only:
-        return _checks_only(store, wave2, definition, args.changed)
-    print(
-        f"store {args.units - args.changed:,} actas + bulletin 1: {time.perf_counter() - t0:.1f} s",
-        flush=True,
-    )
-    timed("publish bulletin 1 (full check, whole site)")
+    if not restored:
+        t0 = time.perf_counter()
+        store_intake.ingest_chunks(store, file_chunks(wave1, definition))
+        reads.record_bulletin(store)
+        if args.check_only:
+            return _checks_only(store, wave2, definition, args.changed)
+        print(
+            f"store {args.units - args.changed:,} actas + bulletin 1: "
+            f"{time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
+        timed("publish bulletin 1 (full check, whole site)")
+        if snap is not None:
+            store.close()
+            shutil.rmtree(snap, ignore_errors=True)
+            snap.mkdir(parents=True)
+            _copy_db(work, snap)
+            shutil.copytree(work / "pub", snap / "pub")
+            write_signer_key(snap / "bench.key", signer)
+            (snap / "done").write_text(f"{args.units} units\n")
+            store = Store.open(str(work / "e.db"))
+            print(f"snapshot of bulletin 1 kept in {snap}", flush=True)
+    elif args.check_only:
+        raise SystemExit("--check-only needs a run without a restored snapshot")
     t0 = time.perf_counter()
     store_intake.ingest_chunks(store, file_chunks(wave2, definition))
     reads.record_bulletin(store)
