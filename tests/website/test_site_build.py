@@ -179,6 +179,31 @@ def test_above_the_threshold_tables_go_to_shards(pub: Pub) -> None:
     assert "table/index.html#A1/u1/gov-A" in html
 
 
+def test_long_table_lists_move_to_list_pages_and_shards_to_parts(pub: Pub) -> None:
+    bundle = Bundle.load(pub.out)
+    files = build_site(bundle, SiteOptions(table_page_limit=3, region_page_limit=2, list_rows=1))
+    region = files["en/region/A.html"].decode("utf-8")  # u1–u4 listed: four list pages
+    assert "tables-h-" not in region and 'href="../region/A/tables/2.html"' in region
+    assert "Polling tables in this region: 4 tables on 4 pages" in _text(region)
+    first = files["en/region/A/tables/1.html"].decode("utf-8")
+    assert 'rel="next" href="../../../region/A/tables/2.html"' in first
+    assert "u1" in _text(first) and "u2" not in _text(first)
+    third = _text(files["region/A/tables/3.html"].decode("utf-8"))
+    assert "u3" in third and "u4" not in third and "página 3 de 4" in third
+    html = files["en/region/A/tables/3.html"].decode("utf-8")
+    assert "../../../table/index.html#A2/1/u3/gov-A" in html
+    part = json.loads(files["table/data/A2/1.json"])
+    assert part["part"] == 1 and list(part["tables"]) == ["u3"]
+    shards = [p for p in files if p.startswith("table/data/")]
+    assert len(shards) == 6 and all(re.fullmatch(r"table/data/\w+/\d\.json", p) for p in shards)
+    for path, data in files.items():  # every link of a list or region page resolves
+        if path.endswith(".html") and "/region/" in f"/{path}":
+            for href in re.findall(r'href="([^"#]+)', data.decode("utf-8")):
+                if "assets/" not in href:
+                    target = (Path("/x") / path).parent / href
+                    assert str(target.resolve())[3:] in files, (path, href)
+
+
 def test_region_levels_above_the_page_limit_are_not_paged(pub: Pub) -> None:
     files = build_site(Bundle.load(pub.out), SiteOptions(region_page_limit=2))
     assert "region/A.html" in files and "region/A1.html" not in files

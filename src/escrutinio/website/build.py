@@ -33,6 +33,7 @@ from escrutinio.website import views
 from escrutinio.website.bundle import OPTIONAL_FILES, Bundle
 from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
 from escrutinio.website.images import IMAGES_CSV, QR_CHECKS_CSV
+from escrutinio.website.list_pages import list_links_html, list_page_files
 from escrutinio.website.paths import Place, race_path, region_path, slug
 from escrutinio.website.region_page import region_main
 from escrutinio.website.reports import Report
@@ -52,6 +53,9 @@ TABLE_PAGE_LIMIT = 100_000
 """Most (unit, contest) slots that get one static page each; above it, sharded JSON."""
 REGION_PAGE_LIMIT = 100_000
 """Most region pages: levels are paged from the broadest while their total stays under it."""
+LIST_ROWS = 250
+"""Most tables a region page lists itself (more go to list pages of this many,
+`escrutinio.website.list_pages`), and most tables of one shard file."""
 ASSETS = ("style.css", "verify.js", "live.js", "table.js")
 ARCHIVE_FILES = (ARCHIVE, ARCHIVE_SHA256)
 """Written by ``publish --archive`` (`escrutinio.publish.archive`), outside the manifest."""
@@ -68,6 +72,7 @@ class SiteOptions:
     language: str = DEFAULT_LANGUAGE
     table_page_limit: int = TABLE_PAGE_LIMIT
     region_page_limit: int = REGION_PAGE_LIMIT
+    list_rows: int = LIST_ROWS
     reports: tuple[Report, ...] = ()
     """Report folders to include under ``reports/`` and link from the data page."""
     archive: bool = False
@@ -108,9 +113,8 @@ class Site:
         self.langs = [Lang(root), Lang(root).other]
         self.prefix = {root: "", Lang(root).other.code: f"{Lang(root).other.code}/"}
         self.strings = {code: strings(code) for code in LANGUAGES}
-        self.stamp = build_stamp(
-            root, self.options.table_page_limit, self.options.region_page_limit
-        )
+        o = self.options
+        self.stamp = build_stamp(root, o.table_page_limit, o.region_page_limit, o.list_rows)
 
     # ---- shared state --------------------------------------------------------------------
 
@@ -215,6 +219,8 @@ class Site:
                     path = pre + region_path(self.definition.regions.ids[r])
                     keep = self.reuse.keep(path, r in self.reuse.regions)
                     yield path, None if keep else self.region(lang, r)
+                    if parts := self.tables.parts(r):
+                        yield from list_page_files(self, lang, r, parts)
             yield pre + "bulletins/index.html", self.bulletin_list(lang)
             for i, row in enumerate(self.bundle.bulletin_rows):
                 yield pre + f"bulletins/{row.number}.html", self.bulletin(lang, i)
@@ -422,7 +428,7 @@ class Site:
         for a in self.ancestors(r)[:-1]:
             crumbs.append((d.regions.names[a], place.u(region_path(d.regions.ids[a]))))
         crumbs.append((d.regions.names[r], None))
-        blocks = []
+        blocks, parts = [], self.tables.parts(r)
         for cid in self.bundle.contests_in_region(rid):
             res = self.bundle.region_result(cid, rid)
             if res is None:
@@ -433,7 +439,9 @@ class Site:
                     "name": d.contests[cid].name,
                     "result": views.result_view(d, lang, self.region_doc(cid, rid, res)),
                     "children": self.child_rows(lang, cid, r),
-                    "tables": self.tables.region_list(lang, place, r, cid),
+                    "tables": None
+                    if parts
+                    else self.tables.region_list(lang, place, self.tables.listed(r), cid),
                 }
             )
         level = d.region_levels[int(d.regions.level[r])]
@@ -443,7 +451,14 @@ class Site:
             path,
             "region",
             region=(region := {"name": d.regions.names[r], "level": level}),
-            main=region_main(self.strings[lang.code], place, region, crumbs, blocks),
+            main=region_main(
+                self.strings[lang.code],
+                place,
+                region,
+                crumbs,
+                blocks,
+                list_links_html(self, lang, place, r, parts) if parts else "",
+            ),
         )
 
     def bulletin_list(self, lang: Lang) -> bytes:

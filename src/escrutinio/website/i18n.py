@@ -243,13 +243,28 @@ STRINGS: dict[str, dict[str, str]] = {
     "table_nojs": {
         "es": "Esta publicación es grande: los datos de cada mesa están en archivos JSON "
         "por región y esta página los muestra con JavaScript. Sin JavaScript, las cifras "
-        "de cada mesa están en la página de su región y en actas.csv.",
+        "de cada mesa están en la página de su región o en las páginas de mesas que "
+        "enlaza, y en actas.csv.",
         "en": "This publication is large: each polling table's data is in JSON files by "
         "region and this page shows them with JavaScript. Without JavaScript, each table's "
-        "numbers are on its region's page and in actas.csv.",
+        "numbers are on its region's page or on the table list pages it links, and in "
+        "actas.csv.",
     },
     "uncounted": {"es": "sin contar", "en": "not counted"},
     "tables_here": {"es": "Mesas de esta región", "en": "Polling tables in this region"},
+    "list_pages": {
+        "es": "Mesas de esta región: {n} mesas en {pages} páginas",
+        "en": "Polling tables in this region: {n} tables on {pages} pages",
+    },
+    "list_pages_note": {
+        "es": "Cada página lista las cifras de sus mesas en cada contienda.",
+        "en": "Each page lists its tables' numbers in every race.",
+    },
+    "list_range": {"es": "Mesas {first} a {last}", "en": "Tables {first} to {last}"},
+    "list_page_of": {"es": "página {k} de {n}", "en": "page {k} of {n}"},
+    "list_pager": {"es": "Páginas de mesas", "en": "Table list pages"},
+    "previous_page": {"es": "Página anterior", "en": "Previous page"},
+    "next_page": {"es": "Página siguiente", "en": "Next page"},
     "election_day": {"es": "Día de la elección", "en": "Election day"},
     "figures_note": {
         "es": "Todas las cifras salen del registro publicado y pueden verificarse.",

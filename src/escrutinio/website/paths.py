@@ -2,7 +2,8 @@
 
 Every link is relative, so a mirror under any path works. The definition's language lives at
 the publication root, the other under its code (``en/`` for a Spanish definition). Pages:
-``index.html``, ``race/<contest>.html``, ``region/<region>.html``,
+``index.html``, ``race/<contest>.html``, ``region/<region>.html`` (and its table list pages
+``region/<region>/tables/<k>.html`` above the list limit),
 ``table/<unit>/<contest>.html`` (or ``table/index.html`` above the scale threshold),
 ``bulletins/index.html``, ``bulletins/<n>.html``, ``audits/index.html``, ``data.html``.
 Identifiers may hold ``/`` and ``:``; :func:`slug` turns each into one safe path segment.
@@ -38,6 +39,11 @@ def race_path(contest_id: str) -> str:
 def region_path(region_id: str) -> str:
     """Path of a region page, relative to a language root."""
     return f"region/{slug(region_id)}.html"
+
+
+def list_page_path(region_id: str, k: int) -> str:
+    """Path of a region's ``k``-th table list page (from 1), relative to a language root."""
+    return f"region/{slug(region_id)}/tables/{k}.html"
 
 
 def table_path(unit_id: str, contest_id: str) -> str:

@@ -113,10 +113,11 @@ def region_main(
     region: Mapping[str, str],
     crumbs: Sequence[tuple[str, str | None]],
     blocks: Sequence[Mapping[str, Any]],
+    tail: str = "",
 ) -> Markup:
     """The ``main`` element's content of a region page: breadcrumbs, the region's name and
-    level, and one section per race (``blocks``: slug, name, result view, drill-down,
-    tables)."""
+    level, one section per race (``blocks``: slug, name, result view, drill-down, tables)
+    and ``tail`` (the links to its table list pages, when it has them)."""
     name = _e(region["name"])
     out = [
         crumbs_html(T, crumbs),
@@ -131,4 +132,5 @@ def region_main(
         out.append(result_html(T, f"{block['name']} · {region['name']}", block["result"]))
         out.append(children_html(T, block["children"], block["tables"]))
         out.append("</section>\n")
+    out.append(tail)
     return Markup("".join(out))

@@ -55,7 +55,9 @@ def generator_digest() -> str:
     return digest.hexdigest()
 
 
-def build_stamp(language: str, table_page_limit: int, region_page_limit: int) -> bytes:
+def build_stamp(
+    language: str, table_page_limit: int, region_page_limit: int, list_rows: int
+) -> bytes:
     """The bytes of ``site-build.json``: the generator's digest and the options that shape
     region and table pages."""
     return canonical_json_fast(
@@ -65,6 +67,7 @@ def build_stamp(language: str, table_page_limit: int, region_page_limit: int) ->
             "language": language,
             "table_page_limit": table_page_limit,
             "region_page_limit": region_page_limit,
+            "list_rows": list_rows,
         }
     )
 

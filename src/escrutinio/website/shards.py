@@ -1,6 +1,8 @@
 """Table data above the static-page threshold: ``table/data/<region>.json``, one shard per
 region of the shard level, holding every stored version and adjudication of each of its
-tables (rendered in the browser by ``assets/table.js``).
+tables (rendered in the browser by ``assets/table.js``); a region with more than
+``list_rows`` tables is cut in parts of ``list_rows`` tables (definition order),
+``table/data/<region>/<k>.json``, whose documents also carry ``"part": k``.
 
 On a re-publication (`escrutinio.website.reuse`) a shard none of whose tables changed is
 left as it is; a shard with changed tables is, when the previous publication's file is
@@ -142,22 +144,30 @@ def _changed_versions(pages: ShardSite) -> Versions:
     return lambda unit, cid: list(found.get((unit, cid), []))
 
 
-def shard_files(pages: ShardSite, unit_shard: IntArray) -> Iterator[tuple[str, bytes | None]]:
+def shard_path(region_id: str, part: int) -> str:
+    """Path of a shard (``part`` 0) or of a shard's ``part``-th part."""
+    name = slug(region_id)
+    return f"table/data/{name}/{part}.json" if part else f"table/data/{name}.json"
+
+
+def shard_files(
+    pages: ShardSite, unit_shard: IntArray, unit_part: IntArray
+) -> Iterator[tuple[str, bytes | None]]:
     """Every shard's (path, bytes), ``None`` for one left as the previous publication
     wrote it."""
     d = pages.definition
-    by_shard: dict[int, list[int]] = {}
-    for u, s in enumerate(unit_shard.tolist()):
-        by_shard.setdefault(int(s), []).append(u)
+    by_shard: dict[tuple[int, int], list[int]] = {}
+    for u, key in enumerate(zip(unit_shard.tolist(), unit_part.tolist(), strict=True)):
+        by_shard.setdefault(key, []).append(u)
     contests = {
         cid: {"name": c.name, "options": [[f["id"], f["label"]] for f in pages.fields(cid)]}
         for cid, c in d.contests.items()
     }
     reuse = pages.reuse
     changed_versions: Versions | None = None
-    for shard, units in sorted(by_shard.items()):
-        path = f"table/data/{slug(d.regions.ids[shard])}.json"
-        changed = [u for u in units if u in reuse.units]
+    for (shard, part), units in sorted(by_shard.items()):
+        path = shard_path(d.regions.ids[shard], part)
+        changed = [u for u in units if u in reuse.units] if reuse.units else []
         if reuse.keep(path, bool(changed)):
             yield path, None
             continue
@@ -181,11 +191,13 @@ def shard_files(pages: ShardSite, unit_shard: IntArray) -> Iterator[tuple[str, b
                 continue
         tables = {d.units.ids[u]: _entry(pages, u, pages.bundle.versions) for u in units}
         used = {cid for t in tables.values() for cid in t["contests"]}
-        doc = {
+        doc: dict[str, Any] = {
             "format": SHARD_FORMAT,
             "region": d.regions.ids[shard],
             "official_source": pages.bundle.official_source,
             "contests": {cid: contests[cid] for cid in d.contests if cid in used},
             "tables": tables,
         }
+        if part:
+            doc["part"] = part
         yield path, canonical_json_fast(doc)

@@ -47,9 +47,14 @@ class SiteParts(Protocol):
 
 
 class TableOptions(Protocol):
-    """The scale threshold the table pages follow."""
+    """The scale thresholds the table pages and lists follow."""
 
     @property
     def table_page_limit(self) -> int:
         """Most (unit, contest) slots with a static page each."""
+        ...
+
+    @property
+    def list_rows(self) -> int:
+        """Most tables a region page lists itself, tables of a list page and of a shard."""
         ...

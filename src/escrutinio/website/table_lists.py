@@ -63,16 +63,37 @@ class RegionTables:
         bounds = np.flatnonzero(np.diff(region[order])) + 1
         return {int(region[g[0]]): g.tolist() for g in np.split(order, bounds) if g.size}
 
-    def region_list(self, lang: Lang, place: Place, r: int, cid: str) -> dict[str, Any] | None:
-        """The tables of a region in one contest: those directly in it, or every table
-        inside it when it is at the deepest paged level. None when there are none."""
+    def listed(self, r: int) -> list[int]:
+        """The units a region's table lists show (every contest): those directly in it, or
+        every unit inside it when it is at the deepest paged level; definition order."""
         d = self.definition
-        deepest = int(d.regions.level[r]) == self.site.paged_levels - 1
-        units = (
-            self.bundle.units_in_region(d.regions.ids[r])
-            if deepest
-            else (self._direct_units.get(r, []))
-        )
+        if int(d.regions.level[r]) == self.site.paged_levels - 1:
+            return self.bundle.units_in_region(d.regions.ids[r])
+        return self._direct_units.get(r, [])
+
+    def parts(self, r: int) -> list[list[int]] | None:
+        """The units of each table list page of a region (`escrutinio.website.list_pages`):
+        ``list_rows`` units a page, in definition order; None when the region lists at most
+        ``list_rows`` units, on its own page."""
+        if r not in self._parts:
+            units, rows = self.listed(r), self.site.options.list_rows
+            self._parts[r] = (
+                [units[i : i + rows] for i in range(0, len(units), rows)]
+                if len(units) > rows
+                else None
+            )
+        return self._parts[r]
+
+    @cached_property
+    def _parts(self) -> dict[int, list[list[int]] | None]:
+        return {}
+
+    def region_list(
+        self, lang: Lang, place: Place, units: list[int], cid: str
+    ) -> dict[str, Any] | None:
+        """The rows of ``units`` (a region's listed units or one of its list pages' share)
+        that vote in one contest, for the page at ``place``. None when there are none."""
+        d = self.definition
         mask = d.eligible_mask(cid)
         units = [u for u in units if mask[u]]
         if not units:

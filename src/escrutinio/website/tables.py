@@ -2,12 +2,16 @@
 (`escrutinio.website.table_page`), or sharded JSON above the scale threshold
 (`escrutinio.website.shards`), the table lists of region pages
 (`escrutinio.website.table_lists`), and the links to a table from any page.
+
+A shard is a region of the shard level; one with more than ``list_rows`` tables is cut in
+parts of ``list_rows`` tables (definition order), ``table/data/<region>/<k>.json``, so a
+changed table rewrites a small file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +29,12 @@ from escrutinio.website.table_page import TablePage
 
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
 """Text that ``urllib.parse.quote(text, safe="")`` leaves as it is."""
+
+
+def _quote(text: str) -> str:
+    return quote(text, safe="")
+
+
 MAX_SHARDS = 20_000
 """Most shard files: shards are regions of the deepest level with at most this many."""
 
@@ -68,6 +78,29 @@ class TablePages:
         at = d.unit_regions_at(d.region_levels[self.shard_level]).astype(np.int64)
         return np.where(at >= 0, at, d.units.region).astype(np.int64)
 
+    @cached_property
+    def unit_part(self) -> IntArray:
+        """Part (from 1) of its shard that holds every unit; 0 when the shard has at most
+        ``list_rows`` tables and is one file."""
+        shard = self.unit_shard
+        out = np.zeros(len(shard), dtype=np.int64)
+        if not len(shard):
+            return out
+        order = np.argsort(shard, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(shard[order]) != 0])
+        sizes = np.diff(np.r_[starts, len(order)])
+        position = np.arange(len(order)) - np.repeat(starts, sizes)
+        rows = self.site.options.list_rows
+        out[order] = np.where(np.repeat(sizes > rows, sizes), position // rows + 1, 0)
+        return out
+
+    def shard_key(self, u: int, q: Callable[[str], str]) -> str:
+        """The shard part of a table's fragment: its shard region (through ``q``) and, when
+        the shard is cut in parts, ``/<k>``."""
+        region = q(self.definition.regions.ids[int(self.unit_shard[u])])
+        part = int(self.unit_part[u])
+        return f"{region}/{part}" if part else region
+
     def href(self, place: Place, unit: str, contest: str) -> str | None:
         """Link from ``place`` to the table page of (unit, contest), None for unknown units."""
         u = self.definition.units.index.get(unit)
@@ -75,9 +108,8 @@ class TablePages:
             return None
         if not self.sharded:
             return place.u(table_path(unit, contest))
-        shard = self.definition.regions.ids[int(self.unit_shard[u])]
-        frag = "/".join(quote(x, safe="") for x in (shard, unit, contest))
-        return place.u(f"table/index.html#{frag}")
+        quoted = "/".join(quote(x, safe="") for x in (unit, contest))
+        return place.u(f"table/index.html#{self.shard_key(u, _quote)}/{quoted}")
 
     # ---- static pages --------------------------------------------------------------------
 
@@ -108,9 +140,19 @@ class TablePages:
 
     # ---- region lists --------------------------------------------------------------------
 
-    def region_list(self, lang: Lang, place: Place, r: int, cid: str) -> dict[str, Any] | None:
-        """The tables of a region in one contest (`escrutinio.website.table_lists`)."""
-        return self.lists.region_list(lang, place, r, cid)
+    def region_list(
+        self, lang: Lang, place: Place, units: list[int], cid: str
+    ) -> dict[str, Any] | None:
+        """The rows of ``units`` in one contest (`escrutinio.website.table_lists`)."""
+        return self.lists.region_list(lang, place, units, cid)
+
+    def parts(self, r: int) -> list[list[int]] | None:
+        """The units of each table list page of a region; None when its page lists them."""
+        return self.lists.parts(r)
+
+    def listed(self, r: int) -> list[int]:
+        """The units a region's table lists show."""
+        return self.lists.listed(r)
 
     def _links(self, place: Place, units: list[int], contest: str) -> list[str]:
         """`href` of each unit index's table in ``contest`` (quoting skipped for plain ids)."""
@@ -121,13 +163,14 @@ class TablePages:
         def q(text: str) -> str:
             return text if _UNQUOTED.fullmatch(text) else quote(text, safe="")
 
+        shard, part = self.unit_shard[units].tolist(), self.unit_part[units].tolist()
         regions = self.definition.regions.ids
-        shards = {s: q(regions[s]) for s in set(self.unit_shard[units].tolist())}
         base = place.u("table/index.html#")
+        heads = {s: f"{base}{q(regions[s])}/" for s in set(shard)}
         tail = "/" + q(contest)
         return [
-            f"{base}{shards[s]}/{q(ids[u])}{tail}"
-            for u, s in zip(units, self.unit_shard[units].tolist(), strict=True)
+            f"{heads[s]}{k}/{q(ids[u])}{tail}" if k else f"{heads[s]}{q(ids[u])}{tail}"
+            for u, s, k in zip(units, shard, part, strict=True)
         ]
 
     # ---- shards --------------------------------------------------------------------------
@@ -137,7 +180,7 @@ class TablePages:
         for a shard with no changed table that the site's ``reuse`` leaves as it is."""
         if not self.sharded:
             return iter(())
-        return shard_files(self, self.unit_shard)
+        return shard_files(self, self.unit_shard, self.unit_part)
 
 
 I18N_KEYS = (

@@ -1,5 +1,6 @@
 // escrutinio: the polling-table page above the scale threshold. Reads
-// table/index.html#<shard>/<unit>/<contest>, fetches data/<shard>.json (relative to this
+// table/index.html#<shard>/<unit>/<contest> (or #<shard>/<k>/<unit>/<contest> for the k-th
+// part of a shard), fetches data/<shard>.json (or data/<shard>/<k>.json, relative to this
 // page) and renders the acta, its versions and the verify section of the site contract.
 // Every value goes in through textContent; nothing from the data becomes markup.
 (function () {
@@ -33,6 +34,11 @@
   }
   function show() {
     var parts = location.hash.replace(/^#/, "").split("/").map(decodeURIComponent);
+    var part = "";
+    if (parts.length === 4 && /^[1-9][0-9]*$/.test(parts[1])) {
+      part = "/" + parts[1];  // a shard cut in parts: data/<shard>/<k>.json
+      parts.splice(1, 1);
+    }
     if (parts.length !== 3) return;
     var shard = parts[0], unit = parts[1], contest = parts[2];
     var name = shard.replace(/[^A-Za-z0-9._+-]/g, function (ch) {
@@ -40,7 +46,7 @@
         return "~" + b.toString(16).toUpperCase().padStart(2, "0");
       }).join("");
     });
-    fetch("data/" + name + ".json").then(function (r) {
+    fetch("data/" + name + part + ".json").then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
     }).then(function (doc) {
