@@ -139,3 +139,43 @@ def test_sharded_table_page_renders_the_acta(page: Page, tmp_path: Path, screens
         assert results.violations_count == 0, results.generate_report()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(screenshots / "site-table-sharded-360.png"), full_page=True)
+
+
+def test_list_pages_lead_to_every_table(
+    browser: Browser, page: Page, tmp_path: Path, screenshots: Path
+) -> None:
+    vl = venezuela_like(tmp_path)
+    try:  # states paged only: Bolívar lists three tables, one a list page; shards in parts
+        options = SiteOptions(table_page_limit=1, region_page_limit=23, list_rows=1)
+        files = build_site(Bundle.load(vl.out), options)
+    finally:
+        vl.store.close()
+    site_dir = tmp_path / "listed"
+    for rel, data in files.items():
+        (site_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / rel).write_bytes(data)
+    with serve_folder(site_dir) as url:
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.goto(f"{url}/region/VE07.html")
+        for where in ("region", "list"):
+            results = Axe().run(page)
+            assert results.violations_count == 0, (where, results.generate_report())
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360, where
+            page.screenshot(path=str(screenshots / f"site-{where}-listed-360.png"), full_page=True)
+            if where == "region":
+                page.click("ol.list-pages >> text=Mesas VE0701.1 a VE0701.1")
+                assert page.url.endswith("/region/VE07/tables/1.html")
+        page.click("nav.pager >> text=Página siguiente")
+        assert page.url.endswith("/region/VE07/tables/2.html")
+        page.click("tbody th >> text=VE0701.2")
+        assert "/table/index.html#VE0701/2/VE0701.2/gov-VE07" in page.url
+        page.wait_for_selector("#table-view section.verify")
+        assert "95" in page.inner_text("#table-view")
+        context = browser.new_context(java_script_enabled=False)
+        try:  # without JavaScript the list page has the numbers
+            nojs = context.new_page()
+            nojs.goto(f"{url}/en/region/VE07/tables/2.html")
+            row = nojs.inner_text("tbody tr:has-text('VE0701.2')")
+            assert "55" in row and "95" in row
+        finally:
+            context.close()
