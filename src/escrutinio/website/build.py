@@ -7,8 +7,9 @@ bytes changed. Scale: up to ``TABLE_PAGE_LIMIT`` (unit, contest) slots every pol
 gets a static page; above it, table data goes to sharded JSON (``table/data/<region>.json``,
 one per region at the deepest level with at most ``MAX_SHARDS`` regions) rendered by one page
 (``table/index.html``), and each region page lists its tables' numbers for readers without
-JavaScript. Region pages exist for the broadest levels whose regions add up to at most
-``REGION_PAGE_LIMIT``.
+JavaScript (above ``LIST_ROWS`` tables, on list pages it links,
+`escrutinio.website.list_pages`). Region pages exist for the broadest levels whose regions
+add up to at most ``REGION_PAGE_LIMIT``.
 """
 
 from __future__ import annotations

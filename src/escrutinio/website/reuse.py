@@ -1,8 +1,8 @@
 """Which pages of the previous publication a re-publication leaves as they are.
 
 A region page depends only on the definition, the site's code and options, and the acta
-versions (with adjudications) of the units inside the region; a table page or table-data
-shard only on those of its own units (and, for table pages, their images and QR checks).
+versions (with adjudications) of the units inside the region; a table list page, table page
+or table-data shard (part) only on those of its own units (and, for table pages, their images and QR checks).
 So after new log entries only the regions, tables and shards of the changed (unit,
 contest) slots (`escrutinio.publish.previous`) are rendered again; every other such page
 is left on disk and keeps its hash in the manifest. The previous publication's pages count

@@ -19,6 +19,8 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
+import numpy as np
+
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition, IntArray
 from escrutinio.reads.documents import ActaVersionDoc
@@ -156,21 +158,27 @@ def shard_files(
     """Every shard's (path, bytes), ``None`` for one left as the previous publication
     wrote it."""
     d = pages.definition
-    by_shard: dict[tuple[int, int], list[int]] = {}
-    for u, key in enumerate(zip(unit_shard.tolist(), unit_part.tolist(), strict=True)):
-        by_shard.setdefault(key, []).append(u)
+    keys = unit_shard * (int(unit_part.max(initial=0)) + 1) + unit_part
+    order = np.argsort(keys, kind="stable")
+    bounds = np.flatnonzero(np.diff(keys[order])) + 1
+    reuse = pages.reuse
+    touched = np.zeros(len(keys), dtype=bool)
+    touched[sorted(reuse.units)] = True
+    by_shard = {
+        (int(unit_shard[g[0]]), int(unit_part[g[0]])): g for g in np.split(order, bounds) if g.size
+    }
     contests = {
         cid: {"name": c.name, "options": [[f["id"], f["label"]] for f in pages.fields(cid)]}
         for cid, c in d.contests.items()
     }
-    reuse = pages.reuse
     changed_versions: Versions | None = None
-    for (shard, part), units in sorted(by_shard.items()):
+    for (shard, part), group in sorted(by_shard.items()):
         path = shard_path(d.regions.ids[shard], part)
-        changed = [u for u in units if u in reuse.units] if reuse.units else []
+        changed = group[touched[group]].tolist()
         if reuse.keep(path, bool(changed)):
             yield path, None
             continue
+        units = group.tolist()
         before = _previous_bytes(pages, path) if changed else None
         if before is not None:
             if changed_versions is None:

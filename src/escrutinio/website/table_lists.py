@@ -37,11 +37,14 @@ class RegionTables:
         self._page: tuple[str, str | None] = ("", None)
 
     @cached_property
-    def _unit_rows(self) -> dict[str, dict[int, int]]:
-        return {
-            cid: {int(u): i for i, u in enumerate(c.units.tolist())}
-            for cid, c in self.bundle.counts.items()
-        }
+    def _unit_rows(self) -> dict[str, IntArray]:
+        """Per contest, the counts row of every unit index (-1: not counted)."""
+        out: dict[str, IntArray] = {}
+        for cid, c in self.bundle.counts.items():
+            rows = np.full(len(self.definition.units.ids), -1, dtype=np.int64)
+            rows[c.units] = np.arange(len(c.units), dtype=np.int64)
+            out[cid] = rows
+        return out
 
     @cached_property
     def _candidate_matrix(self) -> dict[str, IntArray]:
@@ -142,8 +145,9 @@ class RegionTables:
         call per row (the bytes the former Jinja loop gave: values escaped, numbers in the
         page's locale); each distinct number is formatted once."""
         d = self.definition
-        rows_of = self._unit_rows[cid]
-        rows = [rows_of.get(u) for u in units]
+        rows_of = self._unit_rows.get(cid)
+        found = rows_of[units].tolist() if rows_of is not None else [-1] * len(units)
+        rows = [r if r >= 0 else None for r in found]
         counted = [r for r in rows if r is not None]
         voters = self.bundle.counts[cid].counts[counted, -1]
         matrix = self._candidate_matrix[cid][counted]
