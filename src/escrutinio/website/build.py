@@ -14,8 +14,7 @@ add up to at most ``REGION_PAGE_LIMIT``.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -24,7 +23,6 @@ from typing import Any
 import jinja2
 import numpy as np
 
-from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.model.fields import FIELDS
 from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256
@@ -34,6 +32,7 @@ from escrutinio.website import views
 from escrutinio.website.bundle import OPTIONAL_FILES, Bundle
 from escrutinio.website.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, strings
 from escrutinio.website.images import IMAGES_CSV, QR_CHECKS_CSV
+from escrutinio.website.latest import audit_views, latest_json
 from escrutinio.website.list_pages import list_links_html, list_page_files
 from escrutinio.website.paths import Place, race_path, region_path, slug
 from escrutinio.website.region_page import region_main
@@ -537,7 +536,7 @@ class Site:
             "audits/index.html",
             "audits",
             adjudications=adjudications,
-            audits=audit_views(self, lang, place),
+            audits=audit_views(self.bundle, self.tables.href, place),
             names={cid: c.name for cid, c in self.definition.contests.items()},
         )
 
@@ -579,30 +578,6 @@ class Site:
         )
 
 
-def audit_views(site: Site, lang: Lang, place: Place) -> list[dict[str, Any]]:
-    """Each audit of the log: its definition, rounds (drawn tables linked), conclusions."""
-    audits: dict[str, dict[str, Any]] = {}
-    for index, leaf in site.bundle.audit_leaves():
-        name = str(leaf.get("audit", ""))
-        a = audits.setdefault(
-            name, {"name": name, "create": None, "rounds": {}, "conclusions": [], "records": 0}
-        )
-        step = leaf.get("step")
-        if step == "create":
-            a["create"] = {**leaf, "log_index": index}
-        elif step == "draw":
-            rnd = a["rounds"].setdefault(int(leaf.get("round", 0)), {})
-            for contest, units in (leaf.get("draws") or {}).items():
-                rnd.setdefault(str(contest), []).extend(
-                    (str(unit), site.tables.href(place, unit, contest)) for unit in units
-                )
-        elif step == "record":
-            a["records"] += 1
-        elif step == "conclusion":
-            a["conclusions"].append({**leaf, "log_index": index})
-    return list(audits.values())
-
-
 def assets(sharded: bool) -> Iterator[tuple[str, bytes]]:
     """The site's CSS and scripts (``table.js`` only when table data is sharded)."""
     static = resources.files("escrutinio.website").joinpath("static")
@@ -612,34 +587,6 @@ def assets(sharded: bool) -> Iterator[tuple[str, bytes]]:
         item = static.joinpath(name)
         if item.is_file():
             yield f"assets/{name}", item.read_bytes()
-
-
-def races_changed(bulletins: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Contests whose result differs between the last two bulletins (all of them when there
-    is only one bulletin, none when there is none)."""
-    if not bulletins:
-        return []
-    last = {d["contest_id"]: d for d in bulletins[-1]["contests"]}
-    if len(bulletins) == 1:
-        return list(last)
-    prev = {d["contest_id"]: d for d in bulletins[-2]["contests"]}
-    return [cid for cid, d in last.items() if prev.get(cid) != d]
-
-
-def latest_json(bundle: Bundle) -> bytes:
-    """``latest.json``: the latest bulletin, the checkpoint and the races that changed."""
-    rows = bundle.bulletin_rows
-    cp = bundle.checkpoint
-    doc = {
-        "format": "escrutinio-latest/1",
-        "bulletin": rows[-1].number if rows else None,
-        "time": rows[-1].created_at if rows else None,
-        "tree_size": cp.size,
-        "root": cp.root_b64,
-        "checkpoint_sha256": hashlib.sha256(cp.text.encode("utf-8")).hexdigest(),
-        "races_changed": races_changed(bundle.bulletins),
-    }
-    return canonical_json_fast(doc)
 
 
 def site_files(bundle: Bundle, options: SiteOptions | None = None) -> Iterator[tuple[str, bytes]]:

@@ -11,7 +11,7 @@ region's whole list (`escrutinio.website.reuse`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
@@ -19,9 +19,26 @@ from escrutinio.website.html import html as _e
 from escrutinio.website.i18n import Lang
 from escrutinio.website.paths import Place, list_page_path, race_path, region_path
 from escrutinio.website.region_page import children_html, crumbs_html
+from escrutinio.website.site_parts import SiteParts
 
-if TYPE_CHECKING:
-    from escrutinio.website.build import Site
+
+class Lists(Protocol):
+    """What the list pages use of the table pages (`escrutinio.website.tables.TablePages`)."""
+
+    def region_list(
+        self, lang: Lang, place: Place, units: list[int], cid: str
+    ) -> dict[str, Any] | None:
+        """The rows of ``units`` in one contest for the page at ``place``."""
+        ...
+
+
+class Site(SiteParts, Protocol):
+    """What the list pages use of the site being built (`escrutinio.website.build.Site`)."""
+
+    @property
+    def tables(self) -> Lists:
+        """The table pages and lists."""
+        ...
 
 
 def list_links_html(site: Site, lang: Lang, place: Place, r: int, parts: list[list[int]]) -> str:

@@ -2,14 +2,15 @@
 
 A region page depends only on the definition, the site's code and options, and the acta
 versions (with adjudications) of the units inside the region; a table list page, table page
-or table-data shard (part) only on those of its own units (and, for table pages, their images and QR checks).
-So after new log entries only the regions, tables and shards of the changed (unit,
-contest) slots (`escrutinio.publish.previous`) are rendered again; every other such page
-is left on disk and keeps its hash in the manifest. The previous publication's pages count
-only when it was built by the same code with the same options: ``site-build.json`` (listed
-in the manifest like every page) holds a digest of the installed package's files and the
-options, and a different one renders everything. The home, race, bulletin, audit and data
-pages and ``latest.json`` are always rendered (they are few).
+or table-data shard (part) only on those of its own units (and, for table pages, their
+images and QR checks). So after new log entries only the regions, list pages, tables and
+shards of the changed (unit, contest) slots (`escrutinio.publish.previous`) are rendered
+again; every other such page is left on disk and keeps its hash in the manifest. The
+previous publication's pages count only when it was built by the same code with the same
+options: ``site-build.json`` (listed in the manifest like every page) holds a digest of the
+installed package's files and the options, and a different one renders everything. The
+home, race, bulletin, audit and data pages and ``latest.json`` are always rendered (they
+are few).
 """
 
 from __future__ import annotations
