@@ -47,15 +47,16 @@ class RegionTables:
         return out
 
     @cached_property
-    def _candidate_matrix(self) -> dict[str, IntArray]:
-        """Per contest, candidate votes of every counted unit row (definition order)."""
+    def _option_candidate(self) -> dict[str, IntArray]:
+        """Per contest, the option × candidate 0/1 matrix that sums a row's options into its
+        candidates' votes (definition order)."""
         out: dict[str, IntArray] = {}
         for cid, c in self.bundle.counts.items():
             lay = self.definition.layout(cid)
             k = c.option_count
             onehot = np.zeros((k, len(lay.candidate_ids)), dtype=np.int64)
             onehot[np.arange(k), lay.option_candidate] = 1
-            out[cid] = c.counts[:, :k] @ onehot
+            out[cid] = onehot
         return out
 
     @cached_property
@@ -149,8 +150,13 @@ class RegionTables:
         found = rows_of[units].tolist() if rows_of is not None else [-1] * len(units)
         rows = [r if r >= 0 else None for r in found]
         counted = [r for r in rows if r is not None]
-        voters = self.bundle.counts[cid].counts[counted, -1]
-        matrix = self._candidate_matrix[cid][counted]
+        onehot = self._option_candidate.get(cid)
+        if counted and onehot is not None:  # only these rows: no product over every unit
+            picked = self.bundle.counts[cid].counts[counted]
+            voters, matrix = picked[:, -1], picked[:, : onehot.shape[0]] @ onehot
+        else:
+            voters = np.zeros(0, dtype=np.int64)
+            matrix = np.zeros((0, columns), dtype=np.int64)
         registered = d.units.registered[units]
         distinct = np.unique(np.concatenate([matrix.ravel(), voters, registered]))
         fmt = {v: lang.num(v) for v in distinct.tolist()}
