@@ -3,7 +3,8 @@
 Runs ``bench/republish.py`` (same arguments) and prints, before each publication's line, the
 wall time from the site's first file to its last, which includes what the publisher does
 with each site file (hashing, comparing with the folder, writing), and the time spent in
-the site's own code (rendering, reading back previous pages). Goal (issue 11, item 4): the
+the site's own code (rendering, reading back previous pages), and the process CPU time of
+the website part (the figure to compare on a shared machine). Goal (issue 11, item 4): the
 website part of the re-publish after 1,000 new actas of a 1M-table election ≤ 3 s.
 
     flock /work/bench/1m.lock .venv/bin/python bench/republish_site.py --units 1000000 \\
@@ -26,7 +27,7 @@ _site = publication.publication_site
 
 def _timed(*args: Any, **kwargs: Any) -> Iterator[tuple[str, bytes | None]]:
     """The site's files, with the website part's times printed after the last one."""
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     files: Iterable[tuple[str, bytes | None]] = _site(*args, **kwargs)
     it = iter(files)
     inside = time.perf_counter() - t0
@@ -40,9 +41,10 @@ def _timed(*args: Any, **kwargs: Any) -> Iterator[tuple[str, bytes | None]]:
         inside += time.perf_counter() - t
         count += 1
         yield item
-    total = time.perf_counter() - t0
+    total, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     print(
-        f"  website part: {total:.2f} s wall (site code {inside:.2f} s; {count:,} files)",
+        f"  website part: {total:.2f} s wall, CPU {cpu:.2f} s (site code {inside:.2f} s wall;"
+        f" {count:,} files)",
         flush=True,
     )
 
