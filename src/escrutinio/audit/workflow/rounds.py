@@ -28,7 +28,7 @@ from escrutinio.audit.workflow.ballots import (
 from escrutinio.audit.workflow.finish_sizes import with_finish_sizes
 from escrutinio.audit.workflow.fixed_percentage import no_discrepancy_risk
 from escrutinio.audit.workflow.method import AuditParameters, Method, check_common
-from escrutinio.audit.workflow.registry import METHODS, method_named
+from escrutinio.audit.workflow.registry import METHODS, method_named, resolved_name
 from escrutinio.audit.workflow.state import (
     POOLED,
     AuditState,
@@ -68,7 +68,7 @@ __all__ = [
 
 def method_of(state: AuditState) -> Method:
     """The audit's method (with a threshold: the method's supermajority variant, if any)."""
-    return variant(method_named(state.method), state.threshold)
+    return variant(method_named(resolved_name(state.method, state.draws)), state.threshold)
 
 
 def check_parameters(params: AuditParameters, known_contests: Collection[str]) -> AuditParameters:
