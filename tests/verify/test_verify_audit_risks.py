@@ -59,7 +59,9 @@ def create(pub: Pub, method: str = "table-comparison", percent: float | None = N
 
 
 @pytest.mark.parametrize("method", TABLE_COMPARISONS)
-def test_risks_of_a_table_comparison_audit_with_a_discrepancy_are_recomputed(pub: Pub, method: str) -> None:
+def test_risks_of_a_table_comparison_audit_with_a_discrepancy_are_recomputed(
+    pub: Pub, method: str
+) -> None:
     state = create(pub, method)
     audit_round(pub, state, {"gov-A": 2, "gov-B": 1}, shift={"u1": 3, "u2": 3, "u3": 3})
     assert any(c.discrepancies for c in wf.status(state).contests)
@@ -79,7 +81,9 @@ def test_every_round_of_a_two_round_audit_is_recomputed(pub: Pub, method: str) -
 
 
 @pytest.mark.parametrize("method", TABLE_COMPARISONS)
-def test_a_tampered_hand_count_is_caught_naming_audit_round_and_contest(pub: Pub, method: str) -> None:
+def test_a_tampered_hand_count_is_caught_naming_audit_round_and_contest(
+    pub: Pub, method: str
+) -> None:
     state = create(pub, method)
     sa.add_round(AuditRecords(pub.store), state, wf.draw(state, {"gov-A": 2, "gov-B": 1}))
     honest = honest_counts(state)

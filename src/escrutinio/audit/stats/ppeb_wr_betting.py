@@ -19,7 +19,8 @@ min(1, 1/max_{k≤n} T_k) is a sequential P-value (Ville). With λ_j = 1/μ at e
 **Bets.** aGRAPA (Waudby-Smith & Ramdas, §B.3): λ_j = (m − μ)/(s² + (m − μ)²) from the mean
 m and variance s² of the x seen, shrunk towards the error-free x = 1 by d = max(20, 2U)
 pseudo-draws (:data:`~escrutinio.audit.stats.ppeb_betting.PRIOR_DRAWS`, as the
-without-replacement test), clipped to [0, (1 − δ)/μ] with δ = :data:`BET_SLACK`. With no
+without-replacement test; with no variance seen, the largest bet), clipped to
+[0, (1 − δ)/μ] with δ = :data:`BET_SLACK`. With no
 error (or small taints, E[1/x] < 1/μ) the bet sits at the cap, the Kaplan–Markov bet that is
 optimal for error-free comparison audits (Spertus, "COBRA: Comparison-Optimal Betting for
 Risk-limiting Audits", Voting'23), and each factor falls short of MACRO's by the relative
@@ -109,26 +110,36 @@ def wr_log_terms(taints: ArrayLike, state: WrState) -> tuple[FloatArray, WrState
     impossible: a draw with x > 0 gives T = ∞ (U = 1) and any draw does when U < 1."""
     t = np.atleast_2d(np.asarray(taints, dtype=np.float64))
     x = np.clip(1.0 - t, 0.0, 2.0)
-    out = np.zeros_like(x)
     mu, d = state.mu, state.prior
-    count, sx, sx2 = state.count.copy(), state.sum_x.copy(), state.sum_x2.copy()
-    for j in range(x.shape[1]):
-        xj = x[:, j]
-        if mu <= 0:
-            out[:, j] = np.where((mu < -1e-12) | (xj > 0), np.inf, 0.0)
-        else:
-            n = d + count
-            m = (d + sx) / n
-            var = np.maximum((d + sx2) / n - m * m, 0.0)
-            gap = m - mu
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lam = np.where(gap > 0, gap / (var + gap * gap), 0.0)
-            lam = np.clip(np.nan_to_num(lam, nan=0.0, posinf=np.inf), 0.0, (1.0 - BET_SLACK) / mu)
-            out[:, j] = np.log1p(lam * (xj - mu))
-        count, sx, sx2 = count + 1, sx + xj, sx2 + xj * xj
+    # the moments before each draw: the state's plus the draws before it in this call
+    zero = np.zeros((x.shape[0], 1))
+    sx = state.sum_x[:, None] + np.concatenate([zero, np.cumsum(x, axis=1)[:, :-1]], axis=1)
+    sx2 = state.sum_x2[:, None] + np.concatenate([zero, np.cumsum(x * x, axis=1)[:, :-1]], axis=1)
+    count = state.count[:, None] + np.arange(x.shape[1], dtype=np.float64)[None, :]
+    if mu <= 0:
+        out = np.where((mu < -1e-12) | (x > 0), np.inf, 0.0)
+    else:
+        n = d + count
+        m = (d + sx) / n
+        var = np.maximum((d + sx2) / n - m * m, 0.0)
+        gap = m - mu
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # no variance seen (no error yet): the largest bet, as Kelly's for a point mass
+            lam = np.where(gap > 0, np.where(var > 0, gap / (var + gap * gap), np.inf), 0.0)
+        lam = np.clip(np.nan_to_num(lam, nan=0.0, posinf=np.inf), 0.0, (1.0 - BET_SLACK) / mu)
+        out = np.log1p(lam * (x - mu))
     with np.errstate(invalid="ignore"):
         log_t = state.log_t + np.sum(out, axis=1)
-    return out, WrState(count, sx, sx2, log_t, mu, d)
+    k = float(x.shape[1])
+    after = WrState(
+        state.count + k,
+        state.sum_x + x.sum(axis=1),
+        state.sum_x2 + (x * x).sum(axis=1),
+        log_t,
+        mu,
+        d,
+    )
+    return out, after
 
 
 def wr_pvalues(taints: ArrayLike, total_bound: float) -> FloatArray:
