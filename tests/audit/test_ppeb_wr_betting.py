@@ -102,12 +102,12 @@ def test_an_impossible_null_is_refuted_at_once() -> None:
     assert wr_pvalues(np.array([1.0, 0.0]), 1.0).tolist() == [1.0, 0.0]  # U = 1: all must be 1
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.0, 0.3))
 def test_risk_limit_holds_on_wrong_outcomes(seed: int, extra: float) -> None:
     """Wrong outcomes (Σ e ≥ 1 + extra) confirmed in at most α of simulated audits."""
     rng = np.random.default_rng(seed)
-    n_tab = 300
+    n_tab = 200
     sizes = rng.integers(100, 400, n_tab)
     rep = rng.multinomial(sizes, [0.52, 0.43, 0.05])
     c = make_batch_contest("c", rep, rep.sum(axis=1), 1)
