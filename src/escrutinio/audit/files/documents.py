@@ -72,9 +72,7 @@ def retrieval_rows(
                     rc = state.reported[cid]
                     votes = rc.counts[rc.position[u]]
                     parts.append(
-                        " ".join(
-                            f"{o}={int(v)}" for o, v in zip(rc.option_ids, votes, strict=True)
-                        )
+                        " ".join(f"{o}={int(v)}" for o, v in zip(rc.option_ids, votes, strict=True))
                     )
                 row["reported"] = "; ".join(parts)
             rows.append(row)
