@@ -244,3 +244,5 @@ def test_the_default_draws_with_replacement_and_old_audits_keep_their_draws(
     assert wf.draw(old, {"gov-A": 4}) == wf.draw(wor, {"gov-A": 4})
     assert len(set(wf.draw(old, {"gov-A": 4})["gov-A"])) == 4
     assert type(wf.method_of(old)).__name__ == "TableComparisonWor"
+    with pytest.raises(StoreError, match="runs as table-comparison-wor"):
+        sa.create_audit(records, "old", "table-comparison", 0.1, SEED, ["gov-A"])

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from escrutinio.audit.errors import AuditError
 from escrutinio.audit.workflow import table_comparison
 from escrutinio.audit.workflow.method import AuditParameters
-from escrutinio.audit.workflow.registry import stored_draws
+from escrutinio.audit.workflow.registry import WOR_DRAWS, stored_draws
 from escrutinio.audit.workflow.reported import ReportedContest, reported_contests
 from escrutinio.audit.workflow.rounds import check_parameters, method_of
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, HandCount
@@ -173,7 +173,16 @@ def create_audit(
     existing = store.stored_parameters(name)
     if existing is not None:
         if existing != (method, repr(risk_limit), seed, spec):
-            raise StoreError(f"an audit named '{name}' already exists with other parameters")
+            old = stored_draws(existing[0], existing[3]) == WOR_DRAWS
+            raise StoreError(
+                f"an audit named '{name}' already exists with other parameters"
+                + (
+                    " (it was created when table-comparison drew without replacement: it "
+                    "runs as table-comparison-wor)"
+                    if old and existing[0] == method
+                    else ""
+                )
+            )
         return load_audit(store, name), False
     snapshot, problems = reported_contests(
         definition,
