@@ -80,7 +80,7 @@ def test_a_table_of_taint_one_is_survived() -> None:
     assert p[0] == 1.0 and 0 < stop < 10 * error_free_draws(big_u, 0.05)
     # the loss is a factor δ at most: ln T after it is ≥ ln δ
     terms, _ = wr_log_terms(t[None, :1], WrState.start(big_u))
-    assert terms[0, 0] >= math.log(BET_SLACK) - 1e-9
+    assert terms[0, 0] >= math.log(BET_SLACK) - 1e-6  # (rounding: 1 − λμ is about δ)
     # a hand count with more ballots than its acta (taint above 1) scores as taint 1
     t2 = t.copy()
     t2[0] = 3.7
