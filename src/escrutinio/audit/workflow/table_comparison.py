@@ -112,13 +112,18 @@ def expected_tables(state: AuditState, rc: ReportedContest) -> tuple[float, floa
         return math.inf, math.inf, math.inf
     u = design(rc).bounds
     big_u = float(u.sum())
-    n = error_free_draws(big_u, state.risk_limit, cap=50 * max(u.size, 1))
+    n = error_free_draws(big_u, state.risk_limit, cap=20 * max(u.size, 1))
     if n == 0:
         return math.inf, math.inf, math.inf
     rng = np.random.default_rng(0)
     cum = np.cumsum(u)
-    picks = np.sort(np.searchsorted(cum, rng.random((SIMULATIONS, n)) * big_u, "right"), axis=1)
-    distinct = 1 + np.count_nonzero(np.diff(picks, axis=1), axis=1)
+    step = max(1, min(SIMULATIONS, 4_000_000 // n))  # runs at a time: bounded memory
+    parts = []
+    for first in range(0, SIMULATIONS, step):
+        k = min(step, SIMULATIONS - first)
+        picks = np.sort(np.searchsorted(cum, rng.random((k, n)) * big_u, "right"), axis=1)
+        parts.append(1 + np.count_nonzero(np.diff(picks, axis=1), axis=1))
+    distinct = np.concatenate(parts)
     return (
         float(distinct.mean()),
         float(np.quantile(distinct, FINISH_PROBABILITY)),
