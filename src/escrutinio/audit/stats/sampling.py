@@ -5,7 +5,8 @@ Rivest, "Consistent Sampling with Replacement", arXiv:1808.10016, 2018, via the
 ballots of a ballot manifest (ids ``batch:position``, positions 1-based; drawn by the fast
 exact path of :mod:`escrutinio.audit.stats.manifest_sampling`). Sampling with
 probability proportional to error bounds (PPEB; Stark 2008/2009) with replacement uses the
-SHA-256 of ``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds; without
+SHA-256 of ``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds (MACRO's
+pooled draws; ``table-comparison``'s rounds of new tables, :func:`ppeb_round`); without
 replacement (successive sampling) it orders the tables by the exponential keys
 −ln(ticket)/bound of Efraimidis & Spirakis (Inf. Process. Lett. 97(5), 2006), the ticket
 being the table's first consistent-sampler ticket.

@@ -8,8 +8,10 @@ a partially counted round is still a uniform (or PPEB) sample.
 Reproducing a draw: for a contest, take its table ids (the audit's reported snapshot, as in
 ``retrieval.csv``), then ``consistent_sampler.sampler(ids, seed=SEED,
 with_replacement=False, output="id")`` yields the tables in draw order; round r continues
-where round r−1 stopped. MACRO draws: :mod:`escrutinio.audit.workflow.macro`; ballots:
-:mod:`escrutinio.audit.workflow.ballots`.
+where round r−1 stopped (fixed percentage, full hand count, a threshold). Table comparison
+(PPEB with replacement): :mod:`escrutinio.audit.workflow.table_comparison`, without:
+:mod:`escrutinio.audit.workflow.table_comparison_wor`; MACRO draws:
+:mod:`escrutinio.audit.workflow.macro`; ballots: :mod:`escrutinio.audit.workflow.ballots`.
 """
 
 from __future__ import annotations
