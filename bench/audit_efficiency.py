@@ -6,19 +6,20 @@ winner by k votes moved from the winner to the runner-up, k uniform in 1..10. Ea
 simulated ``--runs`` times per setting; a run that has not confirmed when the tables run out
 (or, for MACRO, after 20 draws per table) counts as a full hand count. Methods:
 
-- ``table-comparison`` (the default): PPEB without replacement + aGRAPA betting
-  (escrutinio.audit.stats.ppeb_betting);
+- ``table-comparison`` (the default): PPEB with replacement + aGRAPA betting capped at
+  (1 − δ)/μ (escrutinio.audit.stats.ppeb_wr_betting), distinct tables counted;
 - MACRO/PPEB with replacement, Kaplan–Markov (distinct tables counted);
-- ALPHA batch assorters, uniform without replacement (the former default);
-- a betting test on MACRO's own draws (with replacement), for comparison only.
+- ``table-comparison-wor``: PPEB without replacement + aGRAPA betting
+  (escrutinio.audit.stats.ppeb_betting; the default until it drew with replacement);
+- ALPHA batch assorters, uniform without replacement (the default before that).
 
-The default and MACRO are compared on common random numbers: the order in which a
-with-replacement PPEB sequence first reaches each table is successive sampling
-proportional to the bounds (the default's design), so each run draws one such order and
-MACRO's sequence is that order with repeats put back: before the j-th new table a
-geometric number of repeats, each with probability Σ_drawn u / U, each a table already
-drawn chosen proportional to u. Both methods then see the same tables in the same order,
-and the mean paired difference (default − MACRO) and its standard error are printed.
+The default and MACRO run on the very same draws (common random numbers): each run draws
+one order in which tables first come up (successive sampling proportional to the bounds,
+``table-comparison-wor``'s design, which it tests), and the with-replacement sequence is
+that order with repeats put back: before the j-th new table a geometric number of repeats,
+each with probability Σ_drawn u / U, each a table already drawn chosen proportional to u,
+which is a PPEB sequence with replacement. The mean paired difference (default − MACRO)
+and its standard error are printed.
 
 Run: .venv/bin/python bench/audit_efficiency.py [--runs 1000] [--tables 3000]
 """
@@ -37,19 +38,16 @@ from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_log_terms, comparis
 from escrutinio.audit.stats.assertions import plurality_assertions
 from escrutinio.audit.stats.batch_assorter import batch_assorter
 from escrutinio.audit.stats.macro import error_bounds, make_batch_contest, overstatements
-from escrutinio.audit.stats.ppeb_betting import (
-    PRIOR_DRAWS,
-    BettingState,
-    betting_log_terms,
-    ppeb_keys,
-)
+from escrutinio.audit.stats.ppeb_betting import BettingState, betting_log_terms, ppeb_keys
+from escrutinio.audit.stats.ppeb_wr_betting import WrState, wr_log_terms
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "audits.md"
 START, END = "<!-- efficiency:start -->", "<!-- efficiency:end -->"
 MARGINS = (0.005, 0.01, 0.02, 0.05, 0.10, 0.20)
 RISKS = (0.05, 0.10)
 RATES = (0.0, 0.01)
-WR_BETTING = "PPEB with replacement, betting (not the default)"
+DEFAULT, WOR = "table-comparison", "table-comparison-wor"
+PAIRED = "default − MACRO (± s.e., max)"
 
 
 def election(rng: np.random.Generator, n_tab: int, margin: float) -> np.ndarray:
@@ -70,8 +68,8 @@ def with_errors(rng: np.random.Generator, rep: np.ndarray, rate: float) -> np.nd
     return act
 
 
-def default_tables(order: np.ndarray, u: np.ndarray, taint: np.ndarray, risk: float) -> np.ndarray:
-    """Tables the default audit hand counts per run, drawing tables in ``order[run]``."""
+def wor_tables(order: np.ndarray, u: np.ndarray, taint: np.ndarray, risk: float) -> np.ndarray:
+    """Tables ``table-comparison-wor`` hand counts per run, drawing tables in ``order[run]``."""
     runs, n_tab = order.shape
     state = BettingState.start(float(u.sum()), runs)
     threshold = math.log(1 / risk)
@@ -122,40 +120,26 @@ def macro_log_t(t: np.ndarray, big_u: float) -> np.ndarray:
     return out
 
 
-def wr_betting_log_t(t: np.ndarray, big_u: float) -> np.ndarray:
-    """ln T of a betting martingale on the same with-replacement draws (not the default):
-    null mean μ = 1 − 1/U of x = 1 − t at every draw, aGRAPA bets shrunk towards x = 1 by
-    max(20, 2U) pseudo-draws as the default's, at most 1/μ (Kaplan–Markov's bet)."""
-    x = np.clip(1.0 - t, 0.0, 2.0)
-    mu = 1.0 - 1.0 / big_u
-    d = max(PRIOR_DRAWS, 2.0 * big_u)
-    k = np.arange(x.size, dtype=np.float64)
-    sx = np.concatenate([[0.0], np.cumsum(x)[:-1]])
-    sx2 = np.concatenate([[0.0], np.cumsum(x * x)[:-1]])
-    m = (d + sx) / (d + k)
-    var = np.maximum((d + sx2) / (d + k) - m * m, 0.0)
-    gap = m - mu
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lam = np.where(gap > 0, gap / (var + gap * gap), 0.0)
-    lam = np.clip(np.nan_to_num(lam), 0.0, 1.0 / mu)
-    with np.errstate(divide="ignore"):
-        out: np.ndarray = np.cumsum(np.log(np.maximum(1.0 + lam * (x - mu), 0.0)))
+def default_log_t(t: np.ndarray, big_u: float) -> np.ndarray:
+    """ln T of the default's betting martingale after each draw of taint ``t``."""
+    terms, _ = wr_log_terms(t[None, :], WrState.start(big_u))
+    out: np.ndarray = np.cumsum(terms[0])
     return out
 
 
 def macro_tables(
     order: np.ndarray, u: np.ndarray, taint: np.ndarray, risk: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct tables per run of MACRO/PPEB (with replacement, Kaplan–Markov) and of a
-    betting test on the same draws, these being ``order[run]`` with repeats put back (see
-    the module's docstring)."""
+    """Distinct tables per run of the default (with replacement, betting) and of MACRO/PPEB
+    (with replacement, Kaplan–Markov) on the same draws, these being ``order[run]`` with
+    repeats put back (see the module's docstring)."""
     runs, n_tab = order.shape
     big_u = float(u.sum())
     goal = math.log(1 / risk)
     out = np.full((2, runs), n_tab, dtype=np.int64)
     for r in range(runs):
         t, is_new = with_repeats(order[r], u, taint, rng)
-        for i, log_t in enumerate((macro_log_t(t, big_u), wr_betting_log_t(t, big_u))):
+        for i, log_t in enumerate((default_log_t(t, big_u), macro_log_t(t, big_u))):
             hit = np.flatnonzero(log_t >= goal)
             if hit.size:
                 out[i, r] = int(is_new[: hit[0] + 1].sum())
@@ -206,9 +190,9 @@ def main() -> None:
     head = "| risk | errors | method | " + " | ".join(f"{m:.1%}" for m in margins) + " |"
     lines = [
         f"{args.runs:,} simulated audits per cell; 1,000,000 ballots in {args.tables:,} tables; "
-        "mean tables hand counted (one decimal); the default and MACRO on the same tables in "
-        "the same order (MACRO's repeats put back), their mean paired difference ± its "
-        "standard error."
+        "mean tables hand counted (one decimal); the default and MACRO on the same draws "
+        "with replacement, their mean paired difference ± its standard error (two decimals) "
+        "and the largest difference in any run."
         + (" One table in each election cannot be found." if args.lost_table else ""),
         "",
         head,
@@ -218,11 +202,11 @@ def main() -> None:
     for risk in RISKS:
         for rate in RATES:
             cells: dict[str, list[str]] = {
-                "table-comparison": [],
+                DEFAULT: [],
                 "MACRO": [],
-                "default − MACRO (± s.e.)": [],
+                PAIRED: [],
+                WOR: [],
                 "ALPHA uniform": [],
-                WR_BETTING: [],
             }
             for m in margins:
                 rep = election(rng, args.tables, m)
@@ -235,24 +219,26 @@ def main() -> None:
                     taint[int(rng.integers(args.tables))] = 1.0
                 keys = ppeb_keys(rng.random((args.runs, args.tables)), u[None, :])
                 order = np.argsort(keys, axis=1)
-                new = default_tables(order, u, taint, risk)
-                mac, wrb = macro_tables(order, u, taint, risk, rng)
+                wor = wor_tables(order, u, taint, risk)
+                new, mac = macro_tables(order, u, taint, risk, rng)
                 alp = alpha_uniform_tables(rep, act, risk, args.runs, rng)
                 for name, v in (
-                    ("table-comparison", new),
+                    (DEFAULT, new),
                     ("MACRO", mac),
+                    (WOR, wor),
                     ("ALPHA uniform", alp),
-                    (WR_BETTING, wrb),
                 ):
                     cells[name].append(f"{float(np.mean(v)):,.1f}")
                 diff = new - mac
                 se = float(np.std(diff, ddof=1)) / math.sqrt(args.runs)
-                cells["default − MACRO (± s.e.)"].append(f"{float(np.mean(diff)):+.2f} ± {se:.2f}")
+                cells[PAIRED].append(
+                    f"{float(np.mean(diff)):+.2f} ± {se:.2f}, max {int(np.max(diff)):+d}"
+                )
                 print(
                     f"[{time.perf_counter() - t0:6.1f}s] risk {risk:.0%} errors {rate:.0%} "
                     f"margin {m:.1%}: new {np.mean(new):.2f} macro {np.mean(mac):.2f} "
-                    f"diff {np.mean(diff):+.3f} ± {se:.3f} alpha {np.mean(alp):.1f} "
-                    f"wr-betting {np.mean(wrb):.2f} (vs MACRO {np.mean(wrb - mac):+.3f})",
+                    f"diff {np.mean(diff):+.3f} ± {se:.3f} (max {np.max(diff):+d}) "
+                    f"wor {np.mean(wor):.2f} alpha {np.mean(alp):.1f}",
                     flush=True,
                 )
             for name, vals in cells.items():

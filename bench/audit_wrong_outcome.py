@@ -199,7 +199,7 @@ def batch_settings(sims: int) -> list[tuple[str, str, Callable[[int], int]]]:
             stops = simulate_stops(u, TaintSampler(taint), RISK, runs=sims, seed=seed)
             return int((stops > 0).sum())
 
-        out.append(("table-comparison (PPEB without replacement, betting)", label, betting))
+        out.append(("table-comparison-wor (PPEB without replacement, betting)", label, betting))
         # The same loss spread thinly: every table moves the same few votes w → l.
         spread = rep.copy()
         per = -(-(rep[:, 0].sum() - rep[:, 1].sum()) // (2 * n_tables))
@@ -213,7 +213,7 @@ def batch_settings(sims: int) -> list[tuple[str, str, Callable[[int], int]]]:
             stops = simulate_stops(u, TaintSampler(taint), RISK, runs=sims, seed=seed)
             return int((stops > 0).sum())
 
-        out.append(("table-comparison (PPEB without replacement, betting)", label2, betting2))
+        out.append(("table-comparison-wor (PPEB without replacement, betting)", label2, betting2))
         out.append(
             (
                 "MACRO / PPEB",

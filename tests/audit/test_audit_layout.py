@@ -20,6 +20,7 @@ LAZY = {  # SciPy's stats (and signal) are slow to import
 }
 METHOD_MODULES = {
     "table-comparison": "table_comparison",
+    "table-comparison-wor": "table_comparison_wor",
     "macro": "macro",
     "ballot-polling": "ballot_polling",
     "ballot-comparison": "ballot_comparison",

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from escrutinio.audit.errors import AuditParameterError
+from escrutinio.audit.files.documents import retrieval_rows
 from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
 from escrutinio.audit.workflow.state import HandCount
@@ -214,3 +215,34 @@ def test_large_steps_are_split_over_leaves_a_published_log_can_carry(
         ]
     reloaded = sa.load_audit(AuditRecords(store), "big")
     assert reloaded.rounds == state.rounds and reloaded.counts == state.counts
+
+
+def test_the_default_draws_with_replacement_and_old_audits_keep_their_draws(
+    store: Store, definition: Definition
+) -> None:
+    """``table-comparison`` records its draw scheme; its repeats are hand counted once and
+    listed once; an audit kept before (no ``draws``) still runs without replacement."""
+    records = AuditRecords(store)
+    state, _ = sa.create_audit(records, "wr", "table-comparison", 0.1, SEED, ["gov-A"])
+    assert audit_leaves(store)[0]["draws"] == "ppeb-with-replacement"
+    for size in (1, 2):
+        sa.add_round(records, state, wf.draw(state, {"gov-A": size}))
+        sa.record_counts(records, state, reported_hand_counts(state), "test")
+    drawn = state.drawn("gov-A")
+    assert len(set(drawn)) == 3 and wf.status(state).contests[0].drawn == 3
+    reloaded = sa.load_audit(records, "wr")
+    assert reloaded.draws == "ppeb-with-replacement" and reloaded.rounds == state.rounds
+    rows = retrieval_rows(reloaded, definition)
+    assert [r["unit"] for r in rows] == list(dict.fromkeys(drawn))  # each table once
+    assert [r["round"] for r in rows] == [1, 2, 2]
+    spec = {"contests": ["gov-A"], "percent": None}
+    reported = {"gov-A": state.reported["gov-A"].to_dict()}
+    records.insert_audit("old", "table-comparison", 0.1, SEED, spec, reported)
+    old = sa.load_audit(records, "old")
+    assert old.method == "table-comparison" and old.draws == "ppeb-without-replacement"
+    wor = wf.AuditState("w", "table-comparison-wor", 0.1, SEED, ("gov-A",), old.reported)
+    assert wf.draw(old, {"gov-A": 4}) == wf.draw(wor, {"gov-A": 4})
+    assert len(set(wf.draw(old, {"gov-A": 4})["gov-A"])) == 4
+    assert type(wf.method_of(old)).__name__ == "TableComparisonWor"
+    with pytest.raises(StoreError, match="runs as table-comparison-wor"):
+        sa.create_audit(records, "old", "table-comparison", 0.1, SEED, ["gov-A"])

@@ -14,6 +14,7 @@ from escrutinio.store.audit_records import AuditRecords
 from escrutinio.verify.verifier import verify_publication
 
 SEED = "09876543210987654321"
+TABLE_COMPARISONS = ["table-comparison", "table-comparison-wor"]
 
 
 def honest_counts(state: AuditState, shift: dict[str, int] | None = None) -> list[HandCount]:
@@ -57,8 +58,11 @@ def create(pub: Pub, method: str = "table-comparison", percent: float | None = N
     return state
 
 
-def test_risks_of_a_table_comparison_audit_with_a_discrepancy_are_recomputed(pub: Pub) -> None:
-    state = create(pub)
+@pytest.mark.parametrize("method", TABLE_COMPARISONS)
+def test_risks_of_a_table_comparison_audit_with_a_discrepancy_are_recomputed(
+    pub: Pub, method: str
+) -> None:
+    state = create(pub, method)
     audit_round(pub, state, {"gov-A": 2, "gov-B": 1}, shift={"u1": 3, "u2": 3, "u3": 3})
     assert any(c.discrepancies for c in wf.status(state).contests)
     ok, detail = audit_check(pub)
@@ -66,8 +70,9 @@ def test_risks_of_a_table_comparison_audit_with_a_discrepancy_are_recomputed(pub
     assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
 
 
-def test_every_round_of_a_two_round_audit_is_recomputed(pub: Pub) -> None:
-    state = create(pub)
+@pytest.mark.parametrize("method", TABLE_COMPARISONS)
+def test_every_round_of_a_two_round_audit_is_recomputed(pub: Pub, method: str) -> None:
+    state = create(pub, method)
     audit_round(pub, state, {"gov-A": 1, "gov-B": 1}, shift={"u1": 20, "u2": 20, "u3": 20})
     audit_round(pub, state, {"gov-A": 2})
     ok, detail = audit_check(pub)
@@ -75,8 +80,11 @@ def test_every_round_of_a_two_round_audit_is_recomputed(pub: Pub) -> None:
     assert "4 contest risk(s) in 2 conclusion(s) recomputed" in detail
 
 
-def test_a_tampered_hand_count_is_caught_naming_audit_round_and_contest(pub: Pub) -> None:
-    state = create(pub)
+@pytest.mark.parametrize("method", TABLE_COMPARISONS)
+def test_a_tampered_hand_count_is_caught_naming_audit_round_and_contest(
+    pub: Pub, method: str
+) -> None:
+    state = create(pub, method)
     sa.add_round(AuditRecords(pub.store), state, wf.draw(state, {"gov-A": 2, "gov-B": 1}))
     honest = honest_counts(state)
     # the log receives a hand count the auditors did not use for their conclusion
@@ -89,8 +97,9 @@ def test_a_tampered_hand_count_is_caught_naming_audit_round_and_contest(pub: Pub
     assert "audit 'rla' round 1, gov-A: the published risk is" in detail
 
 
-def test_a_tampered_risk_is_caught(pub: Pub) -> None:
-    state = create(pub)
+@pytest.mark.parametrize("method", TABLE_COMPARISONS)
+def test_a_tampered_risk_is_caught(pub: Pub, method: str) -> None:
+    state = create(pub, method)
     sa.add_round(AuditRecords(pub.store), state, wf.draw(state, {"gov-A": 2, "gov-B": 1}))
     sa.record_counts(AuditRecords(pub.store), state, honest_counts(state), "board")
     st = wf.status(state)
@@ -100,6 +109,40 @@ def test_a_tampered_risk_is_caught(pub: Pub) -> None:
     ok, detail = audit_check(pub)
     assert not ok
     assert "audit 'rla' round 1, gov-B: the published risk is" in detail
+
+
+def test_a_full_hand_count_round_of_the_default_is_recomputed(pub: Pub) -> None:
+    state = create(pub)
+    audit_round(pub, state, {"gov-A": 1, "gov-B": 1}, shift={"u1": 20, "u2": 20, "u3": 20})
+    audit_round(pub, state, {"gov-A": 4, "gov-B": 2})  # every table left, in id order
+    assert state.rounds[1]["gov-B"] == sorted({"u5", "u6"} - set(state.rounds[0]["gov-B"]))
+    st = wf.status(state)
+    assert all(c.risk in (0.0, 1.0) for c in st.contests)
+    ok, detail = audit_check(pub)
+    assert ok, detail
+    assert "4 contest risk(s) in 2 conclusion(s) recomputed" in detail
+
+
+def test_an_audit_kept_before_the_default_drew_with_replacement_verifies_as_it_was(
+    pub: Pub,
+) -> None:
+    """A ``table-comparison`` audit whose create leaf has no ``draws`` drew without
+    replacement: it still loads, draws, reports and verifies that way."""
+    records = AuditRecords(pub.store)
+    new = create(pub)  # to take the snapshot and spec the workflow writes today
+    spec = {"contests": ["gov-A", "gov-B"], "percent": None}
+    assert records.stored_parameters("rla") is not None
+    reported = {c: r.to_dict() for c, r in new.reported.items()}
+    records.insert_audit("old", "table-comparison", 0.2, SEED, spec, reported)
+    old = sa.load_audit(records, "old")
+    assert old.method == "table-comparison" and old.draws == "ppeb-without-replacement"
+    wor = AuditState("w", "table-comparison-wor", 0.2, SEED, old.contests, old.reported)
+    sizes = {"gov-A": 3, "gov-B": 1}
+    assert wf.draw(old, sizes) == wf.draw(wor, sizes)
+    audit_round(pub, old, sizes, shift={"u1": 3})
+    ok, detail = audit_check(pub)
+    assert ok, detail
+    assert "2 contest risk(s) in 1 conclusion(s) recomputed" in detail
 
 
 @pytest.mark.parametrize("tamper", [False, True])

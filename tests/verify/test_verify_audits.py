@@ -12,7 +12,7 @@ from ledger_pubkit import Pub
 from escrutinio.audit.stats.sampling import ppeb_order_ids, sample_ids
 from escrutinio.audit.workflow import persist as sa
 from escrutinio.audit.workflow import rounds as wf
-from escrutinio.audit.workflow import table_comparison
+from escrutinio.audit.workflow import table_comparison_wor
 from escrutinio.audit.workflow.state import HandCount
 from escrutinio.model import Definition
 from escrutinio.model.canonical import canonical_json_fast, sha256_hex
@@ -30,15 +30,20 @@ SEED = "09876543210987654321"
 
 
 def run_audit(
-    pub: Pub, draws: dict[str, list[str]] | None = None, sizes: dict[str, int] | None = None
-) -> None:
+    pub: Pub,
+    draws: dict[str, list[str]] | None = None,
+    sizes: dict[str, int] | None = None,
+    method: str = "table-comparison",
+) -> int:
     """A table-comparison audit of both governor races: create, one round (honest, or the
-    given draws), hand counts equal to the actas, conclusion; then publish."""
+    given draws), hand counts equal to the actas, conclusion; then publish. Returns the
+    round's draws (with replacement: repeats included)."""
     state, _ = sa.create_audit(
-        AuditRecords(pub.store), "rla", "table-comparison", 0.2, SEED, ["gov-A", "gov-B"]
+        AuditRecords(pub.store), "rla", method, 0.2, SEED, ["gov-A", "gov-B"]
     )
     honest = wf.draw(state, sizes or {"gov-A": 2, "gov-B": 1})
-    sa.add_round(AuditRecords(pub.store), state, draws if draws is not None else honest)
+    chosen = draws if draws is not None else honest
+    sa.add_round(AuditRecords(pub.store), state, chosen)
     counts = []
     for unit, cid in state.missing():
         rc = state.reported[cid]
@@ -46,6 +51,7 @@ def run_audit(
     sa.record_counts(AuditRecords(pub.store), state, counts, "board")
     sa.record_conclusion(AuditRecords(pub.store), state, wf.status(state))
     publish(pub.store, pub.out, pub.signer)
+    return sum(len(v) for v in chosen.values())
 
 
 def audit_check(pub: Pub) -> tuple[bool, str]:
@@ -54,40 +60,72 @@ def audit_check(pub: Pub) -> tuple[bool, str]:
     return check.ok, check.detail
 
 
-def test_audited_store_passes_its_integrity_check_publishes_and_verifies(pub: Pub) -> None:
-    run_audit(pub)
+@pytest.mark.parametrize("method", ["table-comparison", "table-comparison-wor"])
+def test_audited_store_passes_its_integrity_check_publishes_and_verifies(
+    pub: Pub, method: str
+) -> None:
+    n = run_audit(pub, method=method)
     assert check_store(pub.store) == []
     report = verify_publication(pub.out, pub.log_key)
     assert report.ok, [c for c in report.checks if not c.ok]
     ok, detail = audit_check(pub)
-    assert ok and "1 audit(s): 1 round(s), 3 table draws re-derived" in detail
+    assert ok and f"1 audit(s): 1 round(s), {n} table draws re-derived" in detail, detail
+    assert "risks not recomputed" not in detail and "2 contest risk(s)" in detail
 
 
 def test_a_round_split_over_several_leaves_is_re_derived_whole(
     pub: Pub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store_audits, "LEAF_BYTES", 100)  # as if the round were a national one
-    run_audit(pub, sizes={"gov-A": 4, "gov-B": 2})
+    n = run_audit(pub, sizes={"gov-A": 4, "gov-B": 2})
     draws = [
         e for e in store_log.log_entries(pub.store) if e.kind == "audit" and b'"draw"' in e.body
     ]
     assert len(draws) > 1
     ok, detail = audit_check(pub)
-    assert ok and "1 round(s), 6 table draws re-derived" in detail
+    assert ok and f"1 round(s), {n} table draws re-derived" in detail
 
 
-def test_a_hand_picked_table_is_caught(pub: Pub) -> None:
+def test_a_hand_picked_table_is_caught_without_replacement(pub: Pub) -> None:
     state, _ = sa.create_audit(
-        AuditRecords(pub.store), "probe", "table-comparison", 0.2, SEED, ["gov-A", "gov-B"]
+        AuditRecords(pub.store), "probe", "table-comparison-wor", 0.2, SEED, ["gov-A", "gov-B"]
     )
-    order = table_comparison.draw_order(state, "gov-A")  # u1..u4 in PPEB order
+    order = table_comparison_wor.draw_order(state, "gov-A")  # u1..u4 in PPEB order
     honest = order[:2]
     others = order[2:]
-    run_audit(pub, {"gov-A": [honest[0], others[0]], "gov-B": ["u5"]})
+    run_audit(
+        pub, {"gov-A": [honest[0], others[0]], "gov-B": ["u5"]}, method="table-comparison-wor"
+    )
     ok, detail = audit_check(pub)
     assert not ok
     assert f"audit 'rla' round 1, gov-A: draw 2 is '{others[0]}'" in detail
     assert f"but the seed gives '{honest[1]}'" in detail
+
+
+def test_a_hand_picked_table_is_caught_with_replacement(pub: Pub) -> None:
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "probe", "table-comparison", 0.2, SEED, ["gov-A", "gov-B"]
+    )
+    honest = wf.draw(state, {"gov-A": 2})["gov-A"]
+    swapped = next(u for u in ("u1", "u2", "u3", "u4") if u not in honest)
+    forged = [*honest[:-1], swapped]  # the round's last new table replaced
+    run_audit(pub, {"gov-A": forged, "gov-B": ["u5"]})
+    ok, detail = audit_check(pub)
+    assert not ok
+    assert f"audit 'rla' round 1, gov-A: draw {len(honest)} is '{swapped}'" in detail, detail
+    assert f"but the seed gives '{honest[-1]}'" in detail
+
+
+def test_a_with_replacement_round_must_stop_at_its_last_new_table(pub: Pub) -> None:
+    state, _ = sa.create_audit(
+        AuditRecords(pub.store), "probe", "table-comparison", 0.2, SEED, ["gov-A", "gov-B"]
+    )
+    honest = wf.draw(state, {"gov-A": 4})["gov-A"]  # every table of gov-A: the full count
+    assert honest == ["u1", "u2", "u3", "u4"]
+    ppeb = wf.draw(state, {"gov-A": 2})["gov-A"]
+    run_audit(pub, {"gov-A": ppeb[:1] + ppeb[:1], "gov-B": ["u5"]})  # one table, drawn twice
+    ok, detail = audit_check(pub)
+    assert not ok and "audit 'rla' round 1, gov-A: draw 2" in detail, detail
 
 
 def test_verifier_sample_equals_the_auditors_sample_in_any_input_order() -> None:

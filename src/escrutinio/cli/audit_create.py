@@ -34,7 +34,8 @@ def create(
     method: Annotated[
         str,
         typer.Option(
-            help="table-comparison, macro, full-hand-count, fixed-percentage, ballot-polling, "
+            help="table-comparison (PPEB with replacement, betting), table-comparison-wor "
+            "(without replacement), macro, full-hand-count, fixed-percentage, ballot-polling, "
             "ballot-comparison, minerva, providence or hybrid."
         ),
     ] = "table-comparison",

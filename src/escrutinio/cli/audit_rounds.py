@@ -68,7 +68,8 @@ def draw_cmd(
             console.print("nothing to draw: every ballot has been drawn")
             return
         number = audit_persist.add_round(AuditRecords(store), state, draws)
-        n = sum(len(set(v)) for v in draws.values())
+        before = {u for r in state.rounds[:-1] for v in r.values() for u in v}
+        n = len({u for v in draws.values() for u in v} - before)
         what = "distinct ballots" if ballot_level(state.method) else "tables"
         console.print(f"round {number} drawn: {n} {what}")
         for key, units in draws.items():

@@ -9,8 +9,11 @@ conclusion, recomputes the risk of every contest with the risk measures of the p
 statistics package :mod:`escrutinio.audit.stats` (the same published tests the auditors'
 software runs, never its workflow code):
 
-* ``table-comparison``: the betting martingale over PPEB draws (Stark 2008; aGRAPA bets,
-  Waudby-Smith & Ramdas 2024) of every winner–loser pair, each table's overstatement
+* ``table-comparison``: the betting martingale over the PPEB draws with replacement (Stark
+  2008; aGRAPA bets capped at (1 − δ)/μ, Waudby-Smith & Ramdas 2024) of every winner–loser
+  pair, the draws of a full-hand-count round (every table left, in id order) not in the
+  test; ``table-comparison-wor`` (and ``table-comparison`` recorded without ``draws``): the
+  without-replacement betting martingale. Each table's overstatement
   ((r_w − r_l) − (a_w − a_l)) / V', a hand count with more ballots than its acta scored at
   the table's full error bound; ballots outside the tables reduce every margin (Bañuelos &
   Stark 2012); every table counted: the hand count decides (risk 0 or 1);
@@ -42,6 +45,7 @@ import numpy as np
 from escrutinio.audit.stats.hypergeometric import attained_risk
 from escrutinio.audit.stats.macro import BatchContest, contest_error_bounds
 from escrutinio.audit.stats.ppeb_betting import betting_pvalues
+from escrutinio.audit.stats.ppeb_wr_betting import wr_pvalues
 from escrutinio.audit.stats.reconcile import reconcile_contest
 from escrutinio.audit.stats.supermajority import (
     batch_columns,
@@ -53,10 +57,17 @@ from escrutinio.verify.audit_ballot_risks import BALLOT_RISKS, BallotAudit, ball
 from escrutinio.verify.audit_ballots import published_inputs
 from escrutinio.verify.audit_macro import Pooled, macro_risks, pooled_for
 from escrutinio.verify.audit_reported import Reported, reported_contest
-from escrutinio.verify.audits import POOLED
+from escrutinio.verify.audits import POOLED, table_scheme
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
 
-RECOMPUTED = ("table-comparison", "fixed-percentage", "macro", "full-hand-count", *BALLOT_RISKS)
+RECOMPUTED = (
+    "table-comparison",
+    "table-comparison-wor",
+    "fixed-percentage",
+    "macro",
+    "full-hand-count",
+    *BALLOT_RISKS,
+)
 """Methods whose measured risk the verifier recomputes."""
 
 RELATIVE_TOLERANCE = 1e-5
@@ -114,6 +125,53 @@ def table_comparison_risk(
         p = betting_pvalues(e, bounds[idx], total)
         risk = max(risk, float(p[-1]) if p.size else 1.0)
     if risk <= risk_limit or len(sample) < len(drawn) or len(sample) < n_tab:
+        return risk
+    return _fully_counted_risk(rep, hand)
+
+
+def _bounds(c: BatchContest, n_tab: int) -> np.ndarray:
+    """Every table's error bound, the largest over winner–loser pairs (at least 0)."""
+    per_pair = contest_error_bounds(c)
+    return np.maximum(np.maximum.reduce(per_pair) if per_pair else np.zeros(n_tab), 0.0)
+
+
+def table_comparison_wr_risk(
+    rep: Reported, rounds: list[list[str]], hand: dict[str, np.ndarray], risk_limit: float
+) -> float:
+    """The with-replacement table-comparison audit's measured risk: the betting P-value over
+    the audited prefix of its PPEB draws (``rounds``: the contest's draws per round; a round
+    after which every table is drawn is the full hand count, outside the test)."""
+    c = rep.contest
+    n_tab = len(rep.units)
+    if c.reported.shape[1] <= c.seats:
+        return 0.0
+    if _tied(c):
+        return 1.0
+    drawn: set[str] = set()
+    ppeb: list[str] = []
+    for r in rounds:
+        drawn.update(r)
+        if r and len(drawn) >= n_tab:
+            break
+        ppeb.extend(r)
+    drawn.update(u for r in rounds for u in r)
+    sample = _prefix(ppeb, hand)
+    risk = 1.0
+    if sample:
+        bounds = _bounds(c, n_tab)
+        idx = np.array([rep.position[u] for u in sample], dtype=np.int64)
+        actual = np.vstack([hand[u] for u in sample])
+        u = bounds[idx]
+        risk = 0.0
+        for w, lo in c.pairs():
+            rw = c.reported[idx]
+            e = ((rw[:, w] - rw[:, lo]) - (actual[:, w] - actual[:, lo])) / c.margin(w, lo)
+            e = np.where(actual.sum(axis=1) > c.ballots[idx], np.maximum(e, u), e)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.where(u > 0, e / np.where(u > 0, u, 1.0), np.where(e > 0, 1.0, 0.0))
+            risk = max(risk, float(wr_pvalues(t, float(bounds.sum()))[-1]))
+    pending = any(x not in hand for x in drawn)
+    if (sample and risk <= risk_limit) or not drawn or pending or len(drawn) < n_tab:
         return risk
     return _fully_counted_risk(rep, hand)
 
@@ -198,6 +256,7 @@ class _Audit:
     pool: Pooled | None = None
     rounds: list[list[str]] = field(default_factory=list)
     ballots: BallotAudit | None = None
+    contest_rounds: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 def _candidates(definition: Definition, cid: str, votes: tuple[int, ...]) -> np.ndarray:
@@ -247,6 +306,10 @@ def check_audit_risks(
                 audit.rounds.append([])
             for cid, tables in leaf["draws"].items():
                 audit.drawn.setdefault(str(cid), []).extend(str(t) for t in tables)
+                per = audit.contest_rounds.setdefault(str(cid), [])
+                per.extend([] for _ in range(len(audit.rounds) - len(per)))
+                if per:
+                    per[-1].extend(str(t) for t in tables)
                 if cid == POOLED and audit.rounds:
                     audit.rounds[-1].extend(str(t) for t in tables)
         elif kind == "record" and isinstance(leaf.get("counts"), list):
@@ -319,9 +382,12 @@ def _table_risk(audit: _Audit, cid: str) -> float:
     leaf = audit.create.leaf
     method, threshold = str(leaf.get("method")), leaf.get("threshold")
     limit = float(str(leaf.get("risk_limit")))
+    scheme = table_scheme(leaf)
     if method == "table-comparison" and threshold is not None:
         return table_supermajority_risk(rep, drawn, hand, float(threshold), limit)
-    if method == "table-comparison":
+    if scheme == "wr":
+        return table_comparison_wr_risk(rep, audit.contest_rounds.get(cid, []), hand, limit)
+    if scheme == "wor":
         return table_comparison_risk(rep, drawn, hand, limit)
     if method == "full-hand-count":
         return 0.0 if all(u in hand for u in rep.units) else 1.0

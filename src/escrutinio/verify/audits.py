@@ -8,10 +8,15 @@ population (the tables whose official acta counted when the audit was created, f
 acta leaves) and checks that every round's draws are exactly the next tables of the
 consistent sample for the published seed, so a hand-picked table is caught. Fixed-percentage,
 full-hand-count and supermajority (``threshold``) table audits draw uniformly (the
-consistent sample's order); table-comparison audits draw without replacement proportionally
-to each table's MACRO error bound (Stark 2008), in increasing order of −ln(τ)/u with τ the
-table's first consistent-sampler ticket (Efraimidis & Spirakis 2006): the verifier
-recomputes the bounds from the acta leaves with its own code. MACRO's pooled draws (with
+consistent sample's order); table-comparison audits draw with replacement proportionally to
+each table's MACRO error bound (Stark 2008; the create leaf's ``"draws":
+"ppeb-with-replacement"``), draw k the table whose cumulative-bound interval holds
+SHA-256(``"SEED,k"``) as a uniform number, each round until its number of new tables (or,
+for the full hand count, every table left in id order); ``table-comparison-wor`` audits, and
+``table-comparison`` audits recorded without ``draws``, drew without replacement in
+increasing order of −ln(τ)/u with τ the table's first consistent-sampler ticket
+(Efraimidis & Spirakis 2006). The verifier recomputes the bounds from the acta leaves with
+its own code. MACRO's pooled draws (with
 replacement, :mod:`escrutinio.verify.audit_macro`) are re-derived too, and ballot-level
 draws from the ballot manifest the publication holds (:mod:`escrutinio.verify.audit_ballots`),
 hybrid (stratified) draws stratum by stratum from the manifest and the published CVRs.
@@ -28,6 +33,7 @@ from typing import Any
 import numpy as np
 from consistent_sampler import first_fraction, sampler, sha256_hex
 
+from escrutinio.audit.stats.sampling import ppeb_round
 from escrutinio.model.definition import Definition
 from escrutinio.verify.audit_ballots import (
     BALLOT_DRAWS,
@@ -41,7 +47,15 @@ from escrutinio.verify.audit_macro import Pooled, macro_draws, pooled_for
 from escrutinio.verify.audit_reported import pending_ballots, population_rows
 from escrutinio.verify.record import AuditStep, Record, RecordProblem
 
-TABLE_SAMPLES = ("table-comparison", "fixed-percentage", "full-hand-count", "macro")
+TABLE_SAMPLES = (
+    "table-comparison",
+    "table-comparison-wor",
+    "fixed-percentage",
+    "full-hand-count",
+    "macro",
+)
+WR_DRAWS = "ppeb-with-replacement"
+"""The create leaf's ``draws`` of a table-comparison audit drawing with replacement."""
 POOLED = "*"
 """The key of a MACRO audit's pooled draws (one sample for all its contests)."""
 
@@ -130,6 +144,37 @@ def ppeb_sample(units: Sequence[str], bounds: Any, seed: str, skip: int, size: i
     return [units[int(i)] for i in order[skip : skip + size]]
 
 
+def table_scheme(leaf: dict[str, Any]) -> str:
+    """How a table audit's create leaf says its tables were drawn: ``wr`` (PPEB with
+    replacement: ``table-comparison`` with ``"draws": "ppeb-with-replacement"``), ``wor``
+    (PPEB without replacement: ``table-comparison-wor``, or ``table-comparison`` recorded
+    before it drew with replacement, without ``draws``) or ``uniform`` (the consistent
+    sample: fixed percentage, full hand count, a threshold)."""
+    method, draws = leaf.get("method"), leaf.get("draws")
+    if leaf.get("threshold") is not None or method not in (
+        "table-comparison",
+        "table-comparison-wor",
+    ):
+        return "uniform"
+    if method == "table-comparison-wor" or draws is None:
+        return "wor"
+    if draws != WR_DRAWS:
+        raise RecordProblem(f"audit '{leaf.get('audit')}': unknown draw scheme {draws!r}")
+    return "wr"
+
+
+def contest_bounds(
+    definition: Definition, record: Record, create: AuditStep, cid: str
+) -> tuple[list[str], Any]:
+    """A table-comparison contest's tables and their error bounds (ballots of tables
+    without a counting acta against the winners in a ``pending`` audit)."""
+    units, rows = population_rows(definition, record, create, cid)
+    outside = 0
+    if create.leaf.get("pending") is True and definition.info.registered_known:
+        outside = pending_ballots(definition, cid, units)
+    return units, _error_bounds(definition, record, cid, rows, outside)
+
+
 def _compare(
     index: int, name: str, round_no: int, cid: str, skip: int, tables: list[str], want: list[str]
 ) -> None:
@@ -173,6 +218,8 @@ def check_audit_draws(
     pools: dict[str, Pooled] = {}
     manifests: dict[str, BallotInputs] = {}
     history: dict[str, list[str]] = {}
+    rounds_wr: dict[str, list[tuple[int, int, str, list[str]]]] = {}
+    wr_done: dict[tuple[str, str], list[str]] = {}
     for step in record.audits:
         leaf = step.leaf
         name = _text(leaf, "audit")
@@ -199,6 +246,8 @@ def check_audit_draws(
                 f"log entry {step.index}: audit '{name}' draw part {part!r} out of sequence"
             )
         parts_seen[name] = part
+        if part == 1 and rounds_wr.get(name):
+            _check_wr_round(definition, record, created[name], rounds_wr.pop(name), wr_done)
         if leaf.get("round") != rounds[name]:
             raise RecordProblem(
                 f"log entry {step.index}: audit '{name}' round {leaf.get('round')!r} out of "
@@ -248,17 +297,50 @@ def check_audit_draws(
                 _compare(step.index, name, rounds[name], cid, skip, tables, want)
                 drawn[name][cid] = skip + len(tables)
                 continue
-            units, rows = population_rows(definition, record, create, cid)
-            ppeb = create.leaf.get("threshold") is None  # supermajority tables: uniform draws
-            if _text(create.leaf, "method") == "table-comparison" and ppeb:
-                outside = 0
-                if create.leaf.get("pending") is True and definition.info.registered_known:
-                    outside = pending_ballots(definition, cid, units)
-                bounds = _error_bounds(definition, record, cid, rows, outside)
+            scheme = table_scheme(create.leaf)
+            if scheme == "wr":  # checked whole once the round is complete
+                rounds_wr.setdefault(name, []).append((step.index, rounds[name], cid, tables))
+                drawn[name][cid] = skip + len(tables)
+                result.tables += len(tables)
+                continue
+            if scheme == "wor":
+                units, bounds = contest_bounds(definition, record, create, cid)
                 want = ppeb_sample(units, bounds, seed, skip, len(tables))
             else:
+                units = population_rows(definition, record, create, cid)[0]
                 want = consistent_sample(units, seed, skip, len(tables))
             _compare(step.index, name, rounds[name], cid, skip, tables, want)
             drawn[name][cid] = skip + len(tables)
             result.tables += len(tables)
+    for name, parts in rounds_wr.items():
+        if parts:
+            _check_wr_round(definition, record, created[name], parts, wr_done)
     return result
+
+
+def _check_wr_round(
+    definition: Definition,
+    record: Record,
+    create: AuditStep,
+    parts: list[tuple[int, int, str, list[str]]],
+    done: dict[tuple[str, str], list[str]],
+) -> None:
+    """Check one complete round of a with-replacement table-comparison audit (its leaves'
+    draws per contest, in order) against the seed: the round's draws are the next PPEB
+    draws until as many new tables as it holds, or the full hand count (every table left,
+    in id order); ``done`` holds each contest's earlier draws and is extended."""
+    name = _text(create.leaf, "audit")
+    seed = _text(create.leaf, "seed")
+    per: dict[str, list[str]] = {}
+    first: dict[str, tuple[int, int]] = {}
+    for index, round_no, cid, tables in parts:
+        per.setdefault(cid, []).extend(str(t) for t in tables)
+        first.setdefault(cid, (index, round_no))
+    for cid, tables in per.items():
+        before = done.setdefault((name, cid), [])
+        units, bounds = contest_bounds(definition, record, create, cid)
+        new = len(set(tables) - set(before))
+        want = ppeb_round(units, bounds, seed, before, new)
+        index, round_no = first[cid]
+        _compare(index, name, round_no, cid, len(before), tables, want)
+        before.extend(tables)

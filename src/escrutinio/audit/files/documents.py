@@ -43,40 +43,39 @@ def retrieval_rows(
     show_reported: bool = False,
     round_no: int | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per drawn table of round ``round_no`` (default all rounds), in draw order
-    (MACRO repeats listed once)."""
+    """One row per drawn table of round ``round_no`` (default all rounds), in draw order,
+    for the contests it has not been drawn for before (a repeat of a draw with replacement,
+    MACRO's or table comparison's, is hand counted once and listed once)."""
     rows: list[dict[str, Any]] = []
+    counted: set[tuple[str, str]] = set()
     for number, rnd in enumerate(state.rounds, start=1):
-        if round_no is not None and number != round_no:
-            continue
-        order = 0
-        seen: set[str] = set()
+        fresh: dict[str, list[str]] = {}  # table → contests new to it, first draw first
         for key, units in rnd.items():
             for u in units:
-                if u in seen:
-                    continue
-                seen.add(u)
-                order += 1
-                cids = state.contests_of(u) if key == POOLED else [key]
-                row: dict[str, Any] = {
-                    "round": number,
-                    "order": order,
-                    "unit": u,
-                    "regions": " / ".join(region_names(definition, u)),
-                    "contests": " ".join(cids),
-                }
-                if show_reported:
-                    parts = []
-                    for cid in cids:
-                        rc = state.reported[cid]
-                        votes = rc.counts[rc.position[u]]
-                        parts.append(
-                            " ".join(
-                                f"{o}={int(v)}" for o, v in zip(rc.option_ids, votes, strict=True)
-                            )
-                        )
-                    row["reported"] = "; ".join(parts)
-                rows.append(row)
+                for c in state.contests_of(u) if key == POOLED else [key]:
+                    if (u, c) not in counted:
+                        counted.add((u, c))
+                        fresh.setdefault(u, []).append(c)
+        if round_no is not None and number != round_no:
+            continue
+        for order, (u, cids) in enumerate(fresh.items(), start=1):
+            row: dict[str, Any] = {
+                "round": number,
+                "order": order,
+                "unit": u,
+                "regions": " / ".join(region_names(definition, u)),
+                "contests": " ".join(cids),
+            }
+            if show_reported:
+                parts = []
+                for cid in cids:
+                    rc = state.reported[cid]
+                    votes = rc.counts[rc.position[u]]
+                    parts.append(
+                        " ".join(f"{o}={int(v)}" for o, v in zip(rc.option_ids, votes, strict=True))
+                    )
+                row["reported"] = "; ".join(parts)
+            rows.append(row)
     return rows
 
 

@@ -5,7 +5,8 @@ Rivest, "Consistent Sampling with Replacement", arXiv:1808.10016, 2018, via the
 ballots of a ballot manifest (ids ``batch:position``, positions 1-based; drawn by the fast
 exact path of :mod:`escrutinio.audit.stats.manifest_sampling`). Sampling with
 probability proportional to error bounds (PPEB; Stark 2008/2009) with replacement uses the
-SHA-256 of ``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds; without
+SHA-256 of ``seed,counter`` as a uniform number in [0, 1) and the cumulative bounds (MACRO's
+pooled draws; ``table-comparison``'s rounds of new tables, :func:`ppeb_round`); without
 replacement (successive sampling) it orders the tables by the exponential keys
 −ln(ticket)/bound of Efraimidis & Spirakis (Inf. Process. Lett. 97(5), 2006), the ticket
 being the table's first consistent-sampler ticket.
@@ -61,6 +62,43 @@ def ppeb_sample(bounds: ArrayLike, seed: str, size: int, *, skip: int = 0) -> li
         raise ValueError("error bounds must have a positive sum")
     u = np.array([_uniform(seed, k) for k in range(skip + 1, skip + size + 1)]) * cum[-1]
     return [int(i) for i in np.searchsorted(cum, u, side="right")]
+
+
+def ppeb_round(
+    ids: Sequence[str], bounds: ArrayLike, seed: str, drawn: Sequence[str], new: int
+) -> list[str]:
+    """The next round of a contest's PPEB sample with replacement (``table-comparison``):
+    continuing draw ``len(drawn) + 1`` of :func:`ppeb_sample` over ``ids`` sorted (bounds
+    following them), every draw until ``new`` tables not in ``drawn`` have come up; the
+    round ends at the ``new``-th of them (repeats in between count again as evidence and
+    cost no hand count). A round that would take every table still undrawn with a positive
+    bound, or that has not found its ``new`` tables in 20 draws per table, is the full hand
+    count: every undrawn table, sorted."""
+    order = sorted(range(len(ids)), key=lambda i: ids[i])
+    units = [ids[i] for i in order]
+    u = np.asarray(bounds, dtype=np.float64)[order] if len(ids) else np.zeros(0)
+    have = set(drawn)
+    left = [x for x in units if x not in have]
+    if new <= 0:
+        return []
+    if new >= sum(1 for x, b in zip(units, u, strict=True) if b > 0 and x not in have):
+        return left
+    cum = np.cumsum(u)
+    out: list[str] = []
+    found, k, limit = 0, len(drawn), len(drawn) + 20 * len(units)
+    while k < limit:
+        step = min(1024, limit - k)
+        w = np.array([_uniform(seed, c) for c in range(k + 1, k + step + 1)]) * cum[-1]
+        for i in np.searchsorted(cum, w, side="right"):
+            x = units[int(i)]
+            out.append(x)
+            if x not in have:
+                have.add(x)
+                found += 1
+                if found == new:
+                    return out
+        k += step
+    return left
 
 
 def in_manifest(manifest: Mapping[str, int], ballot_id: str) -> bool:

@@ -10,11 +10,12 @@ rounds; its comparison estimates are not simulated):
 * table comparison: each table independently has an error with probability
   :data:`TABLE_ERROR_RATE`; an erroneous acta gave the winner 1 % of the table's ballots
   (at least one) that the hand count gives to the loser (a supermajority: to the strongest
-  other candidate); tables drawn and tested as the audit draws and tests them: PPEB without
-  replacement and the betting martingale of every winner–loser pair
-  (:mod:`escrutinio.audit.stats.ppeb_betting`, the same draw order for every pair of a
-  simulated audit, which stops when all pairs have); with a threshold, uniform draws and
-  the supermajority batch assorter's P-values.
+  other candidate); tables drawn and tested as the audit draws and tests them: PPEB with
+  replacement (``table-comparison``, sizes in distinct tables) or without
+  (``table-comparison-wor``) and the betting martingale of every winner–loser pair
+  (:mod:`escrutinio.audit.stats.ppeb_wr_betting`, :mod:`escrutinio.audit.stats.ppeb_betting`;
+  the same draws for every pair of a simulated audit, which stops when all pairs have);
+  with a threshold, uniform draws and the supermajority batch assorter's P-values.
 
 The size for q is the q-quantile of the :data:`SIMS` simulated stopping sizes (every
 assertion of the contest stopped); −1 is shown as "full hand count".
@@ -33,6 +34,7 @@ from escrutinio.audit.stats.batch_assorter import BatchAssorter
 from escrutinio.audit.stats.kaplan_markov import SUPER_SIMPLE_GAMMA
 from escrutinio.audit.stats.martingale import FloatArray
 from escrutinio.audit.stats.ppeb_betting import TaintSampler, simulate_stops
+from escrutinio.audit.stats.ppeb_wr_betting import simulate_wr
 from escrutinio.audit.stats.simulated_sizes import (
     discrete_sampler,
     finishing_sizes,
@@ -46,11 +48,11 @@ from escrutinio.audit.stats.supermajority import (
 )
 from escrutinio.audit.workflow import tables as tb
 from escrutinio.audit.workflow.ballots import BallotMethod, total_ballots
-from escrutinio.audit.workflow.registry import method_named
+from escrutinio.audit.workflow.registry import method_named, resolved_name
 from escrutinio.audit.workflow.reported import ReportedContest
 from escrutinio.audit.workflow.state import AuditState, Estimate, IntArray
 from escrutinio.audit.workflow.supermajority_tables import assorter_of, supermajority_of
-from escrutinio.audit.workflow.table_comparison import design
+from escrutinio.audit.workflow.table_comparison_wor import design
 
 TARGETS = (0.7, 0.8, 0.9)
 BALLOT_ERROR_RATE = 0.001
@@ -125,10 +127,11 @@ class RunTaints(TaintSampler):
 
 
 def ppeb_finish_stops(
-    state: AuditState, rc: ReportedContest, wrong: npt.NDArray[np.bool_]
+    state: AuditState, rc: ReportedContest, wrong: npt.NDArray[np.bool_], replacement: bool
 ) -> FloatArray:
-    """Simulated stopping sizes (∞: a full hand count) of the table-comparison audit of a
-    contest whose tables ``wrong[run, table]`` carry the error described above."""
+    """Simulated stopping sizes in tables (∞: a full hand count) of the table-comparison
+    audit (with replacement: distinct tables) of a contest whose tables ``wrong[run,
+    table]`` carry the error described above."""
     d = design(rc)
     shift = np.maximum(1, np.round(TABLE_ERROR_SHARE * rc.ballots)).astype(np.float64)
     u = d.bounds
@@ -136,15 +139,28 @@ def ppeb_finish_stops(
     for _, _, v in d.pairs:
         with np.errstate(divide="ignore", invalid="ignore"):
             taint = np.where(u > 0, np.minimum(2 * shift / v / u, 1.0), 0.0)
-        run = simulate_stops(
-            u, RunTaints(np.where(wrong, taint[None, :], 0.0)), state.risk_limit,
-            runs=wrong.shape[0], seed=SEED,
-        )  # fmt: skip
+        taints = RunTaints(np.where(wrong, taint[None, :], 0.0))
+        if replacement:
+            drawn, run = simulate_wr(u, taints, state.risk_limit, runs=wrong.shape[0], seed=SEED)
+            run = np.where(drawn > 0, np.maximum(run, 1), 0)
+        else:
+            run = simulate_stops(u, taints, state.risk_limit, runs=wrong.shape[0], seed=SEED)
         stops = np.maximum(stops, np.where(run > 0, run, np.inf))
     return stops
 
 
 def table_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
+    """Tables for each target probability of finishing, drawn with replacement (None:
+    nothing to audit)."""
+    return _table_finish_sizes(state, cid, replacement=True)
+
+
+def table_wor_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
+    """Tables for each target probability of finishing, drawn without replacement."""
+    return _table_finish_sizes(state, cid, replacement=False)
+
+
+def _table_finish_sizes(state: AuditState, cid: str, replacement: bool) -> list[int] | None:
     """Tables for each target probability of finishing (None: nothing to audit)."""
     rc = state.reported[cid]
     if tb.uncontested(rc) or tb.tied(rc):
@@ -155,7 +171,7 @@ def table_finish_sizes(state: AuditState, cid: str) -> list[int] | None:
     rng = np.random.default_rng([SEED, 1])
     wrong = rng.random((SIMS, len(rc.units))) < TABLE_ERROR_RATE
     if state.threshold is None:
-        sizes = finishing_sizes(ppeb_finish_stops(state, rc, wrong), TARGETS)
+        sizes = finishing_sizes(ppeb_finish_stops(state, rc, wrong, replacement), TARGETS)
         return [-1 if n >= len(rc.units) else n for n in sizes]
     shift = np.maximum(1, np.round(TABLE_ERROR_SHARE * rc.ballots)).astype(np.int64)
     stops = np.zeros(SIMS)
@@ -208,13 +224,17 @@ SIMULATED: dict[str, tuple[Callable[[AuditState, str], list[int] | None], str]] 
         f"at {BALLOT_ERROR_RATE:.1%} one-vote overstatements",
     ),
     "table-comparison": (table_finish_sizes, f"with {TABLE_ERROR_RATE:.0%} of tables in error"),
+    "table-comparison-wor": (
+        table_wor_finish_sizes,
+        f"with {TABLE_ERROR_RATE:.0%} of tables in error",
+    ),
 }
 """Methods with simulated sizes: the sizes' function and the assumption shown."""
 
 
 def with_finish_sizes(state: AuditState, estimates: list[Estimate]) -> list[Estimate]:
     """The estimates of a comparison audit with the 70/80/90 % sizes added to the note."""
-    simulated = SIMULATED.get(state.method)
+    simulated = SIMULATED.get(resolved_name(state.method, state.draws))
     if simulated is None:
         return estimates
     sizes_of, assumption = simulated

@@ -15,7 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from escrutinio.audit.errors import AuditError
+from escrutinio.audit.workflow import table_comparison
 from escrutinio.audit.workflow.method import AuditParameters
+from escrutinio.audit.workflow.registry import WOR_DRAWS, stored_draws
 from escrutinio.audit.workflow.reported import ReportedContest, reported_contests
 from escrutinio.audit.workflow.rounds import check_parameters, method_of
 from escrutinio.audit.workflow.state import AuditState, AuditStatus, HandCount
@@ -162,6 +164,8 @@ def create_audit(
         spec["pending"] = True
     if params.threshold is not None:
         spec["threshold"] = params.threshold
+    elif method == table_comparison.METHOD.name:
+        spec["draws"] = table_comparison.DRAWS  # older audits without it drew without replacement
     ballot_blobs: tuple[bytes, bytes | None] | None = None
     if params.manifest is not None:
         tables = {b for b in params.manifest if b in definition.units.index}
@@ -169,7 +173,16 @@ def create_audit(
     existing = store.stored_parameters(name)
     if existing is not None:
         if existing != (method, repr(risk_limit), seed, spec):
-            raise StoreError(f"an audit named '{name}' already exists with other parameters")
+            old = stored_draws(existing[0], existing[3]) == WOR_DRAWS
+            raise StoreError(
+                f"an audit named '{name}' already exists with other parameters"
+                + (
+                    " (it was created when table-comparison drew without replacement: it "
+                    "runs as table-comparison-wor)"
+                    if old and existing[0] == method
+                    else ""
+                )
+            )
         return load_audit(store, name), False
     snapshot, problems = reported_contests(
         definition,
@@ -189,6 +202,7 @@ def create_audit(
     probe.cvrs = {b: dict(per) for b, per in (params.cvrs or {}).items()}
     probe.table_batches = frozenset(b for b in probe.manifest if b in definition.units.index)
     probe.threshold = params.threshold
+    probe.draws = stored_draws(method, spec)
     problems = method_of(probe).input_problems(probe)
     if problems:
         raise AuditError(
@@ -235,6 +249,7 @@ def load_audit(store: AuditStore, name: str) -> AuditState:
         test=spec.get("test", ""),
         replacement=bool(spec.get("replacement", True)),
         threshold=spec.get("threshold"),
+        draws=stored_draws(row.method, spec),
     )
     if row.manifest is not None:
         state.manifest = {str(r[0]): int(r[1]) for r in row.manifest}

@@ -8,8 +8,10 @@ a partially counted round is still a uniform (or PPEB) sample.
 Reproducing a draw: for a contest, take its table ids (the audit's reported snapshot, as in
 ``retrieval.csv``), then ``consistent_sampler.sampler(ids, seed=SEED,
 with_replacement=False, output="id")`` yields the tables in draw order; round r continues
-where round r−1 stopped. MACRO draws: :mod:`escrutinio.audit.workflow.macro`; ballots:
-:mod:`escrutinio.audit.workflow.ballots`.
+where round r−1 stopped (fixed percentage, full hand count, a threshold). Table comparison
+(PPEB with replacement): :mod:`escrutinio.audit.workflow.table_comparison`, without:
+:mod:`escrutinio.audit.workflow.table_comparison_wor`; MACRO draws:
+:mod:`escrutinio.audit.workflow.macro`; ballots: :mod:`escrutinio.audit.workflow.ballots`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from escrutinio.audit.workflow.ballots import (
 from escrutinio.audit.workflow.finish_sizes import with_finish_sizes
 from escrutinio.audit.workflow.fixed_percentage import no_discrepancy_risk
 from escrutinio.audit.workflow.method import AuditParameters, Method, check_common
-from escrutinio.audit.workflow.registry import METHODS, method_named
+from escrutinio.audit.workflow.registry import METHODS, method_named, resolved_name
 from escrutinio.audit.workflow.state import (
     POOLED,
     AuditState,
@@ -68,7 +70,7 @@ __all__ = [
 
 def method_of(state: AuditState) -> Method:
     """The audit's method (with a threshold: the method's supermajority variant, if any)."""
-    return variant(method_named(state.method), state.threshold)
+    return variant(method_named(resolved_name(state.method, state.draws)), state.threshold)
 
 
 def check_parameters(params: AuditParameters, known_contests: Collection[str]) -> AuditParameters:

@@ -68,7 +68,9 @@ class AuditState:
     option, and ``cvrs[ballot][contest]`` the CVR in the same form. ``test`` is ``bravo``,
     ``alpha`` or ``kaplan-markov``; ``table_batches`` are the manifest's batches that are
     polling tables of the election; ``threshold`` the share of the valid votes the winner
-    needs (supermajority assertions; None: plurality).
+    needs (supermajority assertions; None: plurality); ``draws`` the draw scheme recorded
+    with the audit (``ppeb-without-replacement``: a ``table-comparison`` audit created before
+    that method drew with replacement, run as ``table-comparison-wor``; "": the method's own).
     """
 
     name: str
@@ -86,6 +88,7 @@ class AuditState:
     replacement: bool = True
     table_batches: frozenset[str] = frozenset()
     threshold: float | None = None
+    draws: str = ""
 
     def drawn(self, contest: str) -> list[str]:
         """All tables drawn for a contest so far, in draw order (a pooled table sample: the
