@@ -83,45 +83,71 @@ def hex_hashes(leaf_hashes: bytes, indexes: pl.Series) -> pl.Series:
     return pl.Series("leaf_hash", text.view("S64").ravel(), dtype=pl.Binary).cast(pl.String)
 
 
+COUNT = "(-?(?:0|[1-9][0-9]{0,17}))"
+"""An integer as RFC 8785 writes it, short enough for Int64."""
+
+
+def _literal(text: str) -> str:
+    """``text`` as a pattern of the Rust ``regex`` crate that Polars uses (every character
+    other than an ASCII letter or digit written as ``\\x{…}``)."""
+    return "".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):X}}}" for c in text)
+
+
+def votes_pattern(options: list[str]) -> str:
+    """The anchored regular expression of the RFC 8785 ``votes`` object of a contest with
+    these options (keys in UTF-16 order), one capture group per key in that order."""
+    keys = sorted(options, key=lambda k: k.encode("utf-16-be"))
+    if not keys:
+        return r"^\{\}$"
+    body = "".join(
+        ("\\{" if i == 0 else ",") + _literal(canonical_json_fast(k).decode()) + ":" + COUNT
+        for i, k in enumerate(keys)
+    )
+    return "^" + body + "\\}$"
+
+
 def _vote_columns(
     frame: pl.DataFrame, contests: dict[str, list[str]], wanted: list[str]
 ) -> list[pl.Series]:
     """One Int64 column per option id of ``wanted`` (null where the row's contest has no
     such option) from the ``votes`` JSON of each row.
 
-    A ``votes`` cell is the RFC 8785 object of its contest's options, so its numbers are
-    read by position (keys in UTF-16 order) without a JSON parser, and the cell is rebuilt
-    from them and compared: when any row differs (another contest, other keys) every cell is
-    parsed as JSON instead."""
-    numbers = pl.col("votes").str.extract_all(r":-?[0-9]+").list.eval(pl.element().str.slice(1))
-    rebuilt: Any = None
+    A ``votes`` cell is the RFC 8785 object of its contest's options, so one anchored
+    regular expression per contest (`votes_pattern`) both checks the cell and captures its
+    numbers: when any row does not match (another contest, other keys, other spelling)
+    every cell is parsed as JSON instead."""
+    if not frame.height:
+        return [pl.Series(o, [], pl.Int64) for o in wanted]
+    groups: list[pl.Expr] = []
+    matched: list[pl.Expr] = []
     values: dict[str, Any] = {o: None for o in wanted}
-    for cid, options in contests.items():
+    for j, (cid, options) in enumerate(contests.items()):
         keys = sorted(options, key=lambda k: k.encode("utf-16-be"))
         where = pl.col("contest") == cid
-        pieces: list[pl.Expr] = []
+        if not keys:
+            matched.append(where & (pl.col("votes") == "{}"))
+            continue
+        name = f"\0{j}"
+        groups.append(
+            pl.when(where).then(pl.col("votes")).str.extract_groups(votes_pattern(keys)).alias(name)
+        )
+        first = pl.col(name).struct.field("1")
+        matched.append(where & first.is_not_null())
         for i, k in enumerate(keys):
-            lead = ("{" if i == 0 else ",") + canonical_json_fast(k).decode() + ":"
-            pieces += [pl.lit(lead), pl.col("_n").list.get(i, null_on_oob=True)]
             if k in values:
-                got = pl.col("_n").list.get(i, null_on_oob=True).cast(pl.Int64)
+                got = pl.col(name).struct.field(str(i + 1)).cast(pl.Int64)
                 values[k] = (pl.when(where) if values[k] is None else values[k].when(where)).then(
                     got
                 )
-        text = pl.concat_str([*pieces, pl.lit("}")]) if keys else pl.lit("{}")
-        rebuilt = (pl.when(where) if rebuilt is None else rebuilt.when(where)).then(text)
     exprs = [
         (pl.lit(None, pl.Int64) if e is None else e.otherwise(None)).alias(o)
         for o, e in values.items()
     ]
     try:
-        done = frame.select(pl.col("votes"), pl.col("contest"), numbers.alias("_n")).select(
-            pl.lit(True)
-            if rebuilt is None
-            else rebuilt.otherwise(None).eq_missing(pl.col("votes")),
-            *exprs,
+        done = frame.select(pl.col("votes"), pl.col("contest"), *groups).select(
+            pl.any_horizontal(matched) if matched else pl.lit(False), *exprs
         )
-        if rebuilt is not None and bool(done.to_series(0).all()):
+        if bool(done.to_series(0).all()):
             return done.get_columns()[1:]
     except pl.exceptions.PolarsError:
         pass

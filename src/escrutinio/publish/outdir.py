@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from escrutinio.model.errors import EscrutinioError
@@ -78,8 +79,9 @@ def regular_stat(out: Path, rel: str) -> tuple[int, int] | None:
     return (info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
 
 
-def write_file(out: Path, rel: str, data: bytes) -> None:
-    """Write ``data`` to ``rel`` inside ``out`` atomically (temporary file, then rename)."""
+def write_file(out: Path, rel: str, data: bytes | Sequence[bytes | memoryview]) -> None:
+    """Write ``data`` (or its parts one after the other) to ``rel`` inside ``out``
+    atomically (temporary file, then rename)."""
     folder = _folder(out, confined(rel), create=True)
     assert folder is not None
     name = rel.rsplit("/", 1)[-1]
@@ -91,7 +93,8 @@ def write_file(out: Path, rel: str, data: bytes) -> None:
         os.unlink(tmp)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+        for part in (data,) if isinstance(data, bytes) else data:
+            fh.write(part)
     os.replace(tmp, target)
 
 
