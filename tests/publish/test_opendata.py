@@ -68,7 +68,8 @@ def test_splice_replaces_rows_and_appends(
     data = b"".join(got.parts)
     assert data == expected
     assert (got.digest, got.size) == (hashlib.sha256(data).hexdigest(), len(data))
-    assert opendata.splice(old, hashlib.sha256(b"other").hexdigest(), header, len(rows), {}, b"") is None
+    other = hashlib.sha256(b"other").hexdigest()
+    assert opendata.splice(old, other, header, len(rows), {}, b"") is None
     assert opendata.splice(old, digest, b"x,y\n", len(rows), {}, b"") is None
 
 

@@ -17,7 +17,7 @@ import polars as pl
 
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
-from escrutinio.publish.formats import ACTA_COLUMNS, PREP_FIXED_COLUMNS
+from escrutinio.publish.formats import ACTA_COLUMNS, PARQUET_COMPRESSION, PREP_FIXED_COLUMNS
 from escrutinio.tally import ContestCounts
 
 SPECIAL = '[,"\n]'
@@ -83,6 +83,8 @@ def hex_hashes(leaf_hashes: bytes, indexes: pl.Series) -> pl.Series:
     return pl.Series("leaf_hash", text.view("S64").ravel(), dtype=pl.Binary).cast(pl.String)
 
 
+PARTS = 4
+"""Slices of the acta versions whose ``votes`` are parsed in parallel."""
 COUNT = "(-?(?:0|[1-9][0-9]{0,17}))"
 """An integer as RFC 8785 writes it, short enough for Int64."""
 
@@ -144,8 +146,15 @@ def _vote_columns(
         for o, e in values.items()
     ]
     try:
-        done = frame.select(pl.col("votes"), pl.col("contest"), *groups).select(
-            pl.any_horizontal(matched) if matched else pl.lit(False), *exprs
+        step = -(-frame.height // PARTS)  # the parts are parsed in parallel
+        done = pl.concat(
+            pl.collect_all(
+                frame.lazy()
+                .slice(at, step)
+                .select(pl.col("votes"), pl.col("contest"), *groups)
+                .select(pl.any_horizontal(matched) if matched else pl.lit(False), *exprs)
+                for at in range(0, frame.height, step)
+            )
         )
         if bool(done.to_series(0).all()):
             return done.get_columns()[1:]
@@ -196,7 +205,7 @@ def actas_prep_csv(
 def actas_parquet(actas: pl.DataFrame) -> bytes:
     """actas.parquet, as `formats.actas_parquet` writes it."""
     buf = io.BytesIO()
-    actas.rechunk().write_parquet(buf, statistics=False)
+    actas.rechunk().write_parquet(buf, statistics=False, compression=PARQUET_COMPRESSION)
     return buf.getvalue()
 
 

@@ -14,10 +14,12 @@ ones, and an envelope leaf may name the sender of an earlier version. So:
   when its bytes have the SHA-256 the signed manifest lists (hashed in the same pass as the
   new file's SHA-256 when nothing but rows are appended), starts with the expected header
   and, when a row is replaced, has one line per row (no line feed inside a field);
-- the definition files are the previous ones when the signed manifest lists them with the
-  hash the folder's manifest gives and the file is unchanged by the size and modification
-  time rule of an incremental re-publish (docs/security.md): the definition is stored once
-  and never replaced (`escrutinio.store.definitions`).
+- when no version was added and no row changed, ``actas.csv``, ``actas_prep.csv`` and
+  ``actas.parquet`` are left as they are (`Kept`), like the definition files always are: a
+  file is kept when the signed manifest lists it with the hash the folder's manifest gives
+  and it is unchanged by the size and modification time rule of an incremental
+  re-publish (docs/security.md); the definition is stored once and never replaced
+  (`escrutinio.store.definitions`). Otherwise ``actas.parquet`` is written again.
 
 Anything else: the file is rendered from every acta version, as a full publication does.
 The bytes are the same either way (tests/publish/test_opendata.py).
@@ -39,7 +41,7 @@ from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
 from escrutinio.model.definition import Definition
 from escrutinio.publish import columns, formats
-from escrutinio.publish.carry import Carried
+from escrutinio.publish.carry import ACTAS_PARQUET, Carried
 from escrutinio.publish.outdir import read_regular
 from escrutinio.publish.replay import ActaRecord, Replay, record_of
 from escrutinio.publish.senders import SENDERS_FILE, senders_json
@@ -131,15 +133,39 @@ def _header(names: list[str]) -> bytes:
     return (",".join(names) + "\n").encode("utf-8")
 
 
-def _base_height(state: Replay, actas: pl.DataFrame, earlier: Earlier) -> int | None:
-    """How many first rows of ``actas`` are the carried versions (None: not carried)."""
+@dataclass(frozen=True)
+class Delta:
+    """How the acta versions differ from the carried ones: the first ``height`` rows are
+    the carried versions, the rows at ``flipped`` count or stop counting since, and the
+    carried rows at ``sent`` got their sender from a later envelope leaf."""
+
+    height: int
+    flipped: np.ndarray
+    sent: np.ndarray
+
+    def unchanged(self, actas: pl.DataFrame) -> bool:
+        """True when ``actas`` are exactly the carried versions."""
+        return actas.height == self.height and not self.flipped.size
+
+
+def delta(state: Replay, actas: pl.DataFrame, earlier: Earlier | None) -> Delta | None:
+    """The `Delta` of ``actas`` (`Replay.acta_frame` of ``state``) from ``earlier``'s
+    carried versions; None when they were not carried."""
     base = state.base
-    if base is None or base is not earlier.carried.actas or state.base_size != earlier.carried.size:
+    if earlier is None or base is None or base is not earlier.carried.actas:
         return None
     height = base.height
-    if actas.height < height or not actas["log_index"][:height].equals(base["log_index"]):
+    if state.base_size != earlier.carried.size or actas.height < height:
         return None
-    return height
+    if not actas["log_index"][:height].equals(base["log_index"]):
+        return None
+    flipped = np.flatnonzero(actas["counting"][:height].to_numpy() != base["counting"].to_numpy())
+    recent = formats.prep_senders(e for e in state.envelopes if e[0] >= state.base_size)
+    late = sorted(i for i in recent if i < state.base_size)  # senders of carried rows
+    log_index = base["log_index"].to_numpy()
+    at = np.searchsorted(log_index, late)
+    sent = [int(p) for p, i in zip(at, late, strict=True) if p < height and log_index[p] == i]
+    return Delta(height, flipped, np.asarray(sent, dtype=np.int64))
 
 
 def _spliced(
@@ -151,13 +177,15 @@ def _spliced(
     positions: np.ndarray,
     render: Callable[[list[ActaRecord]], bytes],
     new: Callable[[], bytes],
-) -> Pieces | None:
+) -> Pieces | Kept | None:
     """``earlier``'s file ``rel`` (``head`` then one row per carried version) with the rows
     at ``positions`` of ``actas`` rendered again (``render``, row by row) and the rows of the
     later versions (``new``) appended; None when it cannot be taken."""
     digest = earlier.digest(rel)
     if digest is None or len(positions) > SPLICE_LIMIT * height + 1000:
         return None
+    if actas.height == height and not len(positions):
+        return Kept(digest)
     old = read_regular(earlier.out, rel)
     if old is None:
         return None
@@ -171,47 +199,37 @@ def _spliced(
 
 def acta_files(
     definition: Definition,
-    state: Replay,
     actas: pl.DataFrame,
     leaf_hashes: bytes,
     senders: dict[int, str],
     earlier: Earlier | None,
+    change: Delta | None,
 ) -> dict[str, DataFile]:
-    """``actas.csv`` and ``actas_prep.csv`` of the acta versions ``actas`` (`Replay.acta_frame`
-    of ``state``), spliced from ``earlier``'s when it can be (see the module docstring)."""
-    height = None if earlier is None else _base_height(state, actas, earlier)
+    """``actas.csv`` and ``actas_prep.csv`` of the acta versions ``actas``, spliced from
+    ``earlier``'s when it can be (``change``: `delta`; see the module docstring)."""
     out: dict[str, DataFile] = {}
-    if earlier is not None and height is not None:
-        base = state.base
-        assert base is not None
-        flipped = np.flatnonzero(
-            actas["counting"][:height].to_numpy() != base["counting"].to_numpy()
-        )
+    if earlier is not None and change is not None:
+        height = change.height
         tail = actas.slice(height)
-        first = int(tail["log_index"][0]) if tail.height else state.size
-        recent = formats.prep_senders(e for e in state.envelopes if e[0] >= state.base_size)
-        late = sorted(i for i in recent if i < state.base_size)  # senders of carried rows
-        log_index = base["log_index"].to_numpy()
-        at = np.searchsorted(log_index, late)
-        sent = [int(p) for p, i in zip(at, late, strict=True) if p < height and log_index[p] == i]
+        first = int(tail["log_index"][0]) if tail.height else -1
         csv = _spliced(
             earlier,
             ACTAS_CSV,
             _header(list(formats.ACTA_COLUMNS)),
             actas,
             height,
-            flipped,
+            change.flipped,
             formats.actas_csv,
             lambda: columns.actas_csv(tail),
         )
-        tail_senders = {i: s for i, s in senders.items() if i >= first}
+        tail_senders = {i: s for i, s in senders.items() if i >= first >= 0}
         prep = _spliced(
             earlier,
             ACTAS_PREP_CSV,
             _header([*formats.PREP_FIXED_COLUMNS, *formats.prep_option_columns(definition)]),
             actas,
             height,
-            np.union1d(flipped, np.asarray(sent, dtype=np.int64)),
+            np.union1d(change.flipped, change.sent),
             lambda r: formats.actas_prep_csv(definition, r, leaf_hashes, senders),
             lambda: columns.actas_prep_csv(definition, tail, leaf_hashes, tail_senders),
         )
@@ -221,6 +239,17 @@ def acta_files(
     if ACTAS_PREP_CSV not in out:
         out[ACTAS_PREP_CSV] = columns.actas_prep_csv(definition, actas, leaf_hashes, senders)
     return out
+
+
+def parquet_file(actas: pl.DataFrame, earlier: Earlier | None, change: Delta | None) -> DataFile:
+    """``actas.parquet``: ``earlier``'s (the file its versions were carried from) when the
+    versions are the same, else written."""
+    if earlier is not None and change is not None and change.unchanged(actas):
+        digest = earlier.digest(ACTAS_PARQUET)
+        if digest is not None:
+            return Kept(digest)
+    data = columns.actas_parquet(actas)
+    return Pieces((data,), hashlib.sha256(data).hexdigest(), len(data))
 
 
 def definition_files(definition: Definition, earlier: Earlier | None) -> dict[str, DataFile]:
@@ -254,8 +283,9 @@ def data_files(
     files.update(definition_files(definition, earlier))
     leaf_hashes = tree.level_bytes(0, 0, state.size)
     senders = formats.prep_senders(state.envelopes)
-    files.update(acta_files(definition, state, actas, leaf_hashes, senders, earlier))
-    files["actas.parquet"] = columns.actas_parquet(actas)
+    change = delta(state, actas, earlier)
+    files.update(acta_files(definition, actas, leaf_hashes, senders, earlier, change))
+    files[ACTAS_PARQUET] = parquet_file(actas, earlier, change)
     counts = columns.counting_counts(definition, actas, definition.info.official_source)
     snap = reads.snapshot_of(definition, counts, state.size)
     files["results/results.json"] = canonical_json_fast(snap)
