@@ -248,8 +248,7 @@ def parquet_file(actas: pl.DataFrame, earlier: Earlier | None, change: Delta | N
         digest = earlier.digest(ACTAS_PARQUET)
         if digest is not None:
             return Kept(digest)
-    data = columns.actas_parquet(actas)
-    return Pieces((data,), hashlib.sha256(data).hexdigest(), len(data))
+    return columns.actas_parquet(actas)
 
 
 def definition_files(definition: Definition, earlier: Earlier | None) -> dict[str, DataFile]:
