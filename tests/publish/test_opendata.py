@@ -142,3 +142,19 @@ def test_a_previous_file_that_lost_its_listed_hash_is_not_spliced(
     publish(pub.store, pub.out, pub.signer)
     assert spliced == [False, True]
     _same_as_full(pub, tmp_path)
+
+
+def test_an_append_leaves_a_hard_linked_copy_alone(pub: Pub, tmp_path: Path) -> None:
+    """A file that gets only rows appended is appended to in place, unless another hard
+    link shares it (a snapshot of the folder made with hard links keeps its bytes)."""
+    ingest(pub.store, tmp_path, "wave2.csv", WAVE2)
+    reads.record_bulletin(pub.store)
+    linked = tmp_path / "snapshot-actas.csv"
+    os.link(pub.out / "actas.csv", linked)
+    kept = linked.read_bytes()
+    prep = (pub.out / "actas_prep.csv").stat().st_ino
+    publish(pub.store, pub.out, pub.signer)
+    assert linked.read_bytes() == kept
+    assert (pub.out / "actas.csv").stat().st_ino != linked.stat().st_ino
+    assert (pub.out / "actas_prep.csv").stat().st_ino == prep  # appended in place
+    _same_as_full(pub, tmp_path)

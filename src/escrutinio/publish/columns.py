@@ -215,7 +215,16 @@ def counting_counts(
     """`escrutinio.publish.replay.counting_counts` from the frame: unit-level counts of the
     counting versions of ``source`` (contest option order, then null, blank, voters)."""
     counting = actas.filter(pl.col("counting") & (pl.col("source") == source))
-    index = definition.units.index
+    if counting.height:
+        ids = definition.units.ids
+        table = pl.DataFrame(
+            {"unit": ids, "_u": np.arange(len(ids), dtype=np.int32)},
+            schema={"unit": pl.String, "_u": pl.Int32},
+        )
+        counting = counting.join(table, on="unit", how="left", maintain_order="left")
+        unknown = counting.filter(pl.col("_u").is_null())
+        if unknown.height:
+            raise KeyError(unknown["unit"][0])
     out: dict[str, ContestCounts] = {}
     for cid, contest in definition.contests.items():
         frame = counting.filter(pl.col("contest") == cid)
@@ -229,6 +238,6 @@ def counting_counts(
             matrix[:, -3] = frame["null"].to_numpy()
             matrix[:, -2] = frame["blank"].fill_null(0).to_numpy()
             matrix[:, -1] = frame["voters"].to_numpy()
-        units = np.fromiter((index[u] for u in frame["unit"]), np.int32, frame.height)
+        units = frame["_u"].to_numpy().astype(np.int32) if frame.height else np.zeros(0, np.int32)
         out[cid] = ContestCounts(cid, units, matrix)
     return out
