@@ -47,14 +47,14 @@ def pub(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Pub]:
 def taken(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each publish found a carried frame."""
     seen: list[bool] = []
-    real = carry.carried_actas
+    real = carry.carried_publication
 
-    def spy(*args: object) -> pl.DataFrame | None:
-        frame = real(*args)  # type: ignore[arg-type]
-        seen.append(frame is not None)
-        return frame
+    def spy(*args: object) -> carry.Carried | None:
+        carried = real(*args)  # type: ignore[arg-type]
+        seen.append(carried is not None)
+        return carried
 
-    monkeypatch.setattr(site, "carried_actas", spy)
+    monkeypatch.setattr(site, "carried_publication", spy)
     return seen
 
 

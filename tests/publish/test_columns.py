@@ -13,6 +13,7 @@ from polars.series.string import StringNameSpace
 
 from escrutinio.publish import columns, formats
 from escrutinio.publish.replay import ActaRecord, records_frame
+from escrutinio.publish.replay import counting_counts as replay_counts
 from support import small_definition
 
 TEXT = st.text(alphabet=st.sampled_from(list('ab,"\n\r ;é\t')), max_size=6)
@@ -82,3 +83,20 @@ def test_canonical_votes_are_read_without_a_json_parser(monkeypatch: pytest.Monk
     assert columns.actas_prep_csv(small_definition(), frame, hashes, {}) == (
         formats.actas_prep_csv(small_definition(), recs, hashes, {})
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(records(), st.data())
+def test_column_counts_equal_row_counts(recs: list[ActaRecord], data: st.DataObject) -> None:
+    definition = small_definition()
+    units = definition.units.ids
+    for rec in recs:
+        rec.unit = data.draw(st.sampled_from(units))
+        rec.source = data.draw(st.sampled_from([definition.info.official_source, "other"]))
+    source = definition.info.official_source
+    by_rows = replay_counts(definition, recs, source)
+    by_columns = columns.counting_counts(definition, records_frame(recs), source)
+    assert by_rows.keys() == by_columns.keys()
+    for cid, counts in by_rows.items():
+        assert counts.units.tolist() == by_columns[cid].units.tolist()
+        assert counts.counts.tolist() == by_columns[cid].counts.tolist()

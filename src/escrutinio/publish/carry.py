@@ -22,6 +22,7 @@ import base64
 import hashlib
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -71,11 +72,22 @@ def _signed_manifest(
     return files if isinstance(files, dict) else None
 
 
-def carried_actas(
+@dataclass(frozen=True)
+class Carried:
+    """What a re-publication carries from the previous publication: the acta versions of
+    the first ``size`` leaves (its ``actas.parquet``) and the SHA-256 of every file by path
+    as its signed manifest lists them (strings, possibly not valid hashes)."""
+
+    actas: pl.DataFrame
+    files: dict[str, object]
+    size: int
+
+
+def carried_publication(
     out: Path, origin: str, verifier: NoteVerifier, mark: IntegrityMark
-) -> pl.DataFrame | None:
-    """The acta versions of the first ``mark.size`` leaves, from the previous publication in
-    ``out`` (see the module docstring for when it is taken); None when it cannot be."""
+) -> Carried | None:
+    """The previous publication in ``out`` as far as a re-publication may build on it (see
+    the module docstring for when it is taken); None when it cannot be."""
     files = _signed_manifest(out, origin, verifier, mark)
     if files is None or not isinstance(files.get(ACTAS_PARQUET), str):
         return None
@@ -88,4 +100,13 @@ def carried_actas(
         return None
     if dict(frame.schema) != ACTA_SCHEMA:
         return None
-    return frame
+    return Carried(frame, files, mark.size)
+
+
+def carried_actas(
+    out: Path, origin: str, verifier: NoteVerifier, mark: IntegrityMark
+) -> pl.DataFrame | None:
+    """The acta versions of the first ``mark.size`` leaves, from the previous publication in
+    ``out`` (see the module docstring for when it is taken); None when it cannot be."""
+    carried = carried_publication(out, origin, verifier, mark)
+    return None if carried is None else carried.actas

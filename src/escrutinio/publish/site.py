@@ -49,11 +49,13 @@ from escrutinio.publish.archive import ARCHIVE, ARCHIVE_SHA256, write_archive
 from escrutinio.publish.carry import MANIFEST as MANIFEST
 from escrutinio.publish.carry import MANIFEST_NOTE as MANIFEST_NOTE
 from escrutinio.publish.carry import MANIFEST_NOTE_FORMAT as MANIFEST_NOTE_FORMAT
-from escrutinio.publish.carry import carried_actas
+from escrutinio.publish.carry import carried_publication
 from escrutinio.publish.carry import manifest_note_text as manifest_note_text
 from escrutinio.publish.integrity import check_store_state
+from escrutinio.publish.opendata import DataFile, Earlier, Kept, Pieces, data_files
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
+    append_file,
     read_regular,
     regular_stat,
     remove_regular,
@@ -61,8 +63,6 @@ from escrutinio.publish.outdir import (
 )
 from escrutinio.publish.previous import Previous, changed_slots
 from escrutinio.publish.replay import Replay
-from escrutinio.publish.senders import SENDERS_FILE, senders_json
-from escrutinio.store import audit_ballots
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import images as store_images
 from escrutinio.store import log as store_log
@@ -186,6 +186,14 @@ class _Disk:
         found = regular_stat(self.out, rel)
         return found is not None and found[1] < self.before and size in (None, found[0])
 
+    def known(self, rel: str, size: int, digest: str) -> bool | None:
+        """Whether the file ``rel`` holds ``size`` bytes of SHA-256 ``digest``, when an
+        incremental re-publish can tell without reading it (it is unchanged since the old
+        manifest, which lists its hash); else None."""
+        if not self.trusted or not self.old.get(rel) or not self.kept(rel):
+            return None
+        return self.old[rel] == digest and self.kept(rel, size)
+
     def same(self, rel: str, data: bytes, digest: str) -> bool:
         """True when the file ``rel`` already holds ``data`` (SHA-256 ``digest``)."""
         if self.trusted and self.old.get(rel) == digest and self.kept(rel, len(data)):
@@ -214,50 +222,26 @@ def snapshot_at(
     return reads.snapshot_of(definition, counts, state.size)
 
 
-AUDIT_BALLOT_DIR = "audits/ballots"
-"""Ballot manifests and CVR sets of ballot-level audits, each named by its SHA-256 as the
-audit's ``create`` leaf states it, so an observer re-derives the ballot draws."""
-
-
-def _data_files(
-    store: Store,
-    state: Replay,
-    actas: pl.DataFrame,
-    tree: MerkleTree,
-    note: str,
-    witness_keys: dict[str, str],
-) -> tuple[dict[str, bytes], dict[str, ContestCounts]]:
-    """The data files by path, and the official counts its results were taken from."""
-    files: dict[str, bytes] = {"checkpoint": note.encode("utf-8")}
-    definition = store_definitions.read_definition(store)
-    files.update(formats.definition_files(definition))
-    files["actas.csv"] = columns.actas_csv(actas)
-    files["actas_prep.csv"] = columns.actas_prep_csv(
-        definition,
-        actas,
-        tree.level_bytes(0, 0, state.size),
-        formats.prep_senders(state.envelopes),
-    )
-    files["actas.parquet"] = columns.actas_parquet(actas)
-    counts = columns.counting_counts(definition, actas, definition.info.official_source)
-    snap = reads.snapshot_of(definition, counts, state.size)
-    files["results/results.json"] = canonical_json_fast(snap)
-    files["results/results.csv"] = formats.results_csv(dict(snap))
-    for number, body in reads.bulletin_bodies(store, state.size):
-        files[f"bulletins/{number}.json"] = body
-        files[f"bulletins/{number}.csv"] = formats.results_csv(json.loads(body))
-    files["bulletins/index.csv"] = formats.bulletin_index_csv(
-        {**leaf, "log_index": idx} for idx, leaf in state.bulletins
-    )
-    files["fields.json"] = formats.fields_json()
-    for digest, blob in sorted(audit_ballots.published_ballot_blobs(store, state.size).items()):
-        files[f"{AUDIT_BALLOT_DIR}/{digest}.json"] = blob  # named by the leaf's SHA-256
-    registry = senders_json(state)
-    if registry is not None:
-        files[SENDERS_FILE] = registry
-    for name, vkey in sorted(witness_keys.items()):
-        files[f"keys/witnesses/{name}.vkey"] = (vkey + "\n").encode("ascii")
-    return files, counts
+def _write_data(
+    target: Path, path: str, body: DataFile, disk: _Disk, hashes: dict[str, str]
+) -> bool:
+    """Record the SHA-256 of ``body`` for ``path`` and write it unless the file already
+    holds it (a `Kept` file is left as it is); True when written."""
+    if isinstance(body, Kept):
+        hashes[path] = body.digest
+        return False
+    if isinstance(body, Pieces):
+        hashes[path] = body.digest
+        if disk.known(path, body.size, body.digest):  # else it differs (or is not trusted)
+            return False
+        if body.appends < 0 or not append_file(target, path, body.appends, body.parts[-1]):
+            write_file(target, path, body.parts)
+        return True
+    digest = hashes[path] = _sha(body)
+    if disk.same(path, body, digest):
+        return False
+    write_file(target, path, body)
+    return True
 
 
 def _image_files(store: Store, state: Replay, files: dict[str, bytes]) -> list[str]:
@@ -406,8 +390,12 @@ def publish(
     """
     mark = None if full_check else read_mark(store)
     target = Path(out)
-    carried = None if mark is None else carried_actas(target, signer.name, signer.verifier(), mark)
-    problems, checked, checked_tree = check_store_state(store, mark, carried)
+    carried = (
+        None if mark is None else carried_publication(target, signer.name, signer.verifier(), mark)
+    )
+    problems, checked, checked_tree = check_store_state(
+        store, mark, None if carried is None else carried.actas
+    )
     if problems:
         raise StoreError("store integrity check failed: " + "; ".join(problems[:5]))
     write_mark(store, IntegrityMark(checked.size, checked_tree.root(checked.size)))
@@ -436,10 +424,14 @@ def publish(
     keys = {c.witness: c.witness_key for c in cosignatures(store)}
     keys.update(witness_keys or {})
     actas = state.acta_frame()
-    files, counts = _data_files(store, state, actas, tree, cosigned_note(store, stored), keys)
+    earlier = None if carried is None else Earlier(target, carried, disk.old, disk.kept)
+    note_text = cosigned_note(store, stored)
+    rendered, counts = data_files(store, state, actas, tree, note_text, keys, earlier)
+    files = {path: body for path, body in rendered.items() if isinstance(body, bytes)}
     files["keys/log.vkey"] = (signer.verifier().verifier_key() + "\n").encode("ascii")
     _write_images(images, _image_files(store, state, files), target, hashes, report)
-    ordered = sorted(files.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
+    rendered.update(files)
+    ordered = sorted(rendered.items(), key=lambda kv: kv[0] == "checkpoint")  # checkpoint last
     pages: Iterable[tuple[str, bytes | None]] = (
         website(
             read_definition(store),
@@ -454,19 +446,17 @@ def publish(
         if website is not None
         else ()
     )
-    for path, data in chain(ordered[:-1], pages, ordered[-1:]):
-        if data is None:  # the site left it as the previous publication wrote it
+    for path, body in chain(ordered[:-1], pages, ordered[-1:]):
+        if body is None:  # the site left it as the previous publication wrote it
             if not disk.old.get(path):
                 raise StoreError(f"{path}: kept by the site but not in the old manifest")
             hashes[path] = disk.old[path]
             report.unchanged += 1
             continue
-        digest = hashes[path] = _sha(data)
-        if disk.same(path, data, digest):
+        if _write_data(target, path, body, disk, hashes):
+            report.written.append(path)
+        else:
             report.unchanged += 1
-            continue
-        write_file(target, path, data)
-        report.written.append(path)
     root_b64 = base64.b64encode(stored.root_hash).decode("ascii")
     manifest = {
         "format": MANIFEST_FORMAT,
