@@ -145,16 +145,18 @@ def test_a_previous_file_that_lost_its_listed_hash_is_not_spliced(
 
 
 def test_an_append_leaves_a_hard_linked_copy_alone(pub: Pub, tmp_path: Path) -> None:
-    """A file that gets only rows appended is appended to in place, unless another hard
-    link shares it (a snapshot of the folder made with hard links keeps its bytes)."""
+    """A file that gets only rows appended is replaced by a new file (atomic), so a
+    snapshot of the folder made with hard links keeps its bytes."""
     ingest(pub.store, tmp_path, "wave2.csv", WAVE2)
     reads.record_bulletin(pub.store)
     linked = tmp_path / "snapshot-actas.csv"
     os.link(pub.out / "actas.csv", linked)
     kept = linked.read_bytes()
     prep = (pub.out / "actas_prep.csv").stat().st_ino
+    prep_bytes = (pub.out / "actas_prep.csv").read_bytes()
     publish(pub.store, pub.out, pub.signer)
     assert linked.read_bytes() == kept
     assert (pub.out / "actas.csv").stat().st_ino != linked.stat().st_ino
-    assert (pub.out / "actas_prep.csv").stat().st_ino == prep  # appended in place
+    assert (pub.out / "actas_prep.csv").stat().st_ino != prep  # a new file, renamed
+    assert (pub.out / "actas_prep.csv").read_bytes().startswith(prep_bytes)
     _same_as_full(pub, tmp_path)

@@ -66,9 +66,6 @@ class Pieces:
     parts: tuple[bytes | memoryview, ...]
     digest: str
     size: int
-    appends: int = -1
-    """The size of the previous file when the parts are its bytes and one more part (the
-    file may then be appended to in place, `escrutinio.publish.outdir.append_file`)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ def splice(
         if hasher.hexdigest() != listed:
             return None
         hasher.update(tail)
-        return Pieces((old, tail), hasher.hexdigest(), len(old) + len(tail), len(old))
+        return Pieces((old, tail), hasher.hexdigest(), len(old) + len(tail))
     if hashlib.sha256(old).hexdigest() != listed or old.count(b"\n") != rows + 1:
         return None
     ends = np.flatnonzero(np.frombuffer(old, dtype=np.uint8) == 10) + 1

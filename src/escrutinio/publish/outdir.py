@@ -98,30 +98,6 @@ def write_file(out: Path, rel: str, data: bytes | Sequence[bytes | memoryview]) 
     os.replace(tmp, target)
 
 
-def append_file(out: Path, rel: str, size: int, data: bytes | memoryview) -> bool:
-    """Append ``data`` to the regular file ``rel`` inside ``out`` when it holds exactly
-    ``size`` bytes and no other hard link shares it; False (nothing written) otherwise.
-
-    Unlike `write_file` this is not atomic: a reader of the file while it is appended sees
-    its old bytes and part of the new ones (the folder is mid-re-publication then anyway:
-    ``manifest.json`` is written last). Links are never followed, and a file linked from
-    elsewhere (a hard-linked snapshot of the folder) is left alone."""
-    folder = _folder(out, confined(rel), create=False)
-    if folder is None:
-        return False
-    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK
-    try:
-        fd = os.open(folder / rel.rsplit("/", 1)[-1], flags)
-    except OSError:
-        return False
-    with os.fdopen(fd, "wb") as fh:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != size or info.st_nlink != 1:
-            return False
-        fh.write(data)
-    return True
-
-
 def remove_regular(out: Path, rel: str) -> bool:
     """Remove ``rel`` inside ``out`` when it is a regular file; True when removed."""
     try:

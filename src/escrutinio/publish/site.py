@@ -55,7 +55,6 @@ from escrutinio.publish.integrity import check_store_state
 from escrutinio.publish.opendata import DataFile, Earlier, Kept, Pieces, data_files
 from escrutinio.publish.outdir import (
     MAX_MANIFEST_BYTES,
-    append_file,
     read_regular,
     regular_stat,
     remove_regular,
@@ -234,8 +233,7 @@ def _write_data(
         hashes[path] = body.digest
         if disk.known(path, body.size, body.digest):  # else it differs (or is not trusted)
             return False
-        if body.appends < 0 or not append_file(target, path, body.appends, body.parts[-1]):
-            write_file(target, path, body.parts)
+        write_file(target, path, body.parts)  # atomic: new file, then rename
         return True
     digest = hashes[path] = _sha(body)
     if disk.same(path, body, digest):
