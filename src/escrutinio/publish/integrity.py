@@ -7,18 +7,19 @@ the stored definition and its stored fingerprint (``meta.definition_fingerprint`
 fingerprint of the definition leaf, and that the tree matches every signed checkpoint.
 A direct ``UPDATE`` of a row is caught here even before anything is published.
 
-The check can also run **incrementally** from an `IntegrityMark` (the log size and root of
-the last check that passed, kept in the store): every leaf hash is still recomputed from its
-body and the tree is still compared with the mark's root and every signed checkpoint (so no
-entry of the log can change unnoticed), the definition, bulletin and adjudication rows are
-still compared in full, the acta rows are counted (rows, counting rows) and compared with the
-replayed log, but only the entries after the mark are re-encoded and only the acta rows of
-those entries (and every version of the slots they touch) are compared field by field; the
-acta versions before the mark are parsed from their leaves only when a re-publication cannot
-carry them over from the previous publication (`escrutinio.publish.carry`). A
-direct ``UPDATE`` of an older acta row that keeps the row and counting counts is caught by
-the next full check (``escrutinio log check``, ``publish --full-check`` or ``--final``), not
-by an incremental one (docs/security.md).
+The check can also run **incrementally** from an `IntegrityMark` (the log size, root and
+saved tree nodes of the last check that passed, kept in the store). With the acta versions of
+the mark's prefix carried from the previous publication (`escrutinio.publish.carry`) and the
+mark bound to the signed checkpoint of its size, the prefix is resumed without reading its
+acta leaves (`escrutinio.publish.integrity_incremental`: log shape, non-acta leaves by kind,
+a random spot check of old blocks); otherwise every leaf hash is recomputed from its body and
+the tree compared with the mark's root. Either way the entries after the mark are re-encoded,
+the tree is compared with every later signed checkpoint, the acta rows of the new entries (and
+every version of the slots they touch) are compared field by field, the rows are counted
+against the replayed log, and the definition, bulletin and adjudication rows are compared in
+full. A direct ``UPDATE`` of an older acta row, body or leaf hash that the spot check does not
+draw is caught by the next full check (``escrutinio log check``, ``publish --full-check`` or
+``--final``), not by an incremental one (docs/security.md).
 """
 
 from __future__ import annotations
