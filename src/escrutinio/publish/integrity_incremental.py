@@ -60,7 +60,7 @@ def old_leaf_hashes(store: Store, size: int) -> bytes:
         rows = fetch_raw(
             conn, "SELECT leaf_hash FROM log_entries WHERE idx < {} ORDER BY idx", (size,)
         )
-    return b"".join(bytes(r[0]) for r in rows)
+    return b"".join([r[0] for r in rows])
 
 
 def _log_shape(store: Store) -> tuple[int, int, int]:
