@@ -15,7 +15,9 @@ from ledger_pubkit import WAVE2, Pub, ingest, wave1
 from sqlalchemy import text
 
 from escrutinio import reads
+from escrutinio.ledger.resumed import saved_nodes
 from escrutinio.model import Definition
+from escrutinio.publish import integrity_incremental
 from escrutinio.publish.integrity import check_store, check_store_state
 from escrutinio.publish.site import publish
 from escrutinio.store import definitions as store_definitions
@@ -50,7 +52,8 @@ def pub(db_url: str, definition: Definition, tmp_path: Path) -> Iterator[Pub]:
 def test_publish_records_the_mark_and_checks_incrementally(pub: Pub, tmp_path: Path) -> None:
     mark = read_mark(pub.store)
     tree = log_tree(pub.store)
-    assert mark == IntegrityMark(tree.size, tree.root())
+    assert mark is not None and (mark.size, mark.root) == (tree.size, tree.root())
+    assert mark.nodes == saved_nodes(tree, tree.size)
     ingest(pub.store, tmp_path, "wave2.csv", WAVE2)
     reads.record_bulletin(pub.store)
     report = publish(pub.store, pub.out, pub.signer)
@@ -115,14 +118,27 @@ def test_deleted_old_row_is_caught(pub: Pub) -> None:
         publish(pub.store, pub.out, pub.signer)
 
 
-def test_old_row_field_edit_is_left_to_the_full_check(pub: Pub, tmp_path: Path) -> None:
-    """The documented limit: an UPDATE of an old row's counts passes the incremental check;
-    the publication still comes from the leaves (verify says OK) and the full check, `log
-    check` and ``publish --full-check``/``--final`` refuse it."""
+def test_old_row_field_edit_is_caught_by_the_spot_check_of_a_small_log(pub: Pub) -> None:
+    """Below 256·SPOT_BLOCKS leaves the spot check reads every old block."""
     row_id, _ = _row(pub, "unit = 'u1'")
     counts = struct.pack("<7q", 999, 20, 150, 5, 3, 0, 300)
     _sql(pub, "UPDATE acta_versions SET counts = :c WHERE id = :i", c=counts, i=row_id)
-    publish(pub.store, pub.out, pub.signer)
+    with pytest.raises(StoreError, match="counts is"):
+        publish(pub.store, pub.out, pub.signer)
+
+
+def test_old_row_field_edit_is_left_to_the_full_check(
+    pub: Pub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented limit: an UPDATE of an old row's counts that the spot check does not
+    draw passes the incremental check; the publication still comes from the leaves (verify
+    says OK) and the full check, `log check` and ``publish --full-check``/``--final``
+    refuse it."""
+    monkeypatch.setattr(integrity_incremental, "SPOT_BLOCKS", 0)
+    row_id, _ = _row(pub, "unit = 'u1'")
+    counts = struct.pack("<7q", 999, 20, 150, 5, 3, 0, 300)
+    _sql(pub, "UPDATE acta_versions SET counts = :c WHERE id = :i", c=counts, i=row_id)
+    assert publish(pub.store, pub.out, pub.signer).check.startswith("incremental")
     assert verify_publication(pub.out, pub.log_key).ok
     assert any("counts is" in p for p in check_store(pub.store))
     with pytest.raises(StoreError, match="counts is"):
@@ -132,7 +148,11 @@ def test_old_row_field_edit_is_left_to_the_full_check(pub: Pub, tmp_path: Path) 
 def test_a_mark_beyond_the_log_is_a_problem(pub: Pub) -> None:
     mark = read_mark(pub.store)
     assert mark is not None
-    write_mark(pub.store, IntegrityMark(mark.size + 5, mark.root))
+    longer = log_tree(pub.store)
+    longer.extend(bytes([i]) * 32 for i in range(5))
+    write_mark(
+        pub.store, IntegrityMark(longer.size, longer.root(), saved_nodes(longer, longer.size))
+    )
     with pytest.raises(StoreError, match="integrity mark of size"):
         publish(pub.store, pub.out, pub.signer)
     _sql(pub, "UPDATE meta SET value = 'not json' WHERE key = 'integrity_checked'")

@@ -7,18 +7,19 @@ the stored definition and its stored fingerprint (``meta.definition_fingerprint`
 fingerprint of the definition leaf, and that the tree matches every signed checkpoint.
 A direct ``UPDATE`` of a row is caught here even before anything is published.
 
-The check can also run **incrementally** from an `IntegrityMark` (the log size and root of
-the last check that passed, kept in the store): every leaf hash is still recomputed from its
-body and the tree is still compared with the mark's root and every signed checkpoint (so no
-entry of the log can change unnoticed), the definition, bulletin and adjudication rows are
-still compared in full, the acta rows are counted (rows, counting rows) and compared with the
-replayed log, but only the entries after the mark are re-encoded and only the acta rows of
-those entries (and every version of the slots they touch) are compared field by field; the
-acta versions before the mark are parsed from their leaves only when a re-publication cannot
-carry them over from the previous publication (`escrutinio.publish.carry`). A
-direct ``UPDATE`` of an older acta row that keeps the row and counting counts is caught by
-the next full check (``escrutinio log check``, ``publish --full-check`` or ``--final``), not
-by an incremental one (docs/security.md).
+The check can also run **incrementally** from an `IntegrityMark` (the log size, root and
+saved tree nodes of the last check that passed, kept in the store). With the acta versions of
+the mark's prefix carried from the previous publication (`escrutinio.publish.carry`) and the
+mark bound to the signed checkpoint of its size, the prefix is resumed without reading its
+acta leaves (`escrutinio.publish.integrity_incremental`: log shape, non-acta leaves by kind,
+a random spot check of old blocks); otherwise every leaf hash is recomputed from its body and
+the tree compared with the mark's root. Either way the entries after the mark are re-encoded,
+the tree is compared with every later signed checkpoint, the acta rows of the new entries (and
+every version of the slots they touch) are compared field by field, the rows are counted
+against the replayed log, and the definition, bulletin and adjudication rows are compared in
+full. A direct ``UPDATE`` of an older acta row, body or leaf hash that the spot check does not
+draw is caught by the next full check (``escrutinio log check``, ``publish --full-check`` or
+``--final``), not by an incremental one (docs/security.md).
 """
 
 from __future__ import annotations
@@ -27,16 +28,16 @@ import hashlib
 import json
 from typing import Any
 
-import numpy as np
 import polars as pl
 from sqlalchemy import Integer, cast, func, select
 
 from escrutinio.ledger.merkle import MerkleTree
 from escrutinio.model.canonical import canonical_json_fast
-from escrutinio.model.leaves import ACTA, LEAF_PREFIX, leaf_hash
+from escrutinio.model.leaves import ACTA, leaf_hash
 from escrutinio.model.packed_counts import counts_row, pack_counts, unpack_counts
 from escrutinio.model.prepared import content_templates
-from escrutinio.publish.replay import ACTA_PREFIX, ActaRecord, Replay, acta_leaf_bytes
+from escrutinio.publish.integrity_incremental import resume_prefix
+from escrutinio.publish.replay import ActaRecord, Replay, acta_leaf_bytes
 from escrutinio.store import definitions as store_definitions
 from escrutinio.store import log as store_log
 from escrutinio.store import schema as t
@@ -49,48 +50,16 @@ from escrutinio.store.store import Store, StoreError
 MAX_PROBLEMS = 50
 
 
-def _check_carried_prefix(
-    store: Store, state: Replay, tree: MerkleTree, problems: list[str], since: int
-) -> bool:
-    """The entries before ``since`` when their acta versions are carried (``state.base``):
-    each leaf hash against its body, acta leaves counted without parsing, the others
-    applied. Read with the driver's cursor in batches (no row objects). False on a gap or
-    a malformed leaf (the problem is recorded)."""
-    sha, append, skip = hashlib.sha256, tree.append, state.skip_acta
-    sql = "SELECT idx, body, leaf_hash FROM log_entries WHERE idx >= {} AND idx < {} ORDER BY idx"
-    for lo in range(0, since, 100_000):
-        with store.engine.connect() as conn:
-            rows = fetch_raw(conn, sql, (lo, min(lo + 100_000, since)))
-        for idx, raw, stored in rows:
-            body = bytes(raw)
-            if idx != state.size:
-                problems.append(f"log_entries: index {state.size} is missing (next is {idx})")
-                return False
-            digest = sha(LEAF_PREFIX + body).digest()
-            if digest != bytes(stored):
-                problems.append(f"log_entries[{idx}]: leaf_hash does not match its body")
-            if body.startswith(ACTA_PREFIX):
-                skip(idx)
-            else:
-                try:
-                    state.apply(idx, body, canonical=True)
-                except (ValueError, KeyError, TypeError) as exc:
-                    problems.append(f"log_entries[{idx}]: malformed leaf body ({exc})")
-                    return False
-            append(digest)
-    return True
-
-
 def _check_entries(
-    store: Store, state: Replay, tree: MerkleTree, problems: list[str], since: int = 0
+    store: Store,
+    state: Replay,
+    tree: MerkleTree,
+    problems: list[str],
+    since: int = 0,
+    start: int = 0,
 ) -> None:
-    """Every entry's leaf hash against its body; entries from ``since`` on also for canonical
-    bytes, content hash and kind column."""
-    start = 0
-    if state.base is not None and since:
-        if not _check_carried_prefix(store, state, tree, problems, since):
-            return
-        start = since
+    """Every entry's leaf hash from ``start`` on against its body; entries from ``since`` on
+    also for canonical bytes, content hash and kind column."""
     for entry in store_log.log_entries(store, start):
         if entry.idx != state.size:
             problems.append(f"log_entries: index {state.size} is missing (next is {entry.idx})")
@@ -182,10 +151,15 @@ def _check_acta_totals(store: Store, state: Replay, problems: list[str]) -> None
         )
 
 
-def _check_actas(store: Store, state: Replay, problems: list[str], since: int = 0) -> None:
+def _check_actas(
+    store: Store, state: Replay, problems: list[str], since: int = 0, spot: list[int] | None = None
+) -> None:
+    """The acta rows from ``since`` on, of the slots they touch and at ``spot`` (every row
+    when ``since`` is 0) field by field against the log, then the totals of every row."""
     definition = store_definitions.read_definition(store)
     options = {cid: [o.id for o in c.options] for cid, c in definition.contests.items()}
-    rows = _acta_rows(store, since, _touched(state, since) if since else [])
+    touched = sorted({*_touched(state, since), *(spot or [])}) if since else []
+    rows = _acta_rows(store, since, touched)
     by_index = (
         state.records_at(int(row[10]) for row in rows)
         if state.base is not None
@@ -407,14 +381,6 @@ def _check_definition(store: Store, state: Replay, problems: list[str]) -> None:
         problems.append("definition: stored definition fingerprint differs from its log leaf")
 
 
-def _carried_matches(base: pl.DataFrame, state: Replay) -> bool:
-    """True when the carried rows are those of the acta leaves before the mark, in order."""
-    indexes = base["log_index"]
-    return indexes.len() == len(state.base_indexes) and bool(
-        (indexes.to_numpy() == np.asarray(state.base_indexes, dtype=np.int64)).all()
-    )
-
-
 def check_store(store: Store) -> list[str]:
     """Every inconsistency between the store's rows, its log and its signed checkpoints."""
     return check_store_state(store)[0]
@@ -424,9 +390,10 @@ def check_store_state(
     store: Store, mark: IntegrityMark | None = None, carried: pl.DataFrame | None = None
 ) -> tuple[list[str], Replay, MerkleTree]:
     """`check_store` plus the replayed log and its tree (reused by `publish`); incremental
-    from ``mark`` when given (see the module's docstring for what it leaves out), taking
-    the acta versions of the mark's prefix from ``carried`` (`escrutinio.publish.carry`)
-    instead of parsing their leaves when its log indexes are exactly theirs."""
+    from ``mark`` when given (see the module's docstring for what it leaves out), resuming
+    the mark's prefix with the acta versions of ``carried`` (`escrutinio.publish.carry`)
+    when the mark is bound to a signed checkpoint and ``carried`` lists exactly that prefix's
+    acta leaves (`escrutinio.publish.integrity_incremental`)."""
     problems: list[str] = []
     try:
         templates = (
@@ -438,12 +405,20 @@ def check_store_state(
         problems.append(f"definition: the stored definition cannot be read ({exc})"[:500])
         return problems, Replay(), MerkleTree()
     since = 0 if mark is None else mark.size
-    base = carried if mark is not None else None
-    state = Replay(templates=templates, base=base, base_size=since)
-    tree = MerkleTree()
-    _check_entries(store, state, tree, problems, since)
-    if base is not None and not problems and not _carried_matches(base, state):
-        return check_store_state(store, mark)  # replay every leaf instead
+    signed = checkpoints(store)
+    resumed = None
+    if mark is not None and carried is not None:
+        resumed = resume_prefix(store, mark, carried, templates, signed, problems)
+        if problems:
+            return problems[:MAX_PROBLEMS], Replay(), MerkleTree()
+    spot: list[int] = []
+    tree: MerkleTree
+    if resumed is not None:
+        state, tree, spot = resumed
+        _check_entries(store, state, tree, problems, since, start=since)
+    else:
+        state, tree = Replay(templates=templates), MerkleTree()
+        _check_entries(store, state, tree, problems, since)
     if mark is not None and not problems:
         if mark.size > tree.size:
             problems.append(f"integrity mark of size {mark.size}: the log has {tree.size}")
@@ -452,7 +427,9 @@ def check_store_state(
                 f"integrity mark of size {mark.size}: the log's root differs from the root "
                 "the last check passed (history was rewritten)"
             )
-    for cp in checkpoints(store):
+    for cp in signed:
+        if resumed is not None and cp.size < since:
+            continue  # compared by the check that wrote the mark, and by every full check
         if cp.size > tree.size:
             problems.append(f"checkpoint of size {cp.size}: the log has only {tree.size} entries")
         elif tree.root(cp.size) != cp.root_hash:
@@ -461,7 +438,7 @@ def check_store_state(
                 "(history was rewritten)"
             )
     if not problems:
-        _check_actas(store, state, problems, since)
+        _check_actas(store, state, problems, since, spot)
         _check_others(store, state, problems)
     return problems[:MAX_PROBLEMS], state, tree
 

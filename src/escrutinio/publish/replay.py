@@ -121,6 +121,14 @@ class Replay:
         self.base_indexes.append(index)
         self.size += 1
 
+    def skip_actas_to(self, stop: int) -> None:
+        """Count the leaves from ``size`` to ``stop`` as acta leaves of ``base`` without
+        reading them or recording their indexes (the caller has matched ``base`` with them,
+        `escrutinio.publish.integrity_incremental`)."""
+        if stop < self.size:
+            raise ValueError(f"cannot skip back from leaf {self.size} to {stop}")
+        self.size = stop
+
     def apply(self, index: int, body: bytes, canonical: bool = False) -> dict[str, Any]:
         """Apply the leaf at ``index`` (its canonical JSON body); returns the parsed leaf.
 

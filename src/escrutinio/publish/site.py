@@ -31,6 +31,7 @@ from escrutinio import reads
 from escrutinio.images.store import ImageStore
 from escrutinio.ledger.merkle import MerkleTree, leaf_hash
 from escrutinio.ledger.note import Ed25519Signer, sign_note
+from escrutinio.ledger.resumed import saved_nodes
 from escrutinio.ledger.tiles import (
     ENTRIES,
     TILE_WIDTH,
@@ -396,7 +397,8 @@ def publish(
     )
     if problems:
         raise StoreError("store integrity check failed: " + "; ".join(problems[:5]))
-    write_mark(store, IntegrityMark(checked.size, checked_tree.root(checked.size)))
+    root = checked_tree.root(checked.size)
+    write_mark(store, IntegrityMark(checked.size, root, saved_nodes(checked_tree, checked.size)))
     target.mkdir(parents=True, exist_ok=True)
     sign_checkpoint_now(store, signer, checked_tree)
     stored = latest_checkpoint(store)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -56,6 +57,8 @@ log_entries = Table(
     Column("body", LargeBinary, nullable=False),
     Column("leaf_hash", LargeBinary(32), nullable=False),
 )
+# the non-acta leaves of a log prefix, read by the incremental integrity check
+Index("ix_log_entries_kind_idx", log_entries.c.kind, log_entries.c.idx)
 
 acta_versions = Table(
     "acta_versions",
@@ -75,6 +78,8 @@ acta_versions = Table(
     Column("log_idx", BigInteger, ForeignKey("log_entries.idx"), nullable=False),
     UniqueConstraint("unit_idx", "contest", "source", "version", name="uq_acta_version"),
 )
+# the rows of the newest log entries, and the counting totals (covering)
+Index("ix_acta_versions_log_idx_counting", acta_versions.c.log_idx, acta_versions.c.counting)
 
 adjudications = Table(
     "adjudications",
