@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 
+from _report import write_between
 from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_log_terms, comparison_eta0
 from escrutinio.audit.stats.assertions import plurality_assertions
 from escrutinio.audit.stats.batch_assorter import batch_assorter
@@ -245,16 +245,8 @@ def main() -> None:
                 lines.append(f"| {risk:.0%} | {rate:.0%} | {name} | " + " | ".join(vals) + " |")
     table = "\n".join(lines)
     print(table)
-    text = DOC.read_text(encoding="utf-8")
-    if START in text and END in text and not args.lost_table and margins == MARGINS:
-        text = re.sub(
-            re.escape(START) + ".*?" + re.escape(END),
-            lambda _: f"{START}\n{table}\n{END}",
-            text,
-            flags=re.S,
-        )
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC}")
+    if not args.lost_table and margins == MARGINS:
+        write_between(DOC, START, END, table)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import beta
 
+from _report import clopper_pearson, write_between
 from escrutinio.audit.stats.alpha import COMPARISON_D, alpha_log_terms, comparison_eta0
 from escrutinio.audit.stats.assertions import Assertion, comparison_assorter, plurality_assertions
 from escrutinio.audit.stats.batch_assorter import batch_assorter
@@ -35,14 +34,6 @@ START, END = "<!-- wrong-outcome:start -->", "<!-- wrong-outcome:end -->"
 
 Draw = Callable[[np.random.Generator, int, int], np.ndarray]
 LogTerms = Callable[[np.ndarray, int, np.ndarray], np.ndarray]
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.99) -> tuple[float, float]:
-    """Two-sided Clopper–Pearson interval for k successes in n trials."""
-    a = 1 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
 
 
 def run(sims: int, cap: int, draw: Draw, log_terms: LogTerms, seed: int, chunk: int = 500) -> int:
@@ -286,17 +277,7 @@ def main() -> None:
         )
     table = "\n".join(lines)
     print(table)
-    if DOC.exists():
-        text = DOC.read_text(encoding="utf-8")
-        if START in text and END in text:
-            text = re.sub(
-                re.escape(START) + ".*?" + re.escape(END),
-                lambda _: f"{START}\n{table}\n{END}",
-                text,
-                flags=re.S,
-            )
-            DOC.write_text(text, encoding="utf-8")
-            print(f"wrote {DOC}")
+    write_between(DOC, START, END, table)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,12 @@ Run: .venv/bin/python bench/audit_wrong_outcome_default.py [--sims 10000]
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import beta
 
+from _report import clopper_pearson, write_between
 from escrutinio.audit.stats.macro import error_bounds, make_batch_contest, overstatements
 from escrutinio.audit.stats.ppeb_betting import TaintSampler
 from escrutinio.audit.stats.ppeb_wr_betting import BET_SLACK, simulate_wr
@@ -39,14 +38,6 @@ from escrutinio.audit.stats.ppeb_wr_betting import BET_SLACK, simulate_wr
 DOC = Path(__file__).resolve().parent.parent / "docs" / "audits.md"
 START, END = "<!-- wrong-outcome-default:start -->", "<!-- wrong-outcome-default:end -->"
 N_TABLES = 1000
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.99) -> tuple[float, float]:
-    """Two-sided Clopper–Pearson interval for k successes in n trials."""
-    a = 1 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
 
 
 def move_until(rep: np.ndarray, order: np.ndarray, tie: bool) -> np.ndarray:
@@ -135,16 +126,7 @@ def main() -> None:
         print(f"[{i}/{len(cases)} {time.perf_counter() - t0:6.1f}s] {label}: {k}", flush=True)
     table = "\n".join(lines)
     print(table)
-    text = DOC.read_text(encoding="utf-8")
-    if START in text and END in text:
-        text = re.sub(
-            re.escape(START) + ".*?" + re.escape(END),
-            lambda _: f"{START}\n{table}\n{END}",
-            text,
-            flags=re.S,
-        )
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC}")
+    write_between(DOC, START, END, table)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,12 @@ Run: .venv/bin/python bench/new_methods_wrong_outcome.py [--sims 10000]
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import beta
 
+from _report import clopper_pearson, write_between
 from escrutinio.audit.stats.alpha import COMPARISON_D, comparison_eta0
 from escrutinio.audit.stats.simulated_sizes import (
     discrete_sampler,
@@ -50,14 +49,6 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "audits.md"
 START = "<!-- new-methods-wrong-outcome:start -->"
 END = "<!-- new-methods-wrong-outcome:end -->"
 RISK = 0.05
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.99) -> tuple[float, float]:
-    """Two-sided Clopper–Pearson interval for k successes in n trials."""
-    a = 1 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
 
 
 def supermajority_rows(sims: int) -> list[tuple[str, str, int, int]]:
@@ -208,9 +199,7 @@ def main() -> None:
     print(table)
     print(f"{time.time() - t0:.0f} s")
     if not args.no_doc:
-        text = DOC.read_text(encoding="utf-8")
-        pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-        DOC.write_text(pattern.sub(f"{START}\n{table}\n{END}", text), encoding="utf-8")
+        write_between(DOC, START, END, table)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import beta, binom
+from scipy.stats import binom
 
+from _report import clopper_pearson, write_between
 from escrutinio.audit.stats.round_polling import first_round_size, minerva_kmins
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "audits.md"
@@ -31,14 +31,6 @@ START = "<!-- round-by-round-wrong-outcome:start -->"
 END = "<!-- round-by-round-wrong-outcome:end -->"
 ROUNDS = 5
 IntArray = NDArray[np.int64]
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.99) -> tuple[float, float]:
-    """Two-sided Clopper–Pearson interval for k successes in n trials."""
-    a = 1 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
 
 
 def cumulative_counts(rng: np.random.Generator, sims: int, step: int, p: float) -> IntArray:
@@ -108,17 +100,7 @@ def main() -> None:
                 )
                 print(lines[-1], f"({time.perf_counter() - t0:.1f} s)", flush=True)
     table = "\n".join(lines)
-    if DOC.exists():
-        text = DOC.read_text(encoding="utf-8")
-        if START in text and END in text:
-            text = re.sub(
-                re.escape(START) + ".*?" + re.escape(END),
-                lambda _: f"{START}\n{table}\n{END}",
-                text,
-                flags=re.S,
-            )
-            DOC.write_text(text, encoding="utf-8")
-            print(f"wrote {DOC}")
+    write_between(DOC, START, END, table)
 
 
 if __name__ == "__main__":

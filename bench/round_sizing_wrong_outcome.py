@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -32,7 +31,8 @@ from escrutinio.audit.stats.sample_size import bootstrap_stops
 from escrutinio.audit.workflow.ballots import FINISH_PROBABILITY, GROWTH_CAP
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from audit_wrong_outcome import GAMMA, RISK, clopper_pearson
+from _report import clopper_pearson, write_between
+from audit_wrong_outcome import GAMMA, RISK
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "audits.md"
 START, END = "<!-- round-sizing-wrong-outcome:start -->", "<!-- round-sizing-wrong-outcome:end -->"
@@ -137,16 +137,7 @@ def main() -> None:
         print(f"[{time.perf_counter() - t0:6.1f}s] {lines[-1]}", flush=True)
     table = "\n".join(lines)
     print(table)
-    text = DOC.read_text(encoding="utf-8")
-    if START in text and END in text:
-        text = re.sub(
-            re.escape(START) + ".*?" + re.escape(END),
-            lambda _: f"{START}\n{table}\n{END}",
-            text,
-            flags=re.S,
-        )
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC}")
+    write_between(DOC, START, END, table)
 
 
 if __name__ == "__main__":

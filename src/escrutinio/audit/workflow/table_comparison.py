@@ -168,17 +168,7 @@ def contest_status(state: AuditState, cid: str) -> ContestStatus:
         sample.append(u)
     st = ContestStatus(cid, n_tab, len(drawn), len(set(sample)), 1.0, False, [])
     st.discrepancies = tb.discrepancies(state, cid)
-    if tb.uncontested(rc):
-        st.risk, st.confirmed, st.note = 0.0, True, "uncontested"
-        return st
-    if tb.tied(rc):
-        st.note = (
-            "the ballots outside the tables could change the outcome: no audit of the tables "
-            "can confirm it"
-            if rc.outside_ballots or rc.outside_votes
-            else "reported tie: a full hand count is required"
-        )
-        tb.escalate(st, n_tab)
+    if tb.settled_without_test(rc, st):
         return st
     d = design(rc)
     idx = tb.sample_positions(rc, sample)

@@ -103,6 +103,25 @@ def tied(rc: ReportedContest) -> bool:
     return not uncontested(rc) and margin(rc) <= 0
 
 
+def settled_without_test(rc: ReportedContest, st: ContestStatus) -> bool:
+    """Fill ``st`` for a contest that needs no test of its sample: uncontested (confirmed)
+    or tied once the ballots outside the tables are taken at their worst (a full hand count,
+    with the reason); False, ``st`` untouched, for any other contest."""
+    if uncontested(rc):
+        st.risk, st.confirmed, st.note = 0.0, True, "uncontested"
+        return True
+    if tied(rc):
+        st.note = (
+            "the ballots outside the tables could change the outcome: no audit of the tables "
+            "can confirm it"
+            if rc.outside_ballots or rc.outside_votes
+            else "reported tie: a full hand count is required"
+        )
+        escalate(st, st.tables)
+        return True
+    return False
+
+
 def audited_prefix(state: AuditState, cid: str) -> list[str]:
     """Longest prefix of the contest's draws with hand counts for every table in it."""
     out: list[str] = []
